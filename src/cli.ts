@@ -1,0 +1,165 @@
+#!/usr/bin/env node
+// The command line: parse arguments, load settings, pick a spider, run it, set the exit code.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { EXIT, exitCodeOf } from './core/report.js';
+import { addSecrets, createLogger, redactKnown, type Logger } from './core/logger.js';
+import { crawl } from './engine/engine.js';
+import { PIPELINES } from './pipelines/index.js';
+import { SPIDERS } from './spiders/index.js';
+import { describeSettings, loadSettings, parseOverrides, secretValues, SETTINGS_DOCS, SettingsError, type LoadedSettings } from './settings.js';
+
+const USAGE = `Usage: zoho-crawler <command> [options]
+
+Commands:
+  crawl <spider> [-s NAME=VALUE]...   run a spider with the effective settings
+  list                                list the spiders
+  settings [-s NAME=VALUE]...         show the effective settings (secrets masked) and where each came from
+  help, --help                        show this text
+
+Settings come from defaults, .env in the working directory, the environment, then -s (highest).
+Exit codes: 0 run complete, 1 run failed or partial, 2 bad arguments or settings.
+Examples:
+  npm run crawl zoho
+  npm run crawl zoho -- -s ZOHO_MODULE_WHITELIST=Leads,Contacts -s OUTPUT_LINES_PER_FILE=5000
+  node execute-zoho.js -s LOG_LEVEL=debug`;
+
+export interface CliIO {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+const defaultIO = (): CliIO => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
+
+class UsageError extends Error {}
+
+interface ParsedArgs {
+  command: string | undefined;
+  positional: string[];
+  overrides: string[];
+}
+
+export function parseArgs(argv: string[]): ParsedArgs {
+  const positional: string[] = [];
+  const overrides: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-s' || arg === '--set') {
+      const value = argv[++i];
+      if (value === undefined) throw new UsageError(`${arg} needs NAME=VALUE after it`);
+      overrides.push(value);
+    } else if (arg.startsWith('-s') && arg.includes('=') && arg.length > 2) {
+      overrides.push(arg.slice(2));
+    } else if (arg === '--help' || arg === '-h') {
+      positional.unshift('help');
+    } else if (arg.startsWith('-')) {
+      throw new UsageError(`unknown option ${arg}`);
+    } else {
+      positional.push(arg);
+    }
+  }
+  const [command, ...rest] = positional;
+  return { command, positional: rest, overrides };
+}
+
+function load(args: ParsedArgs, io: CliIO): LoadedSettings {
+  return loadSettings({ cwd: io.cwd, env: io.env, overrides: parseOverrides(args.overrides) });
+}
+
+function loggerFor(loaded: LoadedSettings, io: CliIO): Logger {
+  addSecrets(secretValues(loaded.settings));
+  return createLogger({ level: loaded.settings.LOG_LEVEL, format: loaded.settings.LOG_FORMAT, stream: io.stderr });
+}
+
+async function cmdCrawl(args: ParsedArgs, io: CliIO): Promise<number> {
+  const name = args.positional[0];
+  if (!name) throw new UsageError('crawl needs a spider name; see `list`');
+  const spider = SPIDERS[name];
+  if (!spider) throw new UsageError(`no spider named ${JSON.stringify(name)}; expected one of: ${Object.keys(SPIDERS).join(', ') || '(none)'}`);
+  if (args.positional.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(args.positional[1])}`);
+  const loaded = load(args, io);
+  const logger = loggerFor(loaded, io);
+  const result = await crawl({ spider, settings: loaded.settings, logger, pipelines: PIPELINES });
+  const level = result.status === 'complete' ? 'info' : 'error';
+  logger.log(level, `run ${result.runId} ${result.status}`, { runDir: result.runDir, items: result.items });
+  for (const e of result.report.errors) logger.error(`${e.scope}: ${e.message}`);
+  await flush(logger);
+  return exitCodeOf(result.status);
+}
+
+function cmdList(io: CliIO): number {
+  for (const name of Object.keys(SPIDERS)) io.stdout.write(`${name}\n`);
+  return EXIT.ok;
+}
+
+function cmdSettings(args: ParsedArgs, io: CliIO): number {
+  const loaded = load(args, io);
+  const values = describeSettings(loaded.settings);
+  const width = Math.max(...SETTINGS_DOCS.map((d) => d.name.length));
+  for (const d of SETTINGS_DOCS) {
+    const value = values[d.name];
+    io.stdout.write(`${d.name.padEnd(width)}  ${value === null ? '(unset)' : value}  [${loaded.sources[d.name]}]\n`);
+  }
+  return EXIT.ok;
+}
+
+/** Runs the CLI; returns the exit code. Never throws. */
+export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+  try {
+    const args = parseArgs(argv);
+    switch (args.command) {
+      case 'crawl':
+        return await cmdCrawl(args, io);
+      case 'list':
+        return cmdList(io);
+      case 'settings':
+        return cmdSettings(args, io);
+      case 'help':
+      case undefined:
+        io.stdout.write(`${USAGE}\n`);
+        return args.command === 'help' ? EXIT.ok : EXIT.usage;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(args.command)}; expected crawl, list, settings or help`);
+    }
+  } catch (error) {
+    if (error instanceof SettingsError) {
+      for (const line of error.problems) io.stderr.write(`setting ${line}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof UsageError) {
+      io.stderr.write(`error: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    io.stderr.write(`error: ${redactKnown(error instanceof Error ? error.message : String(error))}\n`);
+    return EXIT.incomplete;
+  }
+}
+
+function flush(logger: Logger): Promise<void> {
+  return new Promise((done) => {
+    logger.on('finish', () => done());
+    logger.end();
+  });
+}
+
+/** True when this module is the process's entry point (node dist/cli.js), not imported. */
+export function isEntry(metaUrl: string): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(metaUrl));
+  } catch {
+    return false;
+  }
+}
+
+/** Runs main and exits with its code once output is flushed (Crawlee may leave timers behind). */
+export async function runAsProcess(argv: string[]): Promise<void> {
+  const code = await main(argv);
+  process.exitCode = code;
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+if (isEntry(import.meta.url)) void runAsProcess(process.argv.slice(2));

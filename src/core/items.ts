@@ -1,0 +1,54 @@
+// The typed items spiders yield. Pipelines switch on `kind` instead of guessing what a line is
+// (the original guessed by counting keys).
+
+/** One record of a module, exactly as the source returned it (plus `module` when asked for). */
+export interface RecordItem {
+  kind: 'record';
+  /** The module (or resource) the record belongs to: its api_name. Decides the output stem. */
+  module: string;
+  data: Record<string, unknown>;
+}
+
+/** One entry of a module's deleted-record log, the full entry as the source returned it. */
+export interface DeletedItem {
+  kind: 'deleted';
+  module: string;
+  data: Record<string, unknown>;
+}
+
+/** What a field is, as recorded in the manifest's schema snapshot. */
+export interface FieldInfo {
+  api_name: string;
+  data_type: string;
+}
+
+/** Facts about a module that are not lines: its fields and its expected record count. */
+export interface ModuleItem {
+  kind: 'module';
+  module: string;
+  fields?: FieldInfo[];
+  /** The record total the source announced (Zoho's actions/count), for progress. */
+  expected?: number;
+}
+
+export type Item = RecordItem | DeletedItem | ModuleItem;
+/** Items that become lines of output files. */
+export type LineItem = RecordItem | DeletedItem;
+
+export const isLineItem = (item: Item): item is LineItem => item.kind === 'record' || item.kind === 'deleted';
+
+/**
+ * Reduces a name from outside data to `[A-Za-z0-9_.-]` so it can never leave the run folder
+ * (no `/`, no `..` as a whole name, never empty).
+ */
+export function safeStem(name: string): string {
+  let stem = name.replace(/[^A-Za-z0-9_.-]/g, '_');
+  if (/^\.+$/.test(stem) || stem === '') stem = stem.replace(/\./g, '_') || '_';
+  return stem;
+}
+
+/** The output stem of a line item: `<Module>` for records, `<Module>-Deleted` for deletions. */
+export function stemOf(item: LineItem): string {
+  const base = safeStem(item.module);
+  return item.kind === 'deleted' ? `${base}-Deleted` : base;
+}

@@ -1,0 +1,42 @@
+// What a run found out about itself, shared by the spider, the pipelines and the engine: errors that
+// make it partial, modules skipped on purpose, API accounting. The manifest and the exit code read it.
+
+export type RunStatus = 'complete' | 'partial' | 'failed';
+
+export interface RunError {
+  /** What failed: a module api_name, `upload`, or the spider's name for crawl-wide failures. */
+  scope: string;
+  message: string;
+}
+
+export class RunReport {
+  readonly errors: RunError[] = [];
+  /** Modules left out on purpose (e.g. refused for permissions), with the reason. */
+  readonly skipped: Record<string, string> = {};
+  /** Spider-reported API accounting: requests sent (retries included) and credits they cost. */
+  readonly api = { requests: 0, credits: 0 };
+  /** Set when the run could not work at all (auth, settings): no data is trustworthy. */
+  fatal?: string;
+
+  error(scope: string, message: string): void {
+    this.errors.push({ scope, message });
+  }
+
+  skip(module: string, reason: string): void {
+    this.skipped[module] = reason;
+  }
+
+  errorsFor(scope: string): string[] {
+    return this.errors.filter((e) => e.scope === scope).map((e) => e.message);
+  }
+
+  get status(): RunStatus {
+    if (this.fatal !== undefined) return 'failed';
+    return this.errors.length ? 'partial' : 'complete';
+  }
+}
+
+/** Exit codes of DESIGN.md: 0 complete, 1 failed or partial, 2 bad arguments or settings. */
+export const EXIT = { ok: 0, incomplete: 1, usage: 2 } as const;
+
+export const exitCodeOf = (status: RunStatus): number => (status === 'complete' ? EXIT.ok : EXIT.incomplete);

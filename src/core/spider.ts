@@ -1,0 +1,84 @@
+// The spider contract, as in Scrapy: a spider yields requests and items and knows nothing of storage.
+// Each request names the callback (by label) that handles its response; every callback is an async
+// generator. The engine runs the requests through Crawlee and the items through the pipelines.
+import type { CrawlContext } from './context.js';
+import type { Item } from './items.js';
+
+export interface SpiderRequest {
+  kind: 'request';
+  /** Selects the callback, like Crawlee's router labels. */
+  label: string;
+  url: string;
+  /** Typed state the callback needs (page tokens, module name, …). Must be JSON-serialisable. */
+  userData?: Record<string, unknown>;
+  /** Crawlee's de-duplication key; default: a fresh one per request (nothing is silently merged). */
+  uniqueKey?: string;
+}
+
+export type SpiderOutput = Item | SpiderRequest;
+
+export interface CallbackInput {
+  request: SpiderRequest;
+  /** 0 on the first attempt; counts Crawlee's retries. */
+  retryCount: number;
+  signal?: AbortSignal;
+}
+
+export type SpiderCallback = (input: CallbackInput) => AsyncIterable<SpiderOutput>;
+
+export function request(label: string, url: string, userData?: Record<string, unknown>, uniqueKey?: string): SpiderRequest {
+  return { kind: 'request', label, url, userData, uniqueKey };
+}
+
+/**
+ * An error a callback throws to have its request retried by Crawlee after `delayMs` (e.g. a
+ * Retry-After); other errors are retried at once, up to the spider's `maxRequestRetries`.
+ */
+export class RetryLaterError extends Error {
+  constructor(
+    message: string,
+    readonly delayMs: number,
+  ) {
+    super(message);
+    this.name = 'RetryLaterError';
+  }
+}
+
+/** An error that retrying cannot fix: the request fails at once. */
+export class NonRetryableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NonRetryableError';
+  }
+}
+
+export abstract class Spider {
+  abstract readonly name: string;
+  /** Most callbacks running at once (Crawlee's maxConcurrency). */
+  maxConcurrency = 5;
+  /** How often Crawlee retries a request whose callback threw. */
+  maxRequestRetries = 3;
+  /** Longest one callback may run, retries and backoff inside it included. */
+  callbackTimeoutSecs = 600;
+
+  constructor(protected readonly ctx: CrawlContext) {}
+
+  /** The first requests (and possibly items). A throw here fails the whole run (e.g. auth). */
+  abstract startRequests(): AsyncIterable<SpiderOutput>;
+
+  /** Callbacks by label. */
+  abstract readonly callbacks: Record<string, SpiderCallback>;
+
+  /**
+   * Called when a request failed for good (its retries spent): the spider decides what it means,
+   * by default an error on the run report under the request's label.
+   */
+  onRequestFailed(req: SpiderRequest, error: Error): void {
+    this.ctx.report.error(String(req.userData?.module ?? req.label), error.message);
+  }
+
+  /** Called once after the last request, before the pipelines close. */
+  async close(): Promise<void> {}
+}
+
+export type SpiderClass = new (ctx: CrawlContext) => Spider;

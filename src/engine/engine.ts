@@ -1,0 +1,192 @@
+// The engine: Scrapy's design on Crawlee. A BasicCrawler over a RequestQueue runs the spider's
+// requests; Crawlee's router sends each to the spider callback its label names; the items a callback
+// yields go through the ordered item pipelines, the requests it yields back into the queue.
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BasicCrawler, Configuration, createBasicRouter, Request as CrawleeRequest, type BasicCrawlingContext } from '@crawlee/basic';
+import type { CrawlContext } from '../core/context.js';
+import { runIdOf } from '../core/context.js';
+import type { Item } from '../core/items.js';
+import type { Logger } from '../core/logger.js';
+import type { PipelineFactory } from '../core/pipeline.js';
+import { RunReport, type RunStatus } from '../core/report.js';
+import { NonRetryableError, RetryLaterError, type Spider, type SpiderClass, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
+import type { Settings } from '../settings.js';
+import { routeCrawleeLog } from './crawlee-log.js';
+import { buildPipelines, PipelineChain } from './pipeline-chain.js';
+
+export interface CrawlOptions {
+  spider: SpiderClass;
+  settings: Settings;
+  logger: Logger;
+  /** Pipelines by name; ITEM_PIPELINES picks and orders them. */
+  pipelines: Record<string, PipelineFactory>;
+  /** The run's start; default now. Decides the run folder's name. */
+  startedAt?: Date;
+}
+
+export interface CrawlResult {
+  status: RunStatus;
+  runId: string;
+  runDir: string;
+  report: RunReport;
+  /** Items that reached the end of the pipelines, by kind. */
+  items: Record<string, number>;
+}
+
+export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
+  const { settings, logger } = opts;
+  const startedAt = opts.startedAt ?? new Date();
+  const runId = runIdOf(startedAt);
+  const outputDir = resolve(settings.LOCAL_OUTPUT_DIRECTORY);
+  const report = new RunReport();
+  const ctx: CrawlContext = {
+    spiderName: '',
+    settings,
+    logger,
+    runId,
+    startedAt,
+    runDir: join(outputDir, runId),
+    stateDir: join(outputDir, '.state'),
+    report,
+  };
+  const spider = new opts.spider(ctx);
+  ctx.spiderName = spider.name;
+  routeCrawleeLog(logger);
+
+  const chain = new PipelineChain(buildPipelines(settings.ITEM_PIPELINES, opts.pipelines), ctx);
+  const counts: Record<string, number> = {};
+  const commit = new CommitQueue(chain, counts);
+
+  try {
+    await chain.open();
+    const crawler = createCrawler(spider, ctx, commit);
+    commit.onFailure = (error) => {
+      report.error('pipelines', error.message);
+      logger.error('an item pipeline failed; stopping the crawl', { error });
+      void crawler.autoscaledPool?.abort();
+    };
+    let first: SpiderRequest[];
+    try {
+      first = await commit.run(await drain(spider.startRequests()));
+    } catch (error) {
+      report.fatal = error instanceof Error ? error.message : String(error);
+      logger.error(`${spider.name}: ${report.fatal}`);
+      first = [];
+    }
+    if (first.length) await crawler.run(first.map(toCrawleeRequest));
+    await spider.close();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (report.fatal === undefined) report.fatal = message;
+    logger.error(`crawl failed: ${message}`, { error });
+  } finally {
+    await chain.close();
+  }
+  return { status: report.status, runId, runDir: ctx.runDir, report, items: counts };
+}
+
+function createCrawler(spider: Spider, ctx: CrawlContext, commit: CommitQueue): BasicCrawler {
+  const router = createBasicRouter();
+  for (const [label, callback] of Object.entries(spider.callbacks)) {
+    router.addHandler(label, async ({ request, crawler }: BasicCrawlingContext) => {
+      const spiderRequest = fromCrawleeRequest(request);
+      const outputs = await drain(callback({ request: spiderRequest, retryCount: request.retryCount }));
+      const next = await commit.run(outputs);
+      if (next.length) await crawler.addRequests(next.map(toCrawleeRequest), { waitForAllRequestsToBeAdded: true });
+    });
+  }
+  router.addDefaultHandler(async ({ request }) => {
+    throw new NonRetryableError(`no callback for label ${JSON.stringify(request.label)} in spider ${spider.name}`);
+  });
+
+  // Storage in memory only: no ./storage in the working directory, nothing inside a run folder.
+  const config = new Configuration({ persistStorage: false, purgeOnStart: true, storageClientOptions: { localDataDirectory: join(ctx.stateDir, 'crawlee') } });
+  mkdirSync(ctx.stateDir, { recursive: true });
+  return new BasicCrawler(
+    {
+      requestHandler: router,
+      maxConcurrency: spider.maxConcurrency,
+      // Fixed concurrency: the spider knows the API's limit; Crawlee's autoscaling would start at 1.
+      minConcurrency: spider.maxConcurrency,
+      maxRequestRetries: spider.maxRequestRetries,
+      requestHandlerTimeoutSecs: spider.callbackTimeoutSecs,
+      useSessionPool: false,
+      retryOnBlocked: false,
+      statusMessageLoggingInterval: 3600,
+      errorHandler: async ({ request }, error) => {
+        if (error instanceof NonRetryableError) request.noRetry = true;
+        ctx.logger.debug(`retrying ${request.label} (${request.retryCount + 1}/${spider.maxRequestRetries}): ${error.message}`);
+        // Crawlee retries at once; a delay asked for (e.g. Retry-After) is waited here, holding the
+        // slot, which is what lowers the pace.
+        if (error instanceof RetryLaterError && error.delayMs > 0) await sleep(error.delayMs);
+      },
+      failedRequestHandler: async ({ request }, error) => {
+        ctx.logger.error(`${spider.name}: request ${request.label} failed for good: ${error.message}`);
+        spider.onRequestFailed(fromCrawleeRequest(request), error);
+      },
+    },
+    config,
+  );
+}
+
+/**
+ * Items from every callback are sent through the pipelines one callback's batch at a time. A batch
+ * is committed only once its callback has finished, so a callback that fails halfway and is retried
+ * by Crawlee never writes its items twice.
+ */
+class CommitQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+  onFailure: (error: Error) => void = () => {};
+
+  constructor(
+    private readonly chain: PipelineChain,
+    private readonly counts: Record<string, number>,
+  ) {}
+
+  /** Processes the batch's items in order; returns its requests. */
+  run(outputs: SpiderOutput[]): Promise<SpiderRequest[]> {
+    const job = this.tail.then(async () => {
+      const requests: SpiderRequest[] = [];
+      try {
+        for (const out of outputs) {
+          if (out.kind === 'request') requests.push(out);
+          else if (await this.chain.process(out)) this.count(out);
+        }
+      } catch (error) {
+        const err = error instanceof Error ? error : new Error(String(error));
+        this.onFailure(err);
+        throw new NonRetryableError(`item pipeline failed: ${err.message}`);
+      }
+      return requests;
+    });
+    this.tail = job.catch(() => undefined);
+    return job;
+  }
+
+  private count(item: Item): void {
+    this.counts[item.kind] = (this.counts[item.kind] ?? 0) + 1;
+  }
+}
+
+async function drain(outputs: AsyncIterable<SpiderOutput>): Promise<SpiderOutput[]> {
+  const all: SpiderOutput[] = [];
+  for await (const out of outputs) all.push(out);
+  return all;
+}
+
+function toCrawleeRequest(req: SpiderRequest): CrawleeRequest {
+  return new CrawleeRequest({
+    url: req.url,
+    label: req.label,
+    uniqueKey: req.uniqueKey ?? `${req.label}:${crypto.randomUUID()}`,
+    userData: { ...req.userData },
+  });
+}
+
+function fromCrawleeRequest(request: CrawleeRequest): SpiderRequest {
+  // Crawlee keeps the label inside userData; the spider's userData is the rest.
+  const { label: _label, ...userData } = request.userData as Record<string, unknown>;
+  return { kind: 'request', label: String(request.label), url: request.url, userData, uniqueKey: request.uniqueKey };
+}

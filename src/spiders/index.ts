@@ -1,0 +1,4 @@
+// The spider registry: a spider is found by its name. Adding a spider is one file and one line here.
+import type { SpiderClass } from '../core/spider.js';
+
+export const SPIDERS: Record<string, SpiderClass> = {};
