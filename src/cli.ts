@@ -7,6 +7,7 @@ import { addSecrets, createLogger, redactKnown, type Logger } from './core/logge
 import { crawl } from './engine/engine.js';
 import { PIPELINES } from './pipelines/index.js';
 import { SPIDERS } from './spiders/index.js';
+import { renderSettingsTable } from './settings-doc.js';
 import { describeSettings, loadSettings, parseOverrides, secretValues, SETTINGS_DOCS, SettingsError, type LoadedSettings } from './settings.js';
 
 const USAGE = `Usage: zoho-crawler <command> [options]
@@ -15,6 +16,7 @@ Commands:
   crawl <spider> [-s NAME=VALUE]...   run a spider with the effective settings
   list                                list the spiders
   settings [-s NAME=VALUE]...         show the effective settings (secrets masked) and where each came from
+  settings --markdown                 print the documentation table of every setting
   help, --help                        show this text
 
 Settings come from defaults, .env in the working directory, the environment, then -s (highest).
@@ -52,6 +54,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
       overrides.push(value);
     } else if (arg.startsWith('-s') && arg.includes('=') && arg.length > 2) {
       overrides.push(arg.slice(2));
+    } else if (arg === '--markdown') {
+      positional.push('markdown');
     } else if (arg === '--help' || arg === '-h') {
       positional.unshift('help');
     } else if (arg.startsWith('-')) {
@@ -95,6 +99,10 @@ function cmdList(io: CliIO): number {
 }
 
 function cmdSettings(args: ParsedArgs, io: CliIO): number {
+  if (args.positional[0] === 'markdown') {
+    io.stdout.write(`${renderSettingsTable()}\n`);
+    return EXIT.ok;
+  }
   const loaded = load(args, io);
   const values = describeSettings(loaded.settings);
   const width = Math.max(...SETTINGS_DOCS.map((d) => d.name.length));

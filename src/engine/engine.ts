@@ -15,6 +15,7 @@ import { NonRetryableError, RetryLaterError, type Spider, type SpiderClass, type
 import type { Settings } from '../settings.js';
 import { routeCrawleeLog } from './crawlee-log.js';
 import { buildPipelines, PipelineChain } from './pipeline-chain.js';
+import { ProgressReporter, ProgressTracker } from './progress.js';
 
 export interface CrawlOptions {
   spider: SpiderClass;
@@ -57,7 +58,9 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
 
   const chain = new PipelineChain(buildPipelines(settings.ITEM_PIPELINES, opts.pipelines), ctx);
   const counts: Record<string, number> = {};
-  const commit = new CommitQueue(chain, counts);
+  const tracker = new ProgressTracker(startedAt.getTime());
+  const progress = new ProgressReporter({ logger, tracker });
+  const commit = new CommitQueue(chain, counts, tracker);
 
   try {
     await chain.open();
@@ -75,6 +78,7 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
       logger.error(`${spider.name}: ${report.fatal}`);
       first = [];
     }
+    progress.start();
     if (first.length) await crawler.run(first.map(toCrawleeRequest));
     await spider.close();
   } catch (error) {
@@ -83,6 +87,7 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
     logger.error(`crawl failed: ${message}`, { error });
   } finally {
     await chain.close();
+    progress.stop();
   }
   return { status: report.status, runId, runDir: ctx.runDir, report, items: counts };
 }
@@ -143,6 +148,7 @@ class CommitQueue {
   constructor(
     private readonly chain: PipelineChain,
     private readonly counts: Record<string, number>,
+    private readonly tracker: ProgressTracker,
   ) {}
 
   /** Processes the batch's items in order; returns its requests. */
@@ -167,6 +173,7 @@ class CommitQueue {
 
   private count(item: Item): void {
     this.counts[item.kind] = (this.counts[item.kind] ?? 0) + 1;
+    this.tracker.observe(item);
   }
 }
 

@@ -1,0 +1,134 @@
+// Progress of a long crawl: per module, lines written against the total the source announced
+// (Zoho's actions/count), the overall rate and ETA, and uploads in flight. On a terminal it redraws
+// a block on stderr; elsewhere (CI, cron, containers) it logs a line now and then instead.
+import type { Item } from '../core/items.js';
+import type { Logger } from '../core/logger.js';
+
+interface ModuleProgress {
+  records: number;
+  deleted: number;
+  expected?: number;
+}
+
+export interface UploadActivity {
+  inFlight: number;
+  done: number;
+  failed: number;
+}
+
+export interface ProgressSnapshot {
+  elapsedMs: number;
+  records: number;
+  deleted: number;
+  expected?: number;
+  ratePerSec: number;
+  etaSec?: number;
+  modules: Array<{ module: string } & ModuleProgress>;
+  uploads?: UploadActivity;
+}
+
+export class ProgressTracker {
+  private readonly modules = new Map<string, ModuleProgress>();
+
+  constructor(
+    private readonly startedAt: number,
+    private readonly uploads?: () => UploadActivity | undefined,
+  ) {}
+
+  observe(item: Item): void {
+    let m = this.modules.get(item.module);
+    if (!m) this.modules.set(item.module, (m = { records: 0, deleted: 0 }));
+    if (item.kind === 'record') m.records++;
+    else if (item.kind === 'deleted') m.deleted++;
+    else if (item.expected !== undefined) m.expected = item.expected;
+  }
+
+  snapshot(now: number): ProgressSnapshot {
+    const modules = [...this.modules].map(([module, p]) => ({ module, ...p }));
+    const records = modules.reduce((n, m) => n + m.records, 0);
+    const deleted = modules.reduce((n, m) => n + m.deleted, 0);
+    const known = modules.every((m) => m.expected !== undefined) && modules.length > 0;
+    const expected = known ? modules.reduce((n, m) => n + (m.expected ?? 0), 0) : undefined;
+    const elapsedMs = Math.max(1, now - this.startedAt);
+    const ratePerSec = (records * 1000) / elapsedMs;
+    const remaining = expected === undefined ? undefined : Math.max(0, expected - records);
+    const etaSec = remaining !== undefined && ratePerSec > 0 ? remaining / ratePerSec : undefined;
+    return { elapsedMs, records, deleted, expected, ratePerSec, etaSec, modules, uploads: this.uploads?.() };
+  }
+}
+
+const fmtSec = (s: number): string => (s >= 3600 ? `${(s / 3600).toFixed(1)}h` : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`);
+
+/** One line for logs: totals, rate, ETA, uploads. */
+export function progressLine(s: ProgressSnapshot): string {
+  const total = s.expected === undefined ? `${s.records}` : `${s.records}/${s.expected}`;
+  const eta = s.etaSec === undefined ? '' : `, ETA ${fmtSec(s.etaSec)}`;
+  const up = s.uploads ? `, uploads ${s.uploads.inFlight} in flight / ${s.uploads.done} done${s.uploads.failed ? ` / ${s.uploads.failed} failed` : ''}` : '';
+  return `progress: ${total} records, ${s.deleted} deleted, ${Math.round(s.ratePerSec)} records/s${eta}${up} (${fmtSec(s.elapsedMs / 1000)})`;
+}
+
+/** The terminal block: one line per module with a bar against its expected total, then the totals. */
+export function progressBlock(s: ProgressSnapshot, width = 24): string[] {
+  const nameWidth = Math.min(28, Math.max(6, ...s.modules.map((m) => m.module.length)));
+  const lines = s.modules.map((m) => {
+    const frac = m.expected ? Math.min(1, m.records / m.expected) : undefined;
+    const bar = frac === undefined ? ' '.repeat(width) : '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
+    const count = m.expected === undefined ? `${m.records}` : `${m.records}/${m.expected}`;
+    return `${m.module.slice(0, nameWidth).padEnd(nameWidth)} [${bar}] ${count}${m.deleted ? ` +${m.deleted} deleted` : ''}`;
+  });
+  lines.push(progressLine(s));
+  return lines;
+}
+
+export interface ProgressReporterOptions {
+  logger: Logger;
+  tracker: ProgressTracker;
+  /** Redraw on this stream when it is a terminal; else log lines. */
+  stream?: NodeJS.WritableStream;
+  /** How often a log line is written off a terminal. */
+  logEveryMs?: number;
+  redrawEveryMs?: number;
+}
+
+/** Drives the display; silent unless the log level shows info. */
+export class ProgressReporter {
+  private timer?: NodeJS.Timeout;
+  private drawn = 0;
+  private readonly tty: boolean;
+  private readonly stream: NodeJS.WritableStream;
+
+  constructor(private readonly opts: ProgressReporterOptions) {
+    this.stream = opts.stream ?? process.stderr;
+    this.tty = Boolean((this.stream as { isTTY?: boolean }).isTTY);
+  }
+
+  start(): void {
+    if (!this.opts.logger.isInfoEnabled()) return;
+    const every = this.tty ? (this.opts.redrawEveryMs ?? 500) : (this.opts.logEveryMs ?? 15000);
+    this.timer = setInterval(() => this.tick(), every);
+    this.timer.unref();
+  }
+
+  private tick(): void {
+    const snap = this.opts.tracker.snapshot(Date.now());
+    if (!this.tty) {
+      this.opts.logger.info(progressLine(snap));
+      return;
+    }
+    const lines = progressBlock(snap);
+    // Move up over the previous block and clear it before drawing the new one.
+    const up = this.drawn ? `\x1b[${this.drawn}A` : '';
+    this.stream.write(`${up}\x1b[0J${lines.join('\n')}\n`);
+    this.drawn = lines.length;
+  }
+
+  stop(): void {
+    if (!this.timer) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.opts.logger.isInfoEnabled()) {
+      if (this.tty) this.tick();
+      else this.opts.logger.info(progressLine(this.opts.tracker.snapshot(Date.now())));
+    }
+  }
+}
