@@ -131,7 +131,9 @@ function instant() {
     const text = String(raw).trim();
     const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?(Z|[+-]\d{2}:?\d{2})?$/i.exec(text);
     const d = m ? new Date(`${m[1]}T${m[2] ?? '00:00:00'}${m[3] ?? 'Z'}`) : undefined;
-    if (!d || Number.isNaN(d.getTime())) {
+    // Date rolls impossible days over (2026-02-30 becomes March 2nd): the calendar day must survive.
+    const realDay = m !== null && new Date(`${m[1]}T00:00:00Z`).toISOString().startsWith(m[1]);
+    if (!d || Number.isNaN(d.getTime()) || !realDay) {
       return fail(ctx, raw, `${shown(raw)} is not a date-time`, 'ISO 8601 such as 2026-01-31T00:00:00+00:00, or YYYY-MM-DD HH:MM:SS (read as UTC)');
     }
     return d;
