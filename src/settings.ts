@@ -132,7 +132,8 @@ function instant() {
     const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?(Z|[+-]\d{2}:?\d{2})?$/i.exec(text);
     const d = m ? new Date(`${m[1]}T${m[2] ?? '00:00:00'}${m[3] ?? 'Z'}`) : undefined;
     // Date rolls impossible days over (2026-02-30 becomes March 2nd): the calendar day must survive.
-    const realDay = m !== null && new Date(`${m[1]}T00:00:00Z`).toISOString().startsWith(m[1]);
+    const day = m ? new Date(`${m[1]}T00:00:00Z`) : undefined;
+    const realDay = day !== undefined && !Number.isNaN(day.getTime()) && day.toISOString().startsWith(m![1]);
     if (!d || Number.isNaN(d.getTime()) || !realDay) {
       return fail(ctx, raw, `${shown(raw)} is not a date-time`, 'ISO 8601 such as 2026-01-31T00:00:00+00:00, or YYYY-MM-DD HH:MM:SS (read as UTC)');
     }
@@ -152,6 +153,92 @@ function pipelineOrder(defaultText: string) {
     }
     return out;
   });
+}
+
+// ---- rest spider: the syntaxes of the REST_* values, exported so the spider parses them the same way.
+
+/** How the rest spider finds the next page (REST_NEXT). */
+export type RestNext =
+  | { kind: 'none' }
+  | { kind: 'link' }
+  | { kind: 'json'; path: string[] }
+  | { kind: 'cursor'; path: string[]; param: string }
+  | { kind: 'page'; param: string };
+
+const DOT_PATH = /^[^.\s:]+(?:\.[^.\s:]+)*$/;
+const QUERY_PARAM = /^[A-Za-z0-9_.[\]-]+$/;
+const REST_NEXT_EXPECTED = 'link, none, json:<dot.path>, cursor:<dot.path>:<query param> or page:<query param>';
+
+/** Parses a REST_NEXT value; throws an Error saying what was expected. */
+export function parseRestNext(text: string): RestNext {
+  const [head, ...rest] = text.trim().split(':');
+  const kind = head.toLowerCase();
+  if ((kind === 'none' || kind === 'link') && rest.length === 0) return { kind };
+  if (kind === 'json' && rest.length === 1 && DOT_PATH.test(rest[0])) return { kind, path: rest[0].split('.') };
+  if (kind === 'cursor' && rest.length === 2 && DOT_PATH.test(rest[0]) && QUERY_PARAM.test(rest[1])) {
+    return { kind, path: rest[0].split('.'), param: rest[1] };
+  }
+  if (kind === 'page' && rest.length === 1 && QUERY_PARAM.test(rest[0])) return { kind, param: rest[0] };
+  throw new Error(`${shown(text)} is not a paging rule; expected ${REST_NEXT_EXPECTED}`);
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * Splits a REST_HEADERS value (`Name: value; Name2: value2`, or one per line) into pairs. The error
+ * names the bad part by its position, never its text: the value is secret.
+ */
+export function parseRestHeaders(text: string): Array<[string, string]> {
+  const parts = text.split(/[;\n]/).map((s) => s.trim());
+  const out: Array<[string, string]> = [];
+  parts.forEach((part, i) => {
+    if (!part) return;
+    const colon = part.indexOf(':');
+    const name = colon > 0 ? part.slice(0, colon).trim() : '';
+    const value = part.slice(colon + 1).trim();
+    if (!HEADER_NAME.test(name) || !value) {
+      throw new Error(`part ${i + 1} is not "Name: value" (not shown: the setting is secret); expected headers such as "Authorization: Bearer <token>; X-Api-Key: <key>"`);
+    }
+    out.push([name, value]);
+  });
+  return out;
+}
+
+/** A setting checked by one of the parsers above; the value stays the text the user wrote. */
+function parsedBy(parse: (text: string) => unknown, opts: { default?: string } = {}) {
+  return z.unknown().transform((raw, ctx): string | undefined => {
+    if (raw === undefined || String(raw).trim() === '') return opts.default;
+    const text = String(raw).trim();
+    try {
+      parse(text);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+    return text;
+  });
+}
+
+/** An absolute http(s) URL kept exactly as written (a trailing slash can matter to an API). */
+function pageUrl(text: string): URL {
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    throw new Error(`${shown(text)} is not a URL; expected an absolute http(s) URL such as https://api.example.com/v1/items?per_page=100`);
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error(`${shown(text)} is not an http(s) URL; expected an absolute http(s) URL`);
+  return u;
+}
+
+function dotPath(text: string): void {
+  if (!DOT_PATH.test(text)) throw new Error(`${shown(text)} is not a dot path; expected names joined by dots such as data or results.items (empty = the body itself)`);
+}
+
+function resourceName(text: string): void {
+  if (!/^[A-Za-z0-9_.-]+$/.test(text) || /^\.+$/.test(text)) {
+    throw new Error(`${shown(text)} is not a resource name; expected letters, digits, _ . - such as issues`);
+  }
 }
 
 /** Registers a field's documentation; returns the schema unchanged so the object below stays readable. */
@@ -211,6 +298,22 @@ export const settingsSchema = z.object({
   ZOHO_REQUEST_RETRIES: doc(int({ default: 8, min: 0, max: 100 }), {
     doc: 'How often one API request is retried after 429, 5xx or a dropped connection before its module is given up as failed.',
     defaultText: '8',
+  }),
+  ZOHO_BACKOFF_BASE_MS: doc(int({ default: 1000, min: 0, max: 600_000 }), {
+    doc: 'First wait before retrying an API call after 429 (without Retry-After), 5xx or a dropped connection; doubles per attempt, with jitter, up to ZOHO_BACKOFF_MAX_MS.',
+    defaultText: '1000',
+  }),
+  ZOHO_BACKOFF_MAX_MS: doc(int({ default: 60_000, min: 0, max: 3_600_000 }), {
+    doc: 'Longest wait between retries of one API call; also the wait before asking again for an access token when Zoho throttles token grants.',
+    defaultText: '60000',
+  }),
+  ZOHO_REQUEST_TIMEOUT_SECS: doc(int({ default: 120, min: 1, max: 3600 }), {
+    doc: 'Longest one API call may take (headers and body) before it is abandoned and retried.',
+    defaultText: '120',
+  }),
+  ZOHO_PAGE_TOKEN_LIMIT: doc(int({ default: 100_000, min: 200 }), {
+    doc: "Records one page_token chain can reach (Zoho: 100,000). A module larger than this is read in Modified_Time order, in several chains that each start where the previous one stopped.",
+    defaultText: '100000',
   }),
   ZOHO_INCREMENTAL: doc(bool({ default: false }), {
     doc: 'Incremental mode: after a complete run, remember what was extracted and next time ask only for changes since then.',
@@ -274,6 +377,29 @@ export const settingsSchema = z.object({
   S3_UPLOAD_RETRIES: doc(int({ default: 4, min: 0, max: 100 }), {
     doc: 'How often a failed upload is retried (with backoff) before it is listed as failed.',
     defaultText: '4',
+  }),
+
+  // ---- rest spider
+  REST_URL: doc(parsedBy(pageUrl), {
+    doc: 'rest spider: URL of the first page of a JSON REST API (required for `crawl rest`), with any query the API needs (e.g. ?per_page=100).',
+  }),
+  REST_ITEMS_PATH: doc(parsedBy(dotPath), {
+    doc: 'rest spider: dot path to the array of items in each JSON body, e.g. data or results.items (a numeric part indexes an array). Empty = the body is the array.',
+  }),
+  REST_NEXT: doc(parsedBy(parseRestNext, { default: 'link' }), {
+    doc: 'rest spider: how to find the next page. link = the Link header\'s rel="next"; json:<dot.path> = a next-page URL in the body (relative ones resolved); cursor:<dot.path>:<param> = a token in the body, sent as ?<param>=token; page:<param> = count ?<param>= up from its value in REST_URL (else 1) until an empty page; none = one page. Paging stops when the next URL, token or link is missing, null or empty.',
+    defaultText: 'link',
+  }),
+  REST_RESOURCE: doc(parsedBy(resourceName, { default: 'items' }), {
+    doc: 'rest spider: name of the resource: the output stem (<RUN>/<name>/<name>-0.json) and the module in the manifest.',
+    defaultText: 'items',
+  }),
+  REST_HEADERS: doc(parsedBy(parseRestHeaders), {
+    doc: 'rest spider: extra request headers as "Name: value; Name2: value2" (e.g. an API key; values cannot contain ";"). Secret: masked and redacted.',
+    secret: true,
+  }),
+  REST_MAX_PAGES: doc(int({ min: 1 }), {
+    doc: 'rest spider: most pages fetched (a safety cap); empty or None = all.',
   }),
 
   // ---- Logging
