@@ -205,9 +205,9 @@ export function parseRestHeaders(text: string): Array<[string, string]> {
 }
 
 /** A setting checked by one of the parsers above; the value stays the text the user wrote. */
-function parsedBy(parse: (text: string) => unknown, opts: { default?: string } = {}) {
-  return z.unknown().transform((raw, ctx): string | undefined => {
-    if (raw === undefined || String(raw).trim() === '') return opts.default;
+function parsedBy<D extends string | undefined = undefined>(parse: (text: string) => unknown, opts: { default?: D } = {}) {
+  return z.unknown().transform((raw, ctx): string | D => {
+    if (raw === undefined || String(raw).trim() === '') return opts.default as D;
     const text = String(raw).trim();
     try {
       parse(text);

@@ -1,0 +1,87 @@
+// The rest spider: reads every page of a paginated JSON REST API described by the REST_* settings
+// and yields each element of each page as a record of one resource. It knows nothing of storage:
+// the same pipelines as the Zoho spider write, split, upload and list what it yields.
+import type { CrawlContext } from '../core/context.js';
+import { addSecrets } from '../core/logger.js';
+import { request, Spider, type CallbackInput, type SpiderCallback, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
+import { parseRestHeaders, parseRestNext, type RestNext } from '../settings.js';
+import { fetchPage } from './rest/fetch-page.js';
+import { nextPageUrl, pageNumberOf } from './rest/next-page.js';
+import { itemsOf, recordData } from './rest/page-body.js';
+
+const PAGE = 'page';
+
+export class RestSpider extends Spider {
+  readonly name = 'rest';
+  // Each page names the next, so there is never more than one request to run at a time.
+  override maxConcurrency = 1;
+  override maxRequestRetries = 5;
+
+  readonly callbacks: Record<string, SpiderCallback> = { [PAGE]: (input) => this.parsePage(input) };
+
+  private readonly resource: string;
+  private readonly itemsPath: string[];
+  private readonly next: RestNext;
+  private readonly headers: Headers;
+  /** Page URLs already requested: an API whose next link leads back is stopped, not followed forever. */
+  private readonly seen = new Set<string>();
+  private pages = 0;
+  private records = 0;
+
+  constructor(ctx: CrawlContext) {
+    super(ctx);
+    const s = ctx.settings;
+    this.resource = s.REST_RESOURCE;
+    this.itemsPath = s.REST_ITEMS_PATH ? s.REST_ITEMS_PATH.split('.') : [];
+    this.next = parseRestNext(s.REST_NEXT);
+    this.headers = new Headers({ accept: 'application/json', 'user-agent': 'zoho-crawler rest spider' });
+    const extra = s.REST_HEADERS ? parseRestHeaders(s.REST_HEADERS) : [];
+    for (const [name, value] of extra) this.headers.set(name, value);
+    // Each header value on its own is a secret too (the setting as a whole is registered by the CLI).
+    addSecrets(extra.map(([, value]) => value));
+  }
+
+  async *startRequests(): AsyncIterable<SpiderOutput> {
+    const url = this.ctx.settings.REST_URL;
+    if (!url) {
+      throw new Error('REST_URL is not set; expected the URL of the first page of the API, e.g. -s REST_URL=https://api.example.com/v1/items');
+    }
+    if (this.next.kind === 'page') pageNumberOf(url, this.next.param);
+    this.ctx.logger.info(`rest: reading ${this.resource} from ${url}, next page by ${this.ctx.settings.REST_NEXT}`);
+    yield { kind: 'module', module: this.resource };
+    yield this.pageRequest(url, 1);
+  }
+
+  private async *parsePage({ request: req, retryCount }: CallbackInput): AsyncIterable<SpiderOutput> {
+    this.ctx.report.api.requests += 1;
+    const page = await fetchPage(req.url, this.headers, retryCount);
+    const items = itemsOf(page.body, this.itemsPath, page.url);
+    const nextUrl = nextPageUrl(this.next, { page, itemCount: items.length });
+    const number = Number(req.userData?.page ?? 1);
+    this.ctx.logger.debug(`rest: page ${number} of ${this.resource}: ${items.length} items`);
+    for (const item of items) yield { kind: 'record', module: this.resource, data: recordData(item) };
+    this.pages += 1;
+    this.records += items.length;
+
+    if (nextUrl === undefined) return;
+    const max = this.ctx.settings.REST_MAX_PAGES;
+    if (max !== undefined && number >= max) {
+      this.ctx.logger.warn(`rest: stopped after ${number} pages (REST_MAX_PAGES) although the API has more`);
+      return;
+    }
+    if (this.seen.has(nextUrl)) {
+      this.ctx.logger.warn(`rest: the next page after page ${number} is ${nextUrl}, read before; stopping instead of looping`);
+      return;
+    }
+    yield this.pageRequest(nextUrl, number + 1);
+  }
+
+  private pageRequest(url: string, page: number): SpiderRequest {
+    this.seen.add(new URL(url).href);
+    return request(PAGE, url, { module: this.resource, page });
+  }
+
+  override async close(): Promise<void> {
+    this.ctx.logger.info(`rest: ${this.records} records of ${this.resource} from ${this.pages} pages`);
+  }
+}
