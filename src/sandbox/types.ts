@@ -1,0 +1,188 @@
+// The sandbox's public contract (docs: /work/briefs/sandbox-api.md). Other parts code against these
+// names: add to them, never change them.
+
+export interface FaultOptions {
+  /** Probability 0..1 that an API call answers 429 TOO_MANY_REQUESTS. */
+  rate429?: number;
+  /** When set, 429s carry `Retry-After: <n>`; when unset, half of injected 429s carry `Retry-After: 1`, half none. */
+  retryAfterSeconds?: number;
+  /** Probability of 500 INTERNAL_ERROR. */
+  rate500?: number;
+  /** Probability the connection is destroyed mid-body (headers + part of the body sent). */
+  rateDrop?: number;
+  /** API calls in flight above this → 429 TOO_MANY_REQUESTS (not counted as unexpected). */
+  concurrencyLimit?: number;
+  /** An access token answers 401 INVALID_TOKEN after this many API calls. */
+  tokenLifetimeCalls?: number;
+  /** Added delay per API call, in ms. */
+  latencyMs?: number;
+  /** ± random extra delay, in ms. */
+  jitterMs?: number;
+}
+
+export interface SandboxLimits {
+  /** page × per_page may not exceed this (DISCRETE_PAGINATION_LIMIT_EXCEEDED). Default 2000. */
+  discretePageLimit?: number;
+  /** page_token reaches this many records per query (PAGINATION_LIMIT_EXCEEDED). Default 100000. */
+  pageTokenLimit?: number;
+  /** Token grants per refresh token per window before "Access Denied". Default 10. */
+  grantsPerWindow?: number;
+  /** The grant-throttling window, ms. Default 600000. */
+  grantWindowMs?: number;
+  /** A page_token's life, ms. Default 24 h. 0 = every token is already expired. */
+  pageTokenTtlMs?: number;
+  /** An access token's life, ms (added to the contract). Default 3600000; `expires_in` says it in seconds. */
+  tokenTtlMs?: number;
+  /** Live access tokens per refresh token; one more kills the oldest (added). Default 15. */
+  liveTokensPerRefreshToken?: number;
+  /** Bulk Read status polls answered IN PROGRESS before COMPLETED (added). Default 1. */
+  bulkPollsBeforeComplete?: number;
+  /** Bulk Read result downloads per minute before 429 (added). Default 10. */
+  bulkDownloadsPerMinute?: number;
+}
+
+export type Preset = 'tiny' | 'small' | 'demo';
+
+export interface SandboxOptions {
+  /** Default 1; same seed + options → same bytes. */
+  seed?: number;
+  /** Module sizes; default 'small'. */
+  preset?: Preset;
+  /** Records per module api_name, overriding the preset. */
+  sizes?: Record<string, number>;
+  /** Deleted entries per module api_name, overriding the preset. */
+  deletedSizes?: Record<string, number>;
+  /** The token's user is an admin: Notes readable. Default false (Notes → 403 NOT_SUPPORTED). */
+  admin?: boolean;
+  faults?: FaultOptions;
+  limits?: SandboxLimits;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default 0 (any free port). */
+  port?: number;
+}
+
+export interface SandboxCredentials {
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+}
+
+export interface Sandbox {
+  /** http://127.0.0.1:<port> — serves BOTH the accounts server and the API domain. */
+  url: string;
+  credentials: SandboxCredentials;
+  /** ZOHO_ACCOUNTS_URL, ZOHO_API_DOMAIN, ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN. */
+  settings(): Record<string, string>;
+  /** A snapshot (plain JSON); also served at GET /__sandbox/stats. */
+  stats(): SandboxStats;
+  resetStats(): void;
+  /** The ground truth. */
+  dataset: Dataset;
+  stop(): Promise<void>;
+}
+
+export interface ModuleCallStats {
+  fields: number;
+  records: number;
+  deleted: number;
+  count: number;
+  bulk: number;
+  /** Records sent in list answers (a record counts once per field batch). */
+  recordsServed: number;
+  deletedServed: number;
+}
+
+export interface SandboxStats {
+  /** Endpoint key (e.g. "GET /crm/v8/{module}", "POST /oauth/v2/token") → status ("200", "429", …, "drop") → count. */
+  requests: Record<string, Record<string, number>>;
+  /** API calls (token endpoint and /__sandbox excluded). */
+  total: number;
+  /** 1 per API call, 2 per deleted call, 50 per Bulk Read job; charged on 2xx/304 answers only. */
+  credits: number;
+  /** Highest number of API calls in flight at once (rejected ones included). */
+  maxInFlight: number;
+  /** Token grants issued. */
+  grants: number;
+  /** Token requests refused (bad client, bad refresh token, throttled) — added. */
+  grantsRefused: number;
+  injected: { '429': number; '500': number; drop: number; concurrency429: number; expired401: number };
+  /** 4xx a correct client would not cause. */
+  unexpected4xx: Array<{ method: string; path: string; status: number; code: string }>;
+  /** Successful-or-not calls per module api_name — added. */
+  modules: Record<string, ModuleCallStats>;
+}
+
+export interface PickListValue {
+  display_value: string;
+  actual_value: string;
+  id: string;
+}
+
+export interface ModuleMeta {
+  api_name: string;
+  module_name: string;
+  api_supported: boolean;
+  generated_type: string;
+  singular_label: string;
+  plural_label: string;
+  id: string;
+  status: string;
+  visibility: number;
+  viewable: boolean;
+  creatable: boolean;
+  editable: boolean;
+  deletable: boolean;
+  convertable: boolean;
+  parent_module: { api_name: string; id: string } | Record<string, never>;
+  modified_time: string | null;
+  [key: string]: unknown;
+}
+
+export interface FieldMeta {
+  api_name: string;
+  data_type: string;
+  field_label: string;
+  display_label: string;
+  json_type: string;
+  id: string;
+  read_only: boolean;
+  custom_field: boolean;
+  visible: boolean;
+  system_mandatory: boolean;
+  length: number;
+  decimal_place: number | null;
+  lookup: { module: { api_name: string; id: string }; display_label: string; api_name: string } | Record<string, never>;
+  subform: null;
+  pick_list_values: PickListValue[];
+  [key: string]: unknown;
+}
+
+export interface MutateChange {
+  modify?: number;
+  create?: number;
+  delete?: number;
+  /** One module api_name; omitted = every readable module that has records. */
+  module?: string;
+  at: Date;
+}
+
+export interface Dataset {
+  /** As GET /settings/modules returns them. */
+  modules(): ModuleMeta[];
+  /** As GET /settings/fields returns them. */
+  fields(apiName: string): FieldMeta[];
+  /** Records (converted Leads included). */
+  count(apiName: string): number;
+  /** Every record, ALL fields, exactly as the API serialises it, ascending id; generated on demand. */
+  records(apiName: string): Iterable<Record<string, unknown>>;
+  /** Every deleted entry exactly as the API serialises it, in the API's order (deleted_time desc, then id desc). */
+  deleted(apiName: string): Iterable<Record<string, unknown>>;
+  /** Deleted entries (added). */
+  deletedCount(apiName: string): number;
+  /**
+   * Changes the org for incremental tests: modifies/creates records (Modified_Time = at) and deletes some
+   * (they leave records() and appear in deleted() with deleted_time = at). Returns the ids touched.
+   */
+  mutate(change: MutateChange): { modified: string[]; created: string[]; deleted: string[] };
+}
