@@ -64,5 +64,5 @@ export function retryDelayMs(retryAfter: string | null, retryCount: number, now:
 function snippet(text: string): string {
   const oneLine = text.replace(/\s+/g, ' ').trim();
   const cut = oneLine.length > SNIPPET_CHARS ? `${oneLine.slice(0, SNIPPET_CHARS)}…` : oneLine;
-  return redactKnown(cut === '' ? '(empty body)' : JSON.stringify(cut));
+  return redactKnown(cut === '' ? '(empty body)' : cut);
 }
