@@ -1,0 +1,123 @@
+// Turns benchmark results into the printed tables and the target verdicts.
+import type { LatencyResult } from './latency.js';
+import { formatTable, mb, num, seconds, sizeLabel } from './table.js';
+import type { ThroughputResult } from './throughput.js';
+
+export const TARGETS = {
+  recordsPerSec: 50_000,
+  peakRssMaxBytes: 200 * 1024 * 1024,
+  rssGrowthMax: 0.1,
+  ratio: 1,
+} as const;
+
+export function throughputTable(results: readonly ThroughputResult[]): string {
+  return formatTable(
+    [
+      { header: 'org' },
+      { header: 'records', align: 'right' },
+      { header: 'fields', align: 'right' },
+      { header: 'wall', align: 'right' },
+      { header: 'records/s', align: 'right' },
+      { header: 'peak RSS', align: 'right' },
+      { header: 'requests', align: 'right' },
+      { header: 'lower bound', align: 'right' },
+      { header: '+counts', align: 'right' },
+      { header: 'ratio', align: 'right' },
+      { header: 'credits', align: 'right' },
+      { header: 'child CPU', align: 'right' },
+      { header: 'status' },
+    ],
+    results.map((r) => [
+      sizeLabel(r.size),
+      num(r.recordsWritten),
+      num(r.meanFields, 1),
+      seconds(r.wallMs),
+      num(r.recordsPerSec),
+      mb(r.peakRssBytes),
+      num(r.requests),
+      num(r.lowerBound),
+      num(r.lowerBoundWithCounts),
+      num(r.ratio, 2),
+      num(r.credits),
+      r.childCpuMs === null ? '-' : seconds(r.childCpuMs),
+      r.problems.length ? `${r.status} (!)` : r.status,
+    ]),
+  );
+}
+
+export function latencyTable(results: readonly LatencyResult[]): string {
+  return formatTable(
+    [
+      { header: 'concurrency', align: 'right' },
+      { header: 'limit', align: 'right' },
+      { header: 'records', align: 'right' },
+      { header: 'wall', align: 'right' },
+      { header: 'records/s', align: 'right' },
+      { header: 'target', align: 'right' },
+      { header: 'call-bound', align: 'right' },
+      { header: 'verdict' },
+      { header: '429s', align: 'right' },
+      { header: 'max in flight', align: 'right' },
+      { header: 'requests', align: 'right' },
+    ],
+    results.map((r) => [
+      String(r.concurrency),
+      String(r.limit),
+      num(r.recordsWritten),
+      seconds(r.wallMs),
+      num(r.recordsPerSec),
+      num(r.target),
+      num(r.callBoundRecordsPerSec),
+      r.pass ? 'pass' : 'FAIL',
+      num(r.status429),
+      num(r.maxInFlight),
+      num(r.requests),
+    ]),
+  );
+}
+
+export interface Verdict {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+export function throughputVerdicts(results: readonly ThroughputResult[]): Verdict[] {
+  const out: Verdict[] = [];
+  const base = results.find((r) => r.size === 10_000);
+  for (const r of results) {
+    const label = sizeLabel(r.size);
+    out.push({ target: `${label}: records/s ≥ ${num(TARGETS.recordsPerSec)}`, measured: num(r.recordsPerSec), met: r.recordsPerSec >= TARGETS.recordsPerSec });
+    out.push({ target: `${label}: requests / lower bound = 1.00`, measured: num(r.ratio, 2), met: Math.abs(r.ratio - TARGETS.ratio) < 0.005 });
+    out.push({ target: `${label}: complete, every record written`, measured: r.problems.length ? r.problems.join('; ').slice(0, 300) : r.status, met: r.problems.length === 0 });
+    if (r.size >= 1_000_000) {
+      out.push({ target: `${label}: peak RSS ≤ ${mb(TARGETS.peakRssMaxBytes)}`, measured: mb(r.peakRssBytes), met: r.peakRssBytes <= TARGETS.peakRssMaxBytes });
+    }
+    if (base && r !== base) {
+      const growth = r.peakRssBytes / base.peakRssBytes - 1;
+      out.push({
+        target: `${label}: peak RSS ≤ 10k's + 10%`,
+        measured: `${mb(r.peakRssBytes)} (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}% vs ${mb(base.peakRssBytes)})`,
+        met: growth <= TARGETS.rssGrowthMax,
+      });
+    }
+  }
+  return out;
+}
+
+export function latencyVerdicts(results: readonly LatencyResult[]): Verdict[] {
+  return results.flatMap((r) => {
+    const v: Verdict[] = [
+      { target: `c=${r.concurrency}: records/s ≥ ${num(r.target)}`, measured: num(r.recordsPerSec), met: r.problems.length === 0 && r.recordsPerSec >= r.target },
+    ];
+    if (r.concurrency <= r.limit) v.push({ target: `c=${r.concurrency}: zero 429s`, measured: num(r.status429), met: r.status429 === 0 });
+    return v;
+  });
+}
+
+export function verdictTable(verdicts: readonly Verdict[]): string {
+  return formatTable(
+    [{ header: 'target' }, { header: 'measured' }, { header: 'met' }],
+    verdicts.map((v) => [v.target, v.measured, v.met ? 'yes' : 'NO']),
+  );
+}

@@ -1,0 +1,44 @@
+import { describe, expect, test } from '@jest/globals';
+import { parseBenchArgs } from '../../src/bench/args.js';
+import { latencyOrgSize, latencyTarget } from '../../src/bench/latency-plan.js';
+import { planOrg } from '../../src/bench/org.js';
+import { throughputVerdicts } from '../../src/bench/report.js';
+import type { ThroughputResult } from '../../src/bench/throughput.js';
+
+describe('benchmark planning', () => {
+  test('an org size is spread evenly over the modules, every record placed, 1% deleted', () => {
+    const plan = planOrg(['A', 'B', 'C'], 10_000);
+    expect(plan.sizes).toEqual({ A: 3334, B: 3333, C: 3333 });
+    expect(plan.deletedSizes).toEqual({ A: 34, B: 34, C: 34 });
+    expect(() => planOrg([], 10)).toThrow('no readable module');
+  });
+
+  test('the latency target is 0.9 × min(c, limit) × 200 / latency, and the org fills whole pages', () => {
+    expect(latencyTarget(1, 10, 300)).toBeCloseTo(600);
+    expect(latencyTarget(20, 10, 300)).toBeCloseTo(6000);
+    const size = latencyOrgSize(5, 10, 300, 15, 9);
+    expect(size % (200 * 9)).toBe(0);
+    expect(size).toBeGreaterThan(45_000);
+    expect(size).toBeLessThan(55_000);
+  });
+
+  test('flags: defaults, --with-1m, --latency alone, bad values', () => {
+    expect(parseBenchArgs([])).toMatchObject({ sizes: [10_000, 100_000], throughput: true, latency: false });
+    expect(parseBenchArgs(['--with-1m']).sizes).toEqual([10_000, 100_000, 1_000_000]);
+    expect(parseBenchArgs(['--latency'])).toMatchObject({ throughput: false, latency: true, concurrencies: [1, 5, 10, 20] });
+    expect(parseBenchArgs(['--latency', '--sizes', '10k'])).toMatchObject({ throughput: true, latency: true, sizes: [10_000] });
+    expect(() => parseBenchArgs(['--concurrency', '0'])).toThrow('--concurrency: "0" is not a positive whole number');
+    expect(() => parseBenchArgs(['--sizes'])).toThrow('--sizes needs a value');
+    expect(() => parseBenchArgs(['--fast'])).toThrow('unknown option "--fast"');
+  });
+
+  test('verdicts: RSS growth is judged against the 10k run, the 200 MB cap only at 1M', () => {
+    const base = { problems: [], status: 'complete', ratio: 1, recordsPerSec: 60_000 } as unknown as ThroughputResult;
+    const r10k = { ...base, size: 10_000, peakRssBytes: 100 * 2 ** 20 };
+    const r1m = { ...base, size: 1_000_000, peakRssBytes: 115 * 2 ** 20 };
+    const v = throughputVerdicts([r10k, r1m]);
+    expect(v.find((x) => x.target === '1M: peak RSS ≤ 200.0 MB')?.met).toBe(true);
+    expect(v.find((x) => x.target === "1M: peak RSS ≤ 10k's + 10%")?.met).toBe(false);
+    expect(v.filter((x) => x.target.startsWith('10k: peak RSS'))).toEqual([]);
+  });
+});
