@@ -21,6 +21,11 @@ const SECRET_PATTERNS: Array<[RegExp, string]> = [
   ],
 ];
 
+// Keys whose value is a secret whatever it looks like: a token answer logged as an object has no
+// `name=` or header prefix in front of the value for the text patterns to catch.
+const SECRET_KEY =
+  /^(authorization|proxy-authorization|cookie|set-cookie|x-amz-security-token|access_token|refresh_token|id_token|client_secret|authtoken|token|password|secret|aws_secret_access_key|aws_session_token|secretAccessKey|sessionToken)$/i;
+
 /** Removes every known secret value and every secret-looking pattern from a string. */
 export function redactText(text: string, secrets: readonly string[]): string {
   let out = text;
@@ -41,7 +46,7 @@ export function redactValue(value: unknown, secrets: readonly string[], depth = 
   if (Array.isArray(value)) return value.map((v) => redactValue(v, secrets, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = /^(authorization|cookie|x-amz-security-token)$/i.test(k) ? REDACTED : redactValue(v, secrets, depth + 1);
+    out[k] = SECRET_KEY.test(k) ? REDACTED : redactValue(v, secrets, depth + 1);
   }
   return out;
 }
@@ -64,7 +69,8 @@ const redact = winston.format((info) => {
   const secrets = [...knownSecrets];
   for (const key of Reflect.ownKeys(info)) {
     if (typeof key !== 'string' || key === 'level') continue;
-    (info as Record<string, unknown>)[key] = redactValue((info as Record<string, unknown>)[key], secrets);
+    const value = (info as Record<string, unknown>)[key];
+    (info as Record<string, unknown>)[key] = SECRET_KEY.test(key) ? REDACTED : redactValue(value, secrets);
   }
   return info;
 });
