@@ -1,3 +1,5 @@
+import { redactKnown } from './logger.js';
+
 // What a run found out about itself, shared by the spider, the pipelines and the engine: errors that
 // make it partial, modules skipped on purpose, API accounting. The manifest and the exit code read it.
 
@@ -15,15 +17,26 @@ export class RunReport {
   readonly skipped: Record<string, string> = {};
   /** Spider-reported API accounting: requests sent (retries included) and credits they cost. */
   readonly api = { requests: 0, credits: 0 };
+  private fatalMessage?: string;
+
+  // Messages here come from errors, which may quote a secret (a URL with a token, a refused client
+  // secret); the report feeds the manifest and the CLI's closing lines, so they are redacted on entry.
+
   /** Set when the run could not work at all (auth, settings): no data is trustworthy. */
-  fatal?: string;
+  get fatal(): string | undefined {
+    return this.fatalMessage;
+  }
+
+  set fatal(message: string | undefined) {
+    this.fatalMessage = message === undefined ? undefined : redactKnown(message);
+  }
 
   error(scope: string, message: string): void {
-    this.errors.push({ scope, message });
+    this.errors.push({ scope, message: redactKnown(message) });
   }
 
   skip(module: string, reason: string): void {
-    this.skipped[module] = reason;
+    this.skipped[module] = redactKnown(reason);
   }
 
   errorsFor(scope: string): string[] {
