@@ -387,7 +387,7 @@ export const settingsSchema = z.object({
     doc: 'rest spider: dot path to the array of items in each JSON body, e.g. data or results.items (a numeric part indexes an array). Empty = the body is the array.',
   }),
   REST_NEXT: doc(parsedBy(parseRestNext, { default: 'link' }), {
-    doc: 'rest spider: how to find the next page. link = the Link header\'s rel="next"; json:<dot.path> = a next-page URL in the body (relative ones resolved); cursor:<dot.path>:<param> = a token in the body, sent as ?<param>=token; page:<param> = count ?<param>= up from its value in REST_URL (else 1) until an empty page; none = one page. Paging stops when the next URL, token or link is missing, null or empty.',
+    doc: 'rest spider: how to find the next page. link = the Link header\'s rel="next"; json:<dot.path> = a next-page URL in the body (relative ones resolved); cursor:<dot.path>:<param> = a token in the body, sent as ?<param>=token; page:<param> = count ?<param>= up from its value in REST_URL (else 1) until an empty page; none = one page. Paging stops when the next URL, token or link is missing, null or empty; a next page on another origin than REST_URL is not followed.',
     defaultText: 'link',
   }),
   REST_RESOURCE: doc(parsedBy(resourceName, { default: 'items' }), {

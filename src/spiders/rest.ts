@@ -25,6 +25,7 @@ export class RestSpider extends Spider {
   private readonly headers: Headers;
   /** Page URLs already requested: an API whose next link leads back is stopped, not followed forever. */
   private readonly seen = new Set<string>();
+  private origin = '';
   private pages = 0;
   private records = 0;
 
@@ -46,6 +47,7 @@ export class RestSpider extends Spider {
     if (!url) {
       throw new Error('REST_URL is not set; expected the URL of the first page of the API, e.g. -s REST_URL=https://api.example.com/v1/items');
     }
+    this.origin = new URL(url).origin;
     if (this.next.kind === 'page') pageNumberOf(url, this.next.param);
     this.ctx.logger.info(`rest: reading ${this.resource} from ${url}, next page by ${this.ctx.settings.REST_NEXT}`);
     yield { kind: 'module', module: this.resource };
@@ -67,6 +69,13 @@ export class RestSpider extends Spider {
     const max = this.ctx.settings.REST_MAX_PAGES;
     if (max !== undefined && number >= max) {
       this.ctx.logger.warn(`rest: stopped after ${number} pages (REST_MAX_PAGES) although the API has more`);
+      return;
+    }
+    if (new URL(nextUrl).origin !== this.origin) {
+      // REST_HEADERS (keys, tokens) must not travel to a host the user did not name.
+      const message = `REST_NEXT leads from page ${number} to ${nextUrl}, outside ${this.origin} (the origin of REST_URL); not followed`;
+      this.ctx.logger.error(`rest: ${message}`);
+      this.ctx.report.error(this.resource, message);
       return;
     }
     if (this.seen.has(nextUrl)) {

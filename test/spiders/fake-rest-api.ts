@@ -87,6 +87,8 @@ export async function startFakeRestApi(): Promise<FakeRestApi> {
       if (req.headers['x-api-key'] !== API_KEY) return json(res, 401, { error: 'bad key', got: req.headers['x-api-key'] ?? null });
       json(res, 200, records('private', 1));
     },
+    // A next URL on another origin (localhost is not 127.0.0.1).
+    '/elsewhere/items': (_req, res, base) => json(res, 200, { items: records('elsewhere', 1), next: `${base.replace('127.0.0.1', 'localhost')}/link/items` }),
     // A next link that leads back to the page itself.
     '/loop/items': (_req, res) => json(res, 200, { items: records('loop', 1), next: '/loop/items' }),
   };

@@ -124,6 +124,15 @@ describe('rest spider: paging styles', () => {
     expect(r.log).toContain('read before');
   });
 
+  test('a next page on another origin is not followed (REST_HEADERS stay with REST_URL): run partial, page kept', async () => {
+    const before = api.hits('/link/items').length;
+    const r = await run({ REST_URL: `${api.base}/elsewhere/items`, REST_ITEMS_PATH: 'items', REST_NEXT: 'json:next', REST_HEADERS: `X-Api-Key: ${API_KEY}` });
+    expect(r.status).toBe('partial');
+    expect(ids(r)).toEqual(['elsewhere-1-a', 'elsewhere-1-b']);
+    expect(r.report.errors).toEqual([{ scope: 'items', message: expect.stringContaining(`outside ${api.base} (the origin of REST_URL); not followed`) }]);
+    expect(api.hits('/link/items').length).toBe(before);
+  });
+
   test('REST_HEADERS are sent with every request and their values never reach the log', async () => {
     const r = await run({ REST_URL: `${api.base}/private/items`, REST_HEADERS: `X-Api-Key: ${API_KEY}; Accept: application/vnd.test+json`, LOG_LEVEL: 'debug' });
     expect(r.status).toBe('complete');
