@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // The command line: parse arguments, load settings, pick a spider, run it, set the exit code.
 import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, exitCodeOf } from './core/report.js';
 import { addSecrets, createLogger, redactKnown, type Logger } from './core/logger.js';
 import { crawl } from './engine/engine.js';
-import { PIPELINES } from './pipelines/index.js';
+import { NotARunFolderError, PIPELINES, uploadRun } from './pipelines/index.js';
 import { SPIDERS } from './spiders/index.js';
 import { renderSettingsTable } from './settings-doc.js';
 import { describeSettings, loadSettings, parseOverrides, secretValues, SETTINGS_DOCS, SettingsError, type LoadedSettings } from './settings.js';
@@ -14,6 +15,9 @@ const USAGE = `Usage: zoho-crawler <command> [options]
 
 Commands:
   crawl <spider> [-s NAME=VALUE]...   run a spider with the effective settings
+  upload <run folder> [-s NAME=VALUE]...
+                                      upload (or finish uploading) a run folder to AWS_BUCKET_NAME;
+                                      objects already there are skipped, manifest.json goes last
   list                                list the spiders
   settings [-s NAME=VALUE]...         show the effective settings (secrets masked) and where each came from
   settings --markdown                 print the documentation table of every setting
@@ -93,6 +97,23 @@ async function cmdCrawl(args: ParsedArgs, io: CliIO): Promise<number> {
   return exitCodeOf(result.status);
 }
 
+async function cmdUpload(args: ParsedArgs, io: CliIO): Promise<number> {
+  const folder = args.positional[0];
+  if (!folder) throw new UsageError('upload needs a run folder, e.g. exports/2026-01-31_12-00-00');
+  if (args.positional.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(args.positional[1])}`);
+  const loaded = load(args, io);
+  const logger = loggerFor(loaded, io);
+  try {
+    const result = await uploadRun({ runDir: resolve(io.cwd, folder), settings: loaded.settings, logger });
+    await flush(logger);
+    return result.complete ? EXIT.ok : EXIT.incomplete;
+  } catch (error) {
+    await flush(logger);
+    if (error instanceof NotARunFolderError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
 function cmdList(io: CliIO): number {
   for (const name of Object.keys(SPIDERS)) io.stdout.write(`${name}\n`);
   return EXIT.ok;
@@ -120,6 +141,8 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
     switch (args.command) {
       case 'crawl':
         return await cmdCrawl(args, io);
+      case 'upload':
+        return await cmdUpload(args, io);
       case 'list':
         return cmdList(io);
       case 'settings':
@@ -129,7 +152,7 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
         io.stdout.write(`${USAGE}\n`);
         return args.command === 'help' ? EXIT.ok : EXIT.usage;
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(args.command)}; expected crawl, list, settings or help`);
+        throw new UsageError(`unknown command ${JSON.stringify(args.command)}; expected crawl, upload, list, settings or help`);
     }
   } catch (error) {
     if (error instanceof SettingsError) {

@@ -15,6 +15,72 @@ export interface CrawlContext {
   /** `<LOCAL_OUTPUT_DIRECTORY>/.state`: working state, never uploaded as data. */
   stateDir: string;
   report: RunReport;
+  /**
+   * The run's finished output files, shared between pipelines (a writer announces each finished
+   * file, an uploader takes it). Set by the engine; optional only so hand-made contexts stay valid.
+   */
+  outputs?: OutputFiles;
+}
+
+/** One finished output file of a run: complete, closed, never written again. */
+export interface OutputFile {
+  /** The source name (a record's module) whose items the file holds. */
+  module: string;
+  /** The item kind of its lines (`record`, `deleted`, …). */
+  kind: string;
+  stem: string;
+  /** Relative to the run folder, `/`-separated. */
+  path: string;
+  lines: number;
+  bytes: number;
+  /** Hex SHA-256 of the file's bytes. */
+  sha256: string;
+}
+
+/** A hook run on the run's last file (the manifest); it throws when it could not handle it. */
+export type LastFileHook = (path: string) => Promise<void>;
+
+/**
+ * The registry of a run's finished files: writers add, readers listen. The last file (the manifest)
+ * goes through its own hooks, awaited, so that it can be stored after everything else.
+ */
+export class OutputFiles {
+  readonly files: OutputFile[] = [];
+  private readonly listeners = new Set<(file: OutputFile) => void>();
+  private readonly lastHooks: LastFileHook[] = [];
+
+  add(file: OutputFile): void {
+    this.files.push(file);
+    for (const listener of this.listeners) listener(file);
+  }
+
+  /** Calls `listener` for every file added from now on; returns the unsubscribe function. */
+  onFile(listener: (file: OutputFile) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  onLast(hook: LastFileHook): void {
+    this.lastHooks.push(hook);
+  }
+
+  /** Runs every last-file hook in order; returns the messages of those that failed. */
+  async last(path: string): Promise<string[]> {
+    const failures: string[] = [];
+    for (const hook of this.lastHooks) {
+      try {
+        await hook(path);
+      } catch (error) {
+        failures.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+    return failures;
+  }
+}
+
+/** The context's output registry, created on first use when the context was made by hand. */
+export function outputsOf(ctx: CrawlContext): OutputFiles {
+  return (ctx.outputs ??= new OutputFiles());
 }
 
 /** YYYY-MM-DD_HH-MM-SS in UTC. */

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BasicCrawler, Configuration, createBasicRouter, Request as CrawleeRequest, type BasicCrawlingContext } from '@crawlee/basic';
 import type { CrawlContext } from '../core/context.js';
-import { runIdOf } from '../core/context.js';
+import { OutputFiles, runIdOf } from '../core/context.js';
 import type { Item } from '../core/items.js';
 import type { Logger } from '../core/logger.js';
 import type { PipelineFactory } from '../core/pipeline.js';
@@ -51,6 +51,7 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
     runDir: join(outputDir, runId),
     stateDir: join(outputDir, '.state'),
     report,
+    outputs: new OutputFiles(),
   };
   const spider = new opts.spider(ctx);
   ctx.spiderName = spider.name;

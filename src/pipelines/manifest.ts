@@ -1,0 +1,158 @@
+// manifest.json: what a run holds and how it went (DESIGN.md). Built from the items' tallies, the
+// finished files and the run report; read back (zod) by the `upload` command.
+import { rename, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { OutputFile } from '../core/context.js';
+import type { FieldInfo } from '../core/items.js';
+import type { RunReport, RunStatus } from '../core/report.js';
+
+export const MANIFEST_FILE = 'manifest.json';
+/** Upload failures are recorded with this prefix, so a later `upload` can clear them. */
+export const UPLOAD_ERROR_PREFIX = 'upload: ';
+
+const fileSchema = z.object({
+  // `<stem>/<file>`, both reduced names: a manifest can never point outside its run folder.
+  path: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected <stem>/<file> with letters, digits, _ . -')
+    .refine((p) => p.split('/').every((part) => !/^\.+$/.test(part)), 'expected no . or .. segment'),
+  lines: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex digits'),
+});
+
+const moduleSchema = z.looseObject({
+  records: z.number().int().nonnegative(),
+  deleted: z.number().int().nonnegative(),
+  fields: z.array(z.object({ api_name: z.string(), data_type: z.string() })),
+  expected: z.number().int().nonnegative().optional(),
+  files: z.array(fileSchema),
+  errors: z.array(z.string()),
+});
+
+export const manifestSchema = z.looseObject({
+  spider: z.string(),
+  run: z.string().regex(/^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD_HH-MM-SS'),
+  started_at: z.string(),
+  finished_at: z.string(),
+  status: z.enum(['complete', 'partial', 'failed']),
+  settings: z.record(z.string(), z.string().nullable()),
+  modules: z.record(z.string(), moduleSchema),
+  skipped: z.record(z.string(), z.string()),
+  /** Errors that belong to no module (the spider, the pipelines, the manifest's own upload). */
+  errors: z.array(z.object({ scope: z.string(), message: z.string() })),
+  api: z.object({ requests: z.number(), credits: z.number() }),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export type ManifestFile = z.infer<typeof fileSchema>;
+export type ManifestModule = z.infer<typeof moduleSchema>;
+
+/** What the manifest pipeline learnt about one module from its items. */
+export interface ModuleTally {
+  records: number;
+  deleted: number;
+  fields: FieldInfo[];
+  expected?: number;
+}
+
+export interface ManifestInputs {
+  spider: string;
+  run: string;
+  startedAt: Date;
+  finishedAt: Date;
+  settings: Record<string, string | null>;
+  modules: ReadonlyMap<string, ModuleTally>;
+  files: readonly OutputFile[];
+  report: RunReport;
+}
+
+const chunkIndex = (path: string): number => Number(/-(\d+)\.[^./]*$/.exec(path)?.[1] ?? 0);
+
+function byStemThenIndex(a: OutputFile, b: OutputFile): number {
+  return a.stem < b.stem ? -1 : a.stem > b.stem ? 1 : chunkIndex(a.path) - chunkIndex(b.path);
+}
+
+export function buildManifest(input: ManifestInputs): Manifest {
+  const modules: Record<string, ManifestModule> = {};
+  const moduleOf = (name: string): ManifestModule => (modules[name] ??= { records: 0, deleted: 0, fields: [], files: [], errors: [] });
+  for (const [name, tally] of input.modules) {
+    const m = moduleOf(name);
+    m.records = tally.records;
+    m.deleted = tally.deleted;
+    m.fields = tally.fields;
+    if (tally.expected !== undefined) m.expected = tally.expected;
+  }
+  for (const file of [...input.files].sort(byStemThenIndex)) {
+    moduleOf(file.module).files.push({ path: file.path, lines: file.lines, bytes: file.bytes, sha256: file.sha256 });
+  }
+  const errors: Manifest['errors'] = [];
+  for (const e of input.report.errors) {
+    if (modules[e.scope]) modules[e.scope].errors.push(e.message);
+    else errors.push({ scope: e.scope, message: e.message });
+  }
+  if (input.report.fatal !== undefined) errors.push({ scope: input.spider, message: input.report.fatal });
+  return {
+    spider: input.spider,
+    run: input.run,
+    started_at: input.startedAt.toISOString(),
+    finished_at: input.finishedAt.toISOString(),
+    status: input.report.status,
+    settings: input.settings,
+    modules,
+    skipped: { ...input.report.skipped },
+    errors,
+    api: { requests: input.report.api.requests, credits: input.report.api.credits },
+  };
+}
+
+/**
+ * The manifest once its upload failures are resolved: those errors removed, the status recomputed
+ * from what is left (a failed run stays failed).
+ */
+export function withoutUploadErrors(manifest: Manifest): Manifest {
+  const keep = (message: string): boolean => !message.startsWith(UPLOAD_ERROR_PREFIX);
+  const modules = Object.fromEntries(Object.entries(manifest.modules).map(([name, m]) => [name, { ...m, errors: m.errors.filter(keep) }]));
+  const errors = manifest.errors.filter((e) => keep(e.message));
+  const anyLeft = errors.length > 0 || Object.values(modules).some((m) => m.errors.length > 0);
+  const status: RunStatus = manifest.status === 'failed' ? 'failed' : anyLeft ? 'partial' : 'complete';
+  return { ...manifest, modules, errors, status };
+}
+
+/** Writes manifest.json atomically (temporary name, then rename): a reader never sees half of it. */
+export async function writeManifest(runDir: string, manifest: Manifest): Promise<string> {
+  const path = join(runDir, MANIFEST_FILE);
+  const temporary = `${path}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'w' });
+  await rename(temporary, path);
+  return path;
+}
+
+export class ManifestError extends Error {
+  override name = 'ManifestError';
+}
+
+/** Reads and checks a run folder's manifest.json; throws ManifestError saying what is wrong. */
+export async function readManifest(runDir: string): Promise<Manifest> {
+  const path = join(runDir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ManifestError(code === 'ENOENT' ? `${path} does not exist; expected a run folder with a manifest.json` : `${path}: ${(error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ManifestError(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ManifestError(`${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,207 @@
+// The S3 side of a run: one client built from settings, the bucket check, and single-file uploads
+// (PutObject below S3_MULTIPART_THRESHOLD, lib-storage multipart at or above it).
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import {
+  CreateBucketCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  type BucketLocationConstraint,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { Logger } from '../core/logger.js';
+import { redactKnown } from '../core/logger.js';
+import type { Settings } from '../settings.js';
+import { Slots, withRetries } from './retry.js';
+
+export const NDJSON_CONTENT_TYPE = 'application/x-ndjson';
+export const JSON_CONTENT_TYPE = 'application/json';
+/** User metadata key holding the file's SHA-256: multipart ETags are not content hashes. */
+export const SHA256_METADATA = 'sha256';
+
+export interface S3Options {
+  /** Delay before the first retry of a failed upload; doubles per retry. Default 500 ms (tests: ~1). */
+  retryBaseDelayMs?: number;
+  /** Extra S3Client configuration (e.g. maxAttempts, a request handler). */
+  client?: Partial<S3ClientConfig>;
+}
+
+/** One local file to store under one key. */
+export interface UploadJob {
+  /** Relative to the run folder. */
+  path: string;
+  absPath: string;
+  key: string;
+  bytes: number;
+  sha256: string;
+  contentType: string;
+}
+
+/** The shape of what the AWS SDK throws, as far as we read it. */
+interface SdkError {
+  name?: string;
+  message?: string;
+  code?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+const statusOf = (error: unknown): number | undefined => (error as SdkError)?.$metadata?.httpStatusCode;
+
+/** One line describing an S3 error: HTTP status, error name and message, secrets removed. */
+export function describeS3Error(error: unknown): string {
+  const e = (error ?? {}) as SdkError;
+  const status = statusOf(error);
+  const name = e.name && e.name !== 'Error' && e.name !== 'UnknownError' ? e.name : e.code;
+  const message = e.message && e.message !== 'UnknownError' ? e.message : undefined;
+  const parts = [status ? `HTTP ${status}` : undefined, name, message].filter(Boolean);
+  return redactKnown(parts.length ? [...new Set(parts)].join(': ') : String(error));
+}
+
+/** Errors no retry can fix: access refused, bad credentials, a bucket that cannot be used. */
+export function isPermanentS3Error(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === 400 || status === 401 || status === 403 || status === 301 || status === 405;
+}
+
+export class S3Target {
+  readonly bucket: string;
+  readonly client: S3Client;
+  readonly slots: Slots;
+  private readonly prefix: string | undefined;
+  private readonly region: string;
+  readonly retryBaseDelayMs: number;
+
+  constructor(
+    private readonly settings: Settings,
+    opts: S3Options = {},
+  ) {
+    if (!settings.AWS_BUCKET_NAME) throw new Error('AWS_BUCKET_NAME is not set');
+    this.bucket = settings.AWS_BUCKET_NAME;
+    this.prefix = settings.AWS_S3_PREFIX;
+    this.region = settings.AWS_REGION;
+    this.retryBaseDelayMs = opts.retryBaseDelayMs ?? 500;
+    this.slots = new Slots(settings.S3_MAX_CONCURRENCY);
+    this.client = new S3Client({
+      region: settings.AWS_REGION,
+      endpoint: settings.AWS_S3_ENDPOINT,
+      forcePathStyle: settings.AWS_S3_FORCE_PATH_STYLE,
+      // Keys from settings when given; otherwise the SDK's default chain (env, profile, SSO, role…).
+      credentials:
+        settings.AWS_ACCESS_KEY_ID && settings.AWS_SECRET_ACCESS_KEY
+          ? { accessKeyId: settings.AWS_ACCESS_KEY_ID, secretAccessKey: settings.AWS_SECRET_ACCESS_KEY, sessionToken: settings.AWS_SESSION_TOKEN }
+          : undefined,
+      ...opts.client,
+    });
+  }
+
+  /** `s3://bucket/prefix/` for messages. */
+  get location(): string {
+    return `s3://${this.bucket}/${this.prefix ? `${this.prefix}/` : ''}`;
+  }
+
+  /** `[prefix/]<runId>/<relPath>`. */
+  keyOf(runId: string, relPath: string): string {
+    return [this.prefix, runId, relPath].filter(Boolean).join('/');
+  }
+
+  /**
+   * Makes sure the bucket exists and is ours to write: HeadBucket, CreateBucket when it is missing.
+   * A 403 is an access problem (not "it exists"); it throws a message saying so.
+   */
+  async ensureBucket(logger: Logger, retries: number): Promise<void> {
+    const retry = { retries, baseDelayMs: this.retryBaseDelayMs, retryable: (e: unknown) => !isPermanentS3Error(e) && statusOf(e) !== 404 };
+    try {
+      await withRetries(() => this.client.send(new HeadBucketCommand({ Bucket: this.bucket })), retry);
+      return;
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 403) {
+        throw new Error(`S3 bucket ${this.bucket}: access denied (HTTP 403 on HeadBucket); check the AWS credentials and that they may read and write this bucket`);
+      }
+      if (status === 301) throw new Error(`S3 bucket ${this.bucket} is not in AWS_REGION ${this.region} (HTTP 301); set AWS_REGION to the bucket's region`);
+      if (status !== 404) throw new Error(`S3 bucket ${this.bucket} cannot be reached: ${describeS3Error(error)}`);
+    }
+    logger.info(`S3 bucket ${this.bucket} does not exist; creating it in ${this.region}`);
+    try {
+      await withRetries(
+        () =>
+          this.client.send(
+            new CreateBucketCommand({
+              Bucket: this.bucket,
+              // us-east-1 is the one region that must not be named.
+              CreateBucketConfiguration: this.region === 'us-east-1' ? undefined : { LocationConstraint: this.region as BucketLocationConstraint },
+            }),
+          ),
+        retry,
+      );
+    } catch (error) {
+      // Created meanwhile by a parallel run of ours: fine.
+      if ((error as SdkError).name === 'BucketAlreadyOwnedByYou') return;
+      throw new Error(`S3 bucket ${this.bucket} could not be created: ${describeS3Error(error)}`);
+    }
+  }
+
+  /** One attempt at storing one file; holds one slot per request in flight. */
+  async putFile(job: UploadJob): Promise<void> {
+    const threshold = this.settings.S3_MULTIPART_THRESHOLD;
+    const metadata = { [SHA256_METADATA]: job.sha256 };
+    if (job.bytes < threshold) {
+      const release = await this.slots.acquire(1);
+      try {
+        // Below the threshold (a few MiB) the body is read whole: a buffer can be resent by the SDK's
+        // own retries, a stream cannot.
+        const body = await readFile(job.absPath);
+        if (body.length !== job.bytes) throw new Error(`${job.path} is ${body.length} bytes, expected ${job.bytes}`);
+        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: job.key, Body: body, ContentType: job.contentType, Metadata: metadata }));
+      } finally {
+        release();
+      }
+      return;
+    }
+    const partSize = this.settings.S3_MULTIPART_CHUNKSIZE;
+    const parts = Math.ceil(job.bytes / partSize);
+    const queueSize = Math.max(1, Math.min(this.slots.size, parts));
+    const release = await this.slots.acquire(queueSize);
+    try {
+      const upload = new Upload({
+        client: this.client,
+        params: { Bucket: this.bucket, Key: job.key, Body: createReadStream(job.absPath), ContentType: job.contentType, Metadata: metadata },
+        partSize,
+        queueSize,
+        // A failed multipart upload is aborted, so no invisible parts are left to pay for.
+        leavePartsOnError: false,
+      });
+      await upload.done();
+    } finally {
+      release();
+    }
+  }
+
+  /** Stores a file, retrying `retries` times with backoff; throws the last error. */
+  async putFileWithRetries(job: UploadJob, retries: number, logger: Logger): Promise<void> {
+    await withRetries(() => this.putFile(job), {
+      retries,
+      baseDelayMs: this.retryBaseDelayMs,
+      onRetry: (error, n, delay) =>
+        logger.warn(`upload of ${job.path} failed (${describeS3Error(error)}); retry ${n}/${retries} in ${Math.round(delay)} ms`),
+    });
+  }
+
+  /** Size and recorded SHA-256 of an object, or undefined when there is none. */
+  async head(key: string): Promise<{ bytes: number; sha256?: string } | undefined> {
+    try {
+      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { bytes: out.ContentLength ?? -1, sha256: out.Metadata?.[SHA256_METADATA] };
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  destroy(): void {
+    this.client.destroy();
+  }
+}

@@ -1,0 +1,107 @@
+// The S3 uploader pipeline ('s3'): checks (or creates) the bucket at open, uploads every finished
+// chunk while the crawl goes on, waits for them at close and reports the failures, and stores the
+// manifest last — only when every chunk is there, so that the manifest in S3 means "complete".
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CrawlContext, OutputFile } from '../core/context.js';
+import { outputsOf } from '../core/context.js';
+import type { Item } from '../core/items.js';
+import type { ItemPipeline } from '../core/pipeline.js';
+import { UPLOAD_ERROR_PREFIX } from './manifest.js';
+import { describeS3Error, JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE, S3Target, type S3Options, type UploadJob } from './s3-target.js';
+import { UploadQueue } from './upload-queue.js';
+
+interface FileJob extends UploadJob {
+  module: string;
+}
+
+export class S3UploadPipeline implements ItemPipeline {
+  private target: S3Target | undefined;
+  private queue: UploadQueue<FileJob> | undefined;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly opts: S3Options = {}) {}
+
+  async open(ctx: CrawlContext): Promise<void> {
+    const { settings, logger } = ctx;
+    if (!settings.AWS_BUCKET_NAME) {
+      logger.warn('AWS_BUCKET_NAME is not set: local run, nothing will be uploaded to S3');
+      return;
+    }
+    const target = new S3Target(settings, this.opts);
+    this.target = target;
+    await target.ensureBucket(logger, settings.S3_UPLOAD_RETRIES);
+    logger.info(`uploading run ${ctx.runId} to ${target.location}${ctx.runId}/ while crawling`);
+    const queue = new UploadQueue<FileJob>(target, settings.S3_UPLOAD_RETRIES, logger);
+    this.queue = queue;
+    const outputs = outputsOf(ctx);
+    this.unsubscribe = outputs.onFile((file) => queue.add(this.jobOf(file, ctx)));
+    outputs.onLast((path) => this.uploadLast(path, ctx));
+  }
+
+  process(item: Item): Item {
+    return item;
+  }
+
+  async close(ctx: CrawlContext): Promise<void> {
+    this.unsubscribe?.();
+    try {
+      if (!this.queue) return;
+      const failures = await this.queue.settle();
+      for (const f of failures) ctx.report.error(f.job.module, `${UPLOAD_ERROR_PREFIX}${f.job.path}: ${f.message}`);
+      if (failures.length) {
+        ctx.logger.error(
+          `${failures.length} file(s) not uploaded: ${failures.map((f) => f.job.path).join(', ')}. ` +
+            `The local run is kept in ${ctx.runDir}; finish it with: zoho-crawler upload ${ctx.runDir}`,
+        );
+      } else {
+        ctx.logger.info(`uploaded ${this.queue.uploaded} file(s) to ${this.target!.location}${ctx.runId}/`);
+      }
+    } finally {
+      this.target?.destroy();
+    }
+  }
+
+  /** The last-file hook: stores the manifest after every chunk, or not at all when a chunk is missing. */
+  private async uploadLast(path: string, ctx: CrawlContext): Promise<void> {
+    const missing = this.queue?.failures.length ?? 0;
+    if (missing) {
+      ctx.logger.warn(`${path} not uploaded: ${missing} file(s) are missing in S3, and its presence there would claim a complete run`);
+      return;
+    }
+    const body = await readFile(join(ctx.runDir, path));
+    // A fresh client: the chunks' client was closed with this pipeline.
+    const target = new S3Target(ctx.settings, this.opts);
+    try {
+      const job: UploadJob = {
+        path,
+        absPath: join(ctx.runDir, path),
+        key: target.keyOf(ctx.runId, path),
+        bytes: body.length,
+        sha256: createHash('sha256').update(body).digest('hex'),
+        contentType: JSON_CONTENT_TYPE,
+      };
+      try {
+        await target.putFileWithRetries(job, ctx.settings.S3_UPLOAD_RETRIES, ctx.logger);
+      } catch (error) {
+        throw new Error(`failed after ${ctx.settings.S3_UPLOAD_RETRIES + 1} attempt(s): ${describeS3Error(error)}`);
+      }
+      ctx.logger.info(`uploaded ${path} last: the whole run is in s3://${target.bucket}/${target.keyOf(ctx.runId, '')}`);
+    } finally {
+      target.destroy();
+    }
+  }
+
+  private jobOf(file: OutputFile, ctx: CrawlContext): FileJob {
+    return {
+      module: file.module,
+      path: file.path,
+      absPath: join(ctx.runDir, file.path),
+      key: this.target!.keyOf(ctx.runId, file.path),
+      bytes: file.bytes,
+      sha256: file.sha256,
+      contentType: NDJSON_CONTENT_TYPE,
+    };
+  }
+}

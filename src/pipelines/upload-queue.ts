@@ -1,0 +1,46 @@
+// Uploads started as files come, bounded by the target's slots; one failure never stops the others.
+import type { Logger } from '../core/logger.js';
+import { describeS3Error, type S3Target, type UploadJob } from './s3-target.js';
+
+export interface UploadFailure<J extends UploadJob = UploadJob> {
+  job: J;
+  /** Why, without the file's name: `failed after N attempt(s): …`. */
+  message: string;
+}
+
+export class UploadQueue<J extends UploadJob = UploadJob> {
+  readonly failures: UploadFailure<J>[] = [];
+  uploaded = 0;
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(
+    private readonly target: S3Target,
+    private readonly retries: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Starts the upload of one file (it waits for a slot); its outcome is collected for settle(). */
+  add(job: J): void {
+    const run = this.target
+      .putFileWithRetries(job, this.retries, this.logger)
+      .then(
+        () => {
+          this.uploaded += 1;
+          this.logger.debug(`uploaded ${job.path} to s3://${this.target.bucket}/${job.key}`);
+        },
+        (error: unknown) => {
+          const message = `failed after ${this.retries + 1} attempt(s): ${describeS3Error(error)}`;
+          this.failures.push({ job, message });
+          this.logger.error(`upload of ${job.path} ${message}`);
+        },
+      )
+      .finally(() => this.running.delete(run));
+    this.running.add(run);
+  }
+
+  /** Waits until every upload added so far has succeeded or failed for good. */
+  async settle(): Promise<UploadFailure<J>[]> {
+    while (this.running.size) await Promise.all([...this.running]);
+    return this.failures;
+  }
+}
