@@ -1,0 +1,379 @@
+// The Zoho CRM spider: every API-readable module of an org, every record (all fields, converted
+// Leads included), and each module's deleted-record log, through Zoho CRM API v8.
+//
+// Requests, by label:
+//   startRequests  token grant + GET /settings/modules → one `fields` request per module to read
+//   fields         GET /settings/fields (+ actions/count) → the module's first `records` request
+//   records        one page of every field batch, merged by id → record items + the next page;
+//                  the first page also yields the module item and the first `deleted` request
+//   deleted        one page of GET /{module}/deleted → deleted items + the next page
+// All API calls share one TokenSource (one grant, renewed once on 401) and one Pace (the crawl-wide
+// in-flight cap, halved on 429). Retries of 429/5xx/cut connections happen inside the client, call by
+// call, so a page whose second field batch is throttled does not re-send the first.
+import { addSecrets, redactKnown } from '../core/logger.js';
+import type { FieldInfo } from '../core/items.js';
+import { NonRetryableError, request, Spider, type CallbackInput, type SpiderCallback, type SpiderOutput } from '../core/spider.js';
+import type { CrawlContext } from '../core/context.js';
+import type { BackoffPolicy } from '../zoho/backoff.js';
+import { ZohoClient, type ApiAnswer } from '../zoho/client.js';
+import { resolveHosts } from '../zoho/data-centers.js';
+import { RetriesExhaustedError, ZohoApiError, ZohoAuthError } from '../zoho/errors.js';
+import { fieldBatches } from '../zoho/field-batches.js';
+import { hasConvertedRecords, selectModules } from '../zoho/module-selection.js';
+import { Pace } from '../zoho/pace.js';
+import { ChainError, perPageFor, restartPastLimit, restartStale, takePage, type ChainState } from '../zoho/records-chain.js';
+import { countCall, deletedCall, fieldsCall, modulesCall, recordsCall, type ApiCall } from '../zoho/requests.js';
+import {
+  countAnswerSchema,
+  deletedPageSchema,
+  fieldsAnswerSchema,
+  modulesAnswerSchema,
+  parseBody,
+  recordsPageSchema,
+  type EntriesPage,
+  type ZohoEntry,
+} from '../zoho/schemas.js';
+import { TokenSource } from '../zoho/token-source.js';
+
+interface FieldsData extends Record<string, unknown> {
+  module: string;
+  explicit: boolean;
+  converted: boolean;
+}
+
+interface RecordsData extends Record<string, unknown> {
+  module: string;
+  explicit: boolean;
+  state: ChainState;
+  /** Only on the module's first page: what the module item says. */
+  first?: { fields: FieldInfo[]; expected?: number };
+}
+
+interface DeletedData extends Record<string, unknown> {
+  module: string;
+  page: number;
+  ims?: string;
+  count: number;
+}
+
+/** Grants of one access token after Zoho's grant throttle or a failed call, before giving up. */
+const GRANT_RETRIES = 3;
+
+export class ZohoSpider extends Spider {
+  readonly name = 'zoho';
+  private readonly pace: Pace;
+  private readonly backoff: BackoffPolicy;
+  private tokens?: TokenSource;
+  private client?: ZohoClient;
+  private apiBase = '';
+
+  readonly callbacks: Record<string, SpiderCallback> = {
+    fields: (input) => this.parseFields(input),
+    records: (input) => this.parseRecords(input),
+    deleted: (input) => this.parseDeleted(input),
+  };
+
+  constructor(ctx: CrawlContext) {
+    super(ctx);
+    const s = ctx.settings;
+    this.pace = new Pace(s.ZOHO_MAX_CONCURRENCY);
+    this.backoff = { baseMs: s.ZOHO_BACKOFF_BASE_MS, maxMs: s.ZOHO_BACKOFF_MAX_MS };
+    // One callback per API call at a time is enough to fill the pace; field batches share it.
+    this.maxConcurrency = s.ZOHO_MAX_CONCURRENCY;
+    // Retries of API trouble happen in the client; Crawlee retries only what slipped past it
+    // (e.g. an answer of an unexpected shape), and not often.
+    this.maxRequestRetries = 2;
+    const worstCall = (s.ZOHO_REQUEST_RETRIES + 1) * (s.ZOHO_REQUEST_TIMEOUT_SECS + s.ZOHO_BACKOFF_MAX_MS / 1000);
+    this.callbackTimeoutSecs = Math.max(600, Math.ceil(worstCall + (GRANT_RETRIES + 1) * (s.ZOHO_BACKOFF_MAX_MS / 1000 + 60)));
+  }
+
+  private get log() {
+    return this.ctx.logger;
+  }
+
+  private get api(): ZohoClient {
+    if (!this.client) throw new Error('zoho spider: the client is made in startRequests');
+    return this.client;
+  }
+
+  /** Builds the token source and client; throws the missing-credentials message before any request. */
+  private setup(): ZohoClient {
+    const s = this.ctx.settings;
+    const timeoutMs = s.ZOHO_REQUEST_TIMEOUT_SECS * 1000;
+    this.tokens = new TokenSource({
+      hosts: resolveHosts(s),
+      credentials: { clientId: s.ZOHO_CLIENT_ID, clientSecret: s.ZOHO_CLIENT_SECRET, refreshToken: s.ZOHO_REFRESH_TOKEN, staticToken: s.ZOHO_CRM_AUTH_TOKEN },
+      backoff: this.backoff,
+      grantRetries: GRANT_RETRIES,
+      timeoutMs,
+      onToken: (token) => addSecrets([token]),
+      log: (level, message) => this.log.log(level, `zoho auth: ${message}`),
+    });
+    this.client = new ZohoClient({
+      tokens: this.tokens,
+      pace: this.pace,
+      backoff: this.backoff,
+      retries: s.ZOHO_REQUEST_RETRIES,
+      timeoutMs,
+      onSent: (credits) => {
+        this.ctx.report.api.requests++;
+        this.ctx.report.api.credits += credits;
+      },
+      log: (level, message) => this.log.log(level, `zoho: ${message}`),
+    });
+    return this.client;
+  }
+
+  async *startRequests(): AsyncIterable<SpiderOutput> {
+    const client = this.setup();
+    const s = this.ctx.settings;
+    let answer: ApiAnswer;
+    try {
+      answer = await client.get(modulesCall());
+    } catch (error) {
+      throw new Error(startFailure(error));
+    }
+    if (answer.status !== 200) throw new Error(`GET /settings/modules answered HTTP ${answer.status} with no modules; expected the module list (check ZOHO_API_DOMAIN)`);
+    this.apiBase = (await this.tokens!.get()).apiBase;
+    const { modules } = parseBody(modulesAnswerSchema, answer.body, 'GET /settings/modules');
+    const selection = selectModules(modules, s.ZOHO_MODULE_WHITELIST);
+    for (const { name, reason } of selection.unreadable) {
+      this.log.error(`${name}: ${reason}; not requested`);
+      this.ctx.report.error(name, `${reason}; not requested`);
+    }
+    this.log.info(
+      `zoho: ${selection.modules.length} module(s) to read: ${selection.modules.map((m) => m.meta.api_name).join(', ') || '(none)'}` +
+        (selection.unsupported.length ? `; not readable over the API, not requested: ${selection.unsupported.join(', ')}` : ''),
+    );
+    for (const { meta, explicit } of selection.modules) {
+      const data: FieldsData = { module: meta.api_name, explicit, converted: hasConvertedRecords(meta) };
+      yield request('fields', this.urlOf(fieldsCall(meta.api_name)), data);
+    }
+  }
+
+  private async *parseFields({ request: req }: CallbackInput): AsyncIterable<SpiderOutput> {
+    const { module, explicit, converted } = req.userData as FieldsData;
+    const s = this.ctx.settings;
+    const [fieldsResult, countResult] = await Promise.allSettled([this.api.get(fieldsCall(module)), this.api.get(countCall(module))]);
+    if (fieldsResult.status === 'rejected') {
+      if (this.refused(module, explicit, fieldsResult.reason)) return;
+      throw failure(fieldsResult.reason);
+    }
+    const fields =
+      fieldsResult.value.status === 200 ? parseBody(fieldsAnswerSchema, fieldsResult.value.body, `GET /settings/fields?module=${module}`).fields : [];
+    const fieldInfo: FieldInfo[] = fields.map((f) => ({ api_name: f.api_name, data_type: f.data_type }));
+    const count = this.countOf(module, countResult);
+    const cap = s.ZOHO_MAX_RECORDS_PER_MODULE;
+    // actions/count is the module's total, not the changes since If-Modified-Since: no expectation then.
+    const expected = count === undefined || s.ZOHO_LAST_MODIFIED_TIME ? undefined : Math.min(count, cap ?? Infinity);
+
+    if (fieldInfo.length === 0) {
+      // Records calls need at least one field: a module without fields has nothing to read but its deletions.
+      this.log.warn(`${module}: the field list is empty; no records requested`);
+      yield { kind: 'module', module, fields: [], expected };
+      yield* this.firstDeleted(module);
+      return;
+    }
+    const toRead = Math.min(count ?? 0, cap ?? Infinity);
+    const names = fieldInfo.map((f) => f.api_name);
+    let order: ChainState['order'] = toRead > s.ZOHO_PAGE_TOKEN_LIMIT ? 'modified-asc' : 'default';
+    if (order === 'modified-asc' && !names.includes('Modified_Time')) {
+      this.log.warn(`${module}: ${toRead} records, past the page_token limit, but no Modified_Time field to page by time; reading in id order`);
+      order = 'default';
+    }
+    const baseIms = s.ZOHO_LAST_MODIFIED_TIME?.toISOString();
+    const state: ChainState = {
+      module,
+      batches: fieldBatches(names),
+      perPage: perPageFor(cap),
+      converted,
+      order,
+      ims: baseIms,
+      baseIms,
+      cap,
+      written: 0,
+      chainRead: 0,
+      pageTokenLimit: s.ZOHO_PAGE_TOKEN_LIMIT,
+      pending: [],
+      staleRestarts: 0,
+    };
+    if (order === 'modified-asc') this.log.info(`${module}: ${toRead} records, more than one page_token chain reaches; reading by Modified_Time in several chains`);
+    yield this.recordsRequest({ module, explicit, state, first: { fields: fieldInfo, expected } });
+  }
+
+  private countOf(module: string, result: PromiseSettledResult<ApiAnswer>): number | undefined {
+    if (result.status === 'rejected') {
+      this.log.debug(`${module}: no record count (${errorText(result.reason)})`);
+      return undefined;
+    }
+    if (result.value.status !== 200) return 0;
+    return parseBody(countAnswerSchema, result.value.body, `GET /${module}/actions/count`).count;
+  }
+
+  private recordsRequest(data: RecordsData) {
+    const state = data.state;
+    return request('records', this.urlOf(recordsCall({ ...this.queryOf(state, 0), pageToken: state.tokens?.[0] ?? undefined })), data);
+  }
+
+  private queryOf(state: ChainState, batch: number) {
+    return {
+      module: state.module,
+      fields: state.batches[batch],
+      perPage: state.perPage,
+      converted: state.converted,
+      order: state.order,
+      ifModifiedSince: state.ims ? new Date(state.ims) : undefined,
+    };
+  }
+
+  private async *parseRecords({ request: req }: CallbackInput): AsyncIterable<SpiderOutput> {
+    const data = req.userData as RecordsData;
+    const { module, explicit, state } = data;
+    const firstPage = data.first !== undefined;
+    // A batch whose chain already ended is not asked again: each batch has its own page_token chain.
+    const calls = state.batches.map((_, i) =>
+      state.tokens && state.tokens[i] === null ? null : recordsCall({ ...this.queryOf(state, i), pageToken: state.tokens?.[i] ?? undefined }),
+    );
+    const settled = await Promise.allSettled(calls.map((call) => (call ? this.api.get(call) : Promise.resolve(null))));
+    const rejected = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected) {
+      const error = rejected.reason;
+      if (firstPage && this.refused(module, explicit, error)) return;
+      if (error instanceof ZohoApiError && (error.kind === 'stale-chain' || error.kind === 'page-limit')) {
+        let next: ChainState;
+        try {
+          next = error.kind === 'stale-chain' ? restartStale(state, error.code) : restartPastLimit(state);
+        } catch (chainError) {
+          throw failure(chainError);
+        }
+        this.log.warn(`${module}: ${error.code}; starting a new page chain after ${state.written} records`);
+        yield this.recordsRequest({ ...data, state: next });
+        return;
+      }
+      throw failure(error);
+    }
+    const pages = settled.map((r, i): EntriesPage | null => {
+      const answer = (r as PromiseFulfilledResult<ApiAnswer | null>).value;
+      if (!answer || answer.status !== 200) return null;
+      const page = parseBody(recordsPageSchema, answer.body, `GET /${module} (fields batch ${i + 1})`);
+      return { data: page.data as ZohoEntry[], info: page.info };
+    });
+    let outcome;
+    try {
+      outcome = takePage(state, pages);
+    } catch (chainError) {
+      throw failure(chainError);
+    }
+    if (data.first) {
+      yield { kind: 'module', module, fields: data.first.fields, expected: data.first.expected };
+      yield* this.firstDeleted(module);
+    }
+    const withName = this.ctx.settings.ZOHO_INCLUDE_MODULE_NAME;
+    for (const record of outcome.records) yield { kind: 'record', module, data: withName ? { ...record, module } : record };
+    if (outcome.next) {
+      yield this.recordsRequest({ module, explicit, state: outcome.next });
+      return;
+    }
+    const written = state.written + outcome.records.length;
+    if (outcome.leftover > 0) {
+      this.log.warn(`${module}: ${outcome.leftover} record(s) changed while their field batches were read and were seen in only some of them; left out of this run`);
+    }
+    this.log.info(`${module}: ${written} record(s)`);
+  }
+
+  private *firstDeleted(module: string): Iterable<SpiderOutput> {
+    if (!this.ctx.settings.ZOHO_INCLUDE_DELETED) return;
+    const ims = this.ctx.settings.ZOHO_LAST_MODIFIED_TIME?.toISOString();
+    const data: DeletedData = { module, page: 1, ims, count: 0 };
+    yield request('deleted', this.urlOf(deletedCall(module, 1)), data);
+  }
+
+  private async *parseDeleted({ request: req }: CallbackInput): AsyncIterable<SpiderOutput> {
+    const data = req.userData as DeletedData;
+    const { module, page, ims } = data;
+    let answer: ApiAnswer;
+    try {
+      answer = await this.api.get(deletedCall(module, page, ims ? new Date(ims) : undefined));
+    } catch (error) {
+      if (error instanceof ZohoApiError && (error.kind === 'permission' || error.kind === 'missing')) {
+        const reason = `deleted records refused: ${error.status} ${error.code}`;
+        this.log.warn(`${module}: ${reason}; skipped`);
+        this.ctx.report.skip(`${module}-Deleted`, reason);
+        return;
+      }
+      throw failure(error);
+    }
+    if (answer.status !== 200) {
+      this.log.info(`${module}: ${data.count} deleted record(s)`);
+      return;
+    }
+    const body = parseBody(deletedPageSchema, answer.body, `GET /${module}/deleted`);
+    for (const entry of body.data) yield { kind: 'deleted', module, data: entry };
+    const count = data.count + body.data.length;
+    if (body.info.more_records) {
+      yield request('deleted', this.urlOf(deletedCall(module, page + 1)), { ...data, page: page + 1, count });
+    } else {
+      this.log.info(`${module}: ${count} deleted record(s)`);
+    }
+  }
+
+  /**
+   * A module the org refuses (403 NO_PERMISSION/NOT_SUPPORTED, e.g. Notes for non-admins) or no
+   * longer has (INVALID_MODULE, 404) is skipped, and the run stays complete — unless the whitelist
+   * named it, then it is an error. Returns false when the error is something else.
+   */
+  private refused(module: string, explicit: boolean, error: unknown): boolean {
+    if (!(error instanceof ZohoApiError) || (error.kind !== 'permission' && error.kind !== 'missing')) return false;
+    const reason = `${error.status} ${error.code}${error.apiMessage ? `: ${error.apiMessage}` : ''}`;
+    if (explicit) {
+      this.log.error(`${module}: named in ZOHO_MODULE_WHITELIST but refused by Zoho (${reason})`);
+      this.ctx.report.error(module, `named in ZOHO_MODULE_WHITELIST but refused by Zoho (${reason})`);
+    } else {
+      this.log.warn(`${module}: skipped, refused by Zoho (${reason})`);
+      this.ctx.report.skip(module, reason);
+    }
+    return true;
+  }
+
+  override onRequestFailed(req: import('../core/spider.js').SpiderRequest, error: Error): void {
+    const module = String(req.userData?.module ?? req.label);
+    this.ctx.report.error(module, redactKnown(`${req.label}: ${error.message}`));
+  }
+
+  override async close(): Promise<void> {
+    if (!this.client) return;
+    const p = this.client.pushback;
+    this.log.info(
+      `zoho: ${this.ctx.report.api.requests} API call(s), ${this.ctx.report.api.credits} credit(s); ` +
+        `pushback: ${p.throttled} throttled, ${p.server} server errors, ${p.network} cut connections, ${p.renewals} token renewals; ` +
+        `${this.tokens?.grants ?? 0} token grant(s); at most ${this.pace.peak} call(s) in flight`,
+    );
+  }
+
+  /** A request's URL in the queue: the API URL of its (first) call; never a token. */
+  private urlOf(call: ApiCall): string {
+    return `${this.apiBase || 'https://zoho.invalid'}${call.path}`;
+  }
+}
+
+/** The message of a failure in startRequests: auth and the module list must say what to check. */
+function startFailure(error: unknown): string {
+  if (error instanceof ZohoAuthError) return error.message;
+  if (error instanceof ZohoApiError) {
+    if (error.kind === 'scope') return `${error.message}; the token lacks a scope: the self-client needs ZohoCRM.settings.modules.READ, ZohoCRM.settings.fields.READ and ZohoCRM.modules.READ`;
+    if (error.kind === 'token') return `${error.message}; check ZOHO_REFRESH_TOKEN / ZOHO_CRM_AUTH_TOKEN`;
+    return `listing modules failed: ${error.message}; check ZOHO_API_DOMAIN / ZOHO_DATA_CENTER`;
+  }
+  if (error instanceof RetriesExhaustedError) return `listing modules failed: ${error.message}; check ZOHO_API_DOMAIN / ZOHO_DATA_CENTER and the network`;
+  return `listing modules failed: ${errorText(error)}`;
+}
+
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Errors the client already retried (or that retrying cannot fix) end the request at once. */
+function failure(error: unknown): Error {
+  if (error instanceof RetriesExhaustedError || error instanceof ZohoApiError || error instanceof ZohoAuthError || error instanceof ChainError) {
+    return new NonRetryableError(error.message);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,91 @@
+// What a failed Zoho call means for the crawler: each answer is classified once, here, so the
+// client and the spider decide by kind instead of by scattered status/code checks.
+import type { ApiErrorBody } from './schemas.js';
+
+export type ZohoErrorKind =
+  /** 401 INVALID_TOKEN / AUTHENTICATION_FAILURE: refresh the access token once and retry. */
+  | 'token'
+  /** 401 OAUTH_SCOPE_MISMATCH: the token lacks a scope; retrying cannot help. */
+  | 'scope'
+  /** 403 NO_PERMISSION / NOT_SUPPORTED: the org's permissions refuse the module. */
+  | 'permission'
+  /** 400 INVALID_MODULE / 404: the module does not exist (any more). */
+  | 'missing'
+  /** 429 TOO_MANY_REQUESTS: back off and lower the pace. */
+  | 'throttle'
+  /** 5xx: retry with backoff. */
+  | 'server'
+  /** 400 EXPIRED_VALUE / TOKEN_BOUND_DATA_MISMATCH: the page_token chain is stale; restart it. */
+  | 'stale-chain'
+  /** 400 PAGINATION_LIMIT_EXCEEDED / DISCRETE_PAGINATION_LIMIT_EXCEEDED: the chain reached its cap. */
+  | 'page-limit'
+  /** Anything else: a caller bug or an answer we do not know; not retried. */
+  | 'other';
+
+export class ZohoApiError extends Error {
+  readonly kind: ZohoErrorKind;
+
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly apiMessage: string,
+    /** Where it happened, e.g. "GET /crm/v8/Leads" (never with a token: tokens never go in URLs). */
+    readonly where: string,
+    readonly details?: Record<string, unknown> | null,
+  ) {
+    super(`${where}: HTTP ${status} ${code}${apiMessage ? ` (${apiMessage})` : ''}`);
+    this.name = 'ZohoApiError';
+    this.kind = classify(status, code);
+  }
+
+  get retryable(): boolean {
+    return this.kind === 'throttle' || this.kind === 'server';
+  }
+}
+
+export function classify(status: number, code: string): ZohoErrorKind {
+  if (status === 429 || code === 'TOO_MANY_REQUESTS') return 'throttle';
+  if (status >= 500) return 'server';
+  if (status === 401) return code === 'OAUTH_SCOPE_MISMATCH' ? 'scope' : 'token';
+  if (status === 403) return code === 'OAUTH_SCOPE_MISMATCH' ? 'scope' : 'permission';
+  if (status === 404 || code === 'INVALID_MODULE' || code === 'INVALID_URL_PATTERN') return 'missing';
+  if (code === 'EXPIRED_VALUE' || code === 'TOKEN_BOUND_DATA_MISMATCH') return 'stale-chain';
+  if (code === 'PAGINATION_LIMIT_EXCEEDED' || code === 'DISCRETE_PAGINATION_LIMIT_EXCEEDED') return 'page-limit';
+  return 'other';
+}
+
+/** Builds the error of a non-2xx answer from its (possibly unparsable) body. */
+export function apiErrorOf(status: number, body: ApiErrorBody | undefined, where: string): ZohoApiError {
+  const code = body?.code ?? (status === 429 ? 'TOO_MANY_REQUESTS' : `HTTP_${status}`);
+  return new ZohoApiError(status, code, body?.message ?? '', where, body?.details);
+}
+
+/** The connection failed or was cut before a whole answer arrived: retried like a 5xx. */
+export class NetworkError extends Error {
+  constructor(
+    readonly where: string,
+    cause: unknown,
+  ) {
+    super(`${where}: connection failed: ${cause instanceof Error ? (cause.cause instanceof Error ? `${cause.message} (${cause.cause.message})` : cause.message) : String(cause)}`);
+    this.name = 'NetworkError';
+  }
+}
+
+/** Authentication cannot work with the settings given; the message names the setting to check. */
+export class ZohoAuthError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ZohoAuthError';
+  }
+}
+
+/** A call that kept failing after its retries; `last` is the final failure. */
+export class RetriesExhaustedError extends Error {
+  constructor(
+    readonly attempts: number,
+    readonly last: Error,
+  ) {
+    super(`gave up after ${attempts} attempts: ${last.message}`);
+    this.name = 'RetriesExhaustedError';
+  }
+}

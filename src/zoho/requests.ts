@@ -1,0 +1,82 @@
+// Paths and headers of the Zoho CRM v8 calls the spider makes. Tokens never appear here: they go in
+// the Authorization header, added by the client.
+
+export const API_PREFIX = '/crm/v8';
+
+/** Records per page and the most Zoho serves in one call. */
+export const MAX_PER_PAGE = 200;
+/** Most field api names one records call may ask for. */
+export const MAX_FIELDS_PER_CALL = 50;
+
+export interface ApiCall {
+  /** Path and query under the API base, starting with /crm/v8. */
+  path: string;
+  /** Label of the endpoint for logs and errors, e.g. "GET /crm/v8/{module}" (no ids, no tokens). */
+  endpoint: string;
+  /** Sent as If-Modified-Since. */
+  ifModifiedSince?: Date;
+  /** Zoho API credits the call costs when answered (deleted records cost 2). */
+  credits: number;
+}
+
+const seg = (s: string): string => encodeURIComponent(s);
+
+function withQuery(path: string, query: Record<string, string | number | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+export function modulesCall(): ApiCall {
+  return { path: `${API_PREFIX}/settings/modules`, endpoint: 'GET /settings/modules', credits: 1 };
+}
+
+export function fieldsCall(module: string): ApiCall {
+  return { path: withQuery(`${API_PREFIX}/settings/fields`, { module }), endpoint: `GET /settings/fields?module=${module}`, credits: 1 };
+}
+
+export function countCall(module: string): ApiCall {
+  return { path: `${API_PREFIX}/${seg(module)}/actions/count`, endpoint: `GET /${module}/actions/count`, credits: 1 };
+}
+
+export type RecordOrder = 'default' | 'modified-asc';
+
+export interface RecordsQuery {
+  module: string;
+  fields: readonly string[];
+  perPage: number;
+  /** Absent on a chain's first page. */
+  pageToken?: string;
+  /** Leads: ask for converted ones too (Zoho leaves them out by default). */
+  converted: boolean;
+  order: RecordOrder;
+  ifModifiedSince?: Date;
+}
+
+export function recordsCall(q: RecordsQuery): ApiCall {
+  if (q.fields.length === 0 || q.fields.length > MAX_FIELDS_PER_CALL) {
+    throw new Error(`recordsCall: ${q.fields.length} fields; expected 1 to ${MAX_FIELDS_PER_CALL}`);
+  }
+  if (q.perPage < 1 || q.perPage > MAX_PER_PAGE) throw new Error(`recordsCall: per_page ${q.perPage}; expected 1 to ${MAX_PER_PAGE}`);
+  // Every page of a chain must send the same parameters: Zoho binds page_token to them.
+  const path = withQuery(`${API_PREFIX}/${seg(q.module)}`, {
+    fields: q.fields.join(','),
+    per_page: q.perPage,
+    converted: q.converted ? 'both' : undefined,
+    sort_by: q.order === 'modified-asc' ? 'Modified_Time' : undefined,
+    sort_order: q.order === 'modified-asc' ? 'asc' : undefined,
+    page_token: q.pageToken,
+  });
+  return { path, endpoint: `GET /${q.module}`, ifModifiedSince: q.ifModifiedSince, credits: 1 };
+}
+
+export function deletedCall(module: string, page: number, ifModifiedSince?: Date): ApiCall {
+  const path = withQuery(`${API_PREFIX}/${seg(module)}/deleted`, { type: 'all', page, per_page: MAX_PER_PAGE });
+  return { path, endpoint: `GET /${module}/deleted`, ifModifiedSince, credits: 2 };
+}
+
+/** If-Modified-Since as Zoho documents it: ISO 8601 to the second with an explicit offset. */
+export function formatIfModifiedSince(at: Date): string {
+  return at.toISOString().replace(/\.\d{3}Z$/, '+00:00');
+}

@@ -1,0 +1,88 @@
+// zod schemas of every Zoho answer the spider reads: nothing from the network is used unparsed.
+// Records and deleted entries are kept exactly as Zoho sent them (every key, in order); only the
+// parts the crawler relies on (ids, paging info) are checked.
+import { z } from 'zod';
+
+/** POST {accounts}/oauth/v2/token answers HTTP 200 both on success and on failure. */
+export const tokenSuccessSchema = z.object({
+  access_token: z.string().min(1),
+  api_domain: z.string().url().optional(),
+  token_type: z.string().optional(),
+  expires_in: z.coerce.number().positive().optional(),
+});
+export const tokenFailureSchema = z.object({
+  error: z.string(),
+  error_description: z.string().optional(),
+  status: z.string().optional(),
+});
+export const tokenAnswerSchema = z.union([tokenSuccessSchema, tokenFailureSchema]);
+export type TokenSuccess = z.infer<typeof tokenSuccessSchema>;
+
+/** `{"code","details","message","status":"error"}`; some answers wrap it in data[0] or omit fields. */
+export const apiErrorSchema = z.object({
+  code: z.string().optional(),
+  message: z.string().optional(),
+  status: z.string().optional(),
+  details: z.record(z.string(), z.unknown()).nullable().optional(),
+});
+export type ApiErrorBody = z.infer<typeof apiErrorSchema>;
+
+export const moduleMetaSchema = z.looseObject({
+  api_name: z.string().min(1),
+  module_name: z.string().optional(),
+  api_supported: z.boolean().optional(),
+  generated_type: z.string().optional(),
+  convertable: z.boolean().nullable().optional(),
+});
+export type ModuleMeta = z.infer<typeof moduleMetaSchema>;
+export const modulesAnswerSchema = z.object({ modules: z.array(moduleMetaSchema) });
+
+export const fieldMetaSchema = z.looseObject({
+  api_name: z.string().min(1),
+  data_type: z.string(),
+});
+export type FieldMeta = z.infer<typeof fieldMetaSchema>;
+export const fieldsAnswerSchema = z.object({ fields: z.array(fieldMetaSchema) });
+
+/** A record or deleted entry: any JSON object with a string id; every key kept, in Zoho's order. */
+const entrySchema = z.record(z.string(), z.unknown()).refine((r) => typeof r.id === 'string' && r.id.length > 0, {
+  message: 'an entry without a string "id"',
+});
+export type ZohoEntry = Record<string, unknown> & { id: string };
+
+const infoSchema = z.looseObject({
+  per_page: z.number().optional(),
+  count: z.number().optional(),
+  page: z.number().optional(),
+  more_records: z.boolean(),
+  next_page_token: z.string().nullable().optional(),
+});
+export type PageInfo = z.infer<typeof infoSchema>;
+
+export const recordsPageSchema = z.object({ data: z.array(entrySchema), info: infoSchema });
+export const deletedPageSchema = recordsPageSchema;
+export interface EntriesPage {
+  data: ZohoEntry[];
+  info: PageInfo;
+}
+
+export const countAnswerSchema = z.object({ count: z.coerce.number().int().nonnegative() });
+
+/**
+ * Parses a body with a schema; a mismatch is an error that says what was expected, without echoing
+ * the body (it may hold customer data).
+ */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue.path.length ? ` at ${issue.path.join('.')}` : '';
+  throw new UnexpectedAnswerError(`${what}: unexpected answer${where}: ${issue.message}`);
+}
+
+export class UnexpectedAnswerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnexpectedAnswerError';
+  }
+}
