@@ -1,0 +1,104 @@
+// The pagination rules of a module's records chain, on hand-made pages.
+import { describe, expect, test } from '@jest/globals';
+import { perPageFor, restartStale, takePage, type ChainState } from '../../src/zoho/records-chain.js';
+import type { EntriesPage, ZohoEntry } from '../../src/zoho/schemas.js';
+
+const base = (over: Partial<ChainState> = {}): ChainState => ({
+  module: 'M',
+  batches: [['A']],
+  perPage: 200,
+  converted: false,
+  order: 'default',
+  written: 0,
+  chainRead: 0,
+  pageTokenLimit: 100_000,
+  pending: [],
+  staleRestarts: 0,
+  ...over,
+});
+
+const page = (ids: number[], more: boolean, token?: string, extra: (id: number) => Record<string, unknown> = () => ({})): EntriesPage => ({
+  data: ids.map((id) => ({ id: String(id), ...extra(id) }) as ZohoEntry),
+  info: { more_records: more, next_page_token: token ?? null, count: ids.length },
+});
+
+describe('per_page for a cap', () => {
+  test('the fewest pages, evenly filled', () => {
+    expect(perPageFor(undefined)).toBe(200);
+    expect(perPageFor(1)).toBe(1);
+    expect(perPageFor(200)).toBe(200);
+    expect(perPageFor(450)).toBe(150);
+    expect(perPageFor(401)).toBe(134); // 3 pages, 402 fetched, 1 dropped
+  });
+});
+
+describe('takePage', () => {
+  test('next page by page_token, from the first page on; ends on more_records false without another call', () => {
+    const one = takePage(base(), [page([5, 4], true, 't1')]);
+    expect(one.records.map((r) => r.id)).toEqual(['5', '4']);
+    expect(one.next?.tokens).toEqual(['t1']);
+    const two = takePage(one.next!, [page([3], false)]);
+    expect(two.next).toBeUndefined();
+    expect(two.records.map((r) => r.id)).toEqual(['3']);
+  });
+
+  test('the cap is exact and ends the chain even when Zoho has more', () => {
+    const s = base({ cap: 3, perPage: perPageFor(3) });
+    const out = takePage(s, [page([9, 8, 7], true, 't')]);
+    expect(out.records).toHaveLength(3);
+    expect(out.next).toBeUndefined();
+    const s2 = base({ cap: 401, perPage: 134, written: 268 });
+    const out2 = takePage(s2, [page(Array.from({ length: 134 }, (_, i) => 1000 - i), true, 't')]);
+    expect(out2.records).toHaveLength(133);
+    expect(out2.next).toBeUndefined();
+  });
+
+  test('a 204/304 (null page) ends the chain with nothing', () => {
+    expect(takePage(base(), [null])).toEqual({ records: [], leftover: 0 });
+  });
+
+  test('more_records without a next_page_token is an error', () => {
+    expect(() => takePage(base(), [page([1], true)])).toThrow(/no next_page_token/);
+  });
+
+  test('a finished batch is left alone while the others go on; leftovers are counted at the end', () => {
+    const s = base({ batches: [['A'], ['B']] });
+    const one = takePage(s, [page([2, 1], true, 'a1'), page([2], false)]);
+    expect(one.records.map((r) => r.id)).toEqual(['2']);
+    expect(one.next?.tokens).toEqual(['a1', null]);
+    const two = takePage(one.next!, [page([0], false), null]);
+    expect(two.next).toBeUndefined();
+    expect(two.leftover).toBe(2); // ids 1 and 0 never got their B part
+  });
+
+  test('past the page_token limit in Modified_Time order: a new chain from one second before the boundary, repeats dropped', () => {
+    const at = (id: number) => ({ Modified_Time: id < 3 ? '2026-01-01T00:00:00+00:00' : '2026-01-01T00:00:05+00:00' });
+    const s = base({ order: 'modified-asc', pageTokenLimit: 4, perPage: 2 });
+    const one = takePage(s, [page([1, 2], true, 't1', at)]);
+    const two = takePage(one.next!, [page([3, 4], true, 't2', at)]);
+    expect(two.next?.tokens).toBeUndefined(); // a new chain: no page_token
+    expect(two.next?.ims).toBe('2026-01-01T00:00:04.000Z');
+    expect(two.next?.boundary).toEqual({ at: Date.parse('2026-01-01T00:00:05Z'), ids: ['3', '4'] });
+    // the new chain repeats 3 and 4 (same second) and goes on with 5
+    const three = takePage(two.next!, [page([3, 4, 5], false, undefined, at)]);
+    expect(three.records.map((r) => r.id)).toEqual(['5']);
+    expect(three.next).toBeUndefined();
+  });
+
+  test('a chain stuck on one Modified_Time second cannot loop forever', () => {
+    const at = () => ({ Modified_Time: '2026-01-01T00:00:05+00:00' });
+    const s = base({ order: 'modified-asc', pageTokenLimit: 2, perPage: 2 });
+    const one = takePage(s, [page([1, 2], true, 't', at)]);
+    expect(() => takePage(one.next!, [page([1, 2, 3, 4], true, 't', at)])).toThrow(/share Modified_Time/);
+  });
+
+  test('a stale chain in id order restarts below the lowest id written', () => {
+    const one = takePage(base(), [page([9, 8], true, 't')]);
+    const restarted = restartStale(one.next!, 'EXPIRED_VALUE');
+    expect(restarted.tokens).toBeUndefined();
+    expect(restarted.below).toBe('8');
+    const again = takePage(restarted, [page([10, 9, 8, 7], false)]);
+    expect(again.records.map((r) => r.id)).toEqual(['7']);
+    expect(() => restartStale({ ...restarted, staleRestarts: 3 }, 'EXPIRED_VALUE')).toThrow(/stale 4 times/);
+  });
+});
