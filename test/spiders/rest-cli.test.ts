@@ -1,28 +1,34 @@
-// The rest spider through the command line, as a user runs it: `node dist/cli.js crawl rest -s …`
-// in a child process, with the default pipelines writing real chunk files.
+// The rest spider through the command line, as a user runs it: `node cli.js crawl rest -s …` in a
+// child process, with the default pipelines writing real chunk files. The CLI is built from the
+// current sources into a temp package (never a stale dist/, no race with other suites building it).
 import { describe, test, expect, beforeAll, afterAll } from '@jest/globals';
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startFakeRestApi, API_KEY, type FakeRestApi } from './fake-rest-api.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'dist', 'cli.js');
 
 let api: FakeRestApi;
 let tmp: string;
+let CLI: string;
 
 beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'rest-cli-'));
+  // A package of its own: ESM like the project, and the project's node_modules for the dependencies.
+  const pkg = join(tmp, 'pkg');
+  await mkdir(pkg);
+  await writeFile(join(pkg, 'package.json'), '{"type":"module"}\n');
+  await symlink(join(ROOT, 'node_modules'), join(pkg, 'node_modules'), 'dir');
   // tsc emits even when another part of the tree has a type error; the type check is `npm test`'s
   // own step, so here only the emitted files matter.
-  const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
-  if (!existsSync(CLI) || !existsSync(join(ROOT, 'dist', 'spiders', 'rest.js'))) {
-    throw new Error(`build failed: ${build.stdout}${build.stderr}`);
-  }
+  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+  const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', join(pkg, 'dist')], { cwd: ROOT, encoding: 'utf8' });
+  CLI = join(pkg, 'dist', 'cli.js');
+  if (!existsSync(CLI) || !existsSync(join(pkg, 'dist', 'spiders', 'rest.js'))) throw new Error(`build failed: ${build.stdout}${build.stderr}`);
   api = await startFakeRestApi();
-  tmp = await mkdtemp(join(tmpdir(), 'rest-cli-'));
 }, 180_000);
 afterAll(async () => {
   await api?.close();
@@ -39,7 +45,7 @@ interface Ran {
 function cli(args: string[], cwd: string): Promise<Ran> {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_FORMAT: 'json' };
   return new Promise((done) => {
-    execFile('node', [CLI, ...args], { cwd, env, encoding: 'utf8' }, (error, stdout, stderr) => {
+    execFile(process.execPath, [CLI, ...args], { cwd, env, encoding: 'utf8' }, (error, stdout, stderr) => {
       done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
     });
   });
