@@ -87,13 +87,17 @@ export function defaultFormat(stream: NodeJS.WritableStream = process.stderr): '
   return (stream as { isTTY?: boolean }).isTTY ? 'pretty' : 'json';
 }
 
+// format.errors comes first: winston hands `logger.error(err)` on as the Error object itself, whose
+// message and stack are not enumerable (the line would say nothing) and which redact() would alter
+// in place; errors() turns it into a plain info object with message and stack.
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const stream = opts.stream ?? process.stderr;
   const format = opts.format ?? defaultFormat(stream);
   const lineFormat =
     format === 'json'
-      ? winston.format.combine(redact(), winston.format.timestamp(), winston.format.json())
+      ? winston.format.combine(winston.format.errors({ stack: true }), redact(), winston.format.timestamp(), winston.format.json())
       : winston.format.combine(
+          winston.format.errors({ stack: true }),
           redact(),
           winston.format.timestamp({ format: 'HH:mm:ss' }),
           winston.format.colorize(),
