@@ -1,7 +1,8 @@
 // The manifest pipeline ('manifest'): tallies the items per module and, at close, writes
 // manifest.json into the run folder, then hands it to the last-file hooks (the S3 uploader stores
 // it after everything else, so its presence in S3 means the run is complete there).
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { CrawlContext } from '../core/context.js';
 import { outputsOf } from '../core/context.js';
 import type { Item } from '../core/items.js';
@@ -11,6 +12,15 @@ import { buildManifest, MANIFEST_FILE, UPLOAD_ERROR_PREFIX, writeManifest, type 
 
 export class ManifestPipeline implements ItemPipeline {
   private readonly modules = new Map<string, ModuleTally>();
+  private opened = false;
+
+  async open(ctx: CrawlContext): Promise<void> {
+    // Two runs started in the same second would share a folder: the first one's manifest is kept.
+    if (await exists(join(ctx.runDir, MANIFEST_FILE))) {
+      throw new Error(`${join(ctx.runDir, MANIFEST_FILE)} exists already; expected a new run folder (did another run start in the same second?)`);
+    }
+    this.opened = true;
+  }
 
   process(item: Item): Item {
     const tally = this.tallyOf(item.module);
@@ -24,6 +34,7 @@ export class ManifestPipeline implements ItemPipeline {
   }
 
   async close(ctx: CrawlContext): Promise<void> {
+    if (!this.opened) return;
     const outputs = outputsOf(ctx);
     const write = () =>
       writeManifest(
@@ -56,3 +67,9 @@ export class ManifestPipeline implements ItemPipeline {
     return tally;
   }
 }
+
+const exists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
