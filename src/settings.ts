@@ -479,7 +479,10 @@ export function parseOverrides(pairs: string[]): Record<string, string> {
     const eq = pair.indexOf('=');
     const name = eq > 0 ? pair.slice(0, eq).trim() : '';
     if (!name) {
-      problems.push(`-s ${pair}: not NAME=VALUE; expected a setting name, '=', and a value`);
+      // The argument may be a secret typed with the wrong separator (NAME:VALUE): echo its name only.
+      const lead = /^[A-Za-z_][A-Za-z0-9_]*/.exec(pair)?.[0];
+      const shownArg = lead === undefined ? '(argument not shown)' : lead === pair ? pair : `${lead}…`;
+      problems.push(`-s ${shownArg}: not NAME=VALUE; expected a setting name, '=', and a value`);
       continue;
     }
     if (!META.has(name)) {
