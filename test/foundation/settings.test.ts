@@ -198,6 +198,21 @@ describe('-s NAME=VALUE', () => {
     expect(() => parseOverrides(['=debug'])).toThrow(/not NAME=VALUE/);
   });
 
+  test('a mistyped argument is not echoed beyond its name: it may hold a secret', () => {
+    const secret = 'cs-9e107d9d372bb6826bd81d3542a419d6';
+    for (const arg of [`ZOHO_CLIENT_SECRET:${secret}`, `ZOHO_CLIENT_SECRET ${secret}`, secret.replace('cs-', '-')]) {
+      let message = '';
+      try {
+        parseOverrides([arg]);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/not NAME=VALUE; expected a setting name/);
+      expect(message).not.toContain(secret.slice(3));
+    }
+    expect(() => parseOverrides([`ZOHO_CLIENT_SECRET:${secret}`])).toThrow("-s ZOHO_CLIENT_SECRET…: not NAME=VALUE; expected a setting name, '=', and a value");
+  });
+
   test('an unknown name handed to parseSettings is refused too', () => {
     expect(problemsOf({ NO_SUCH_SETTING: '1' })).toEqual([expect.stringMatching(/^NO_SUCH_SETTING: unknown setting; expected one of /)]);
   });
