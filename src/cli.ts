@@ -47,6 +47,16 @@ interface ParsedArgs {
   overrides: string[];
 }
 
+/** An argument as errors show it: what follows `=` may be a secret (`NAME=VALUE` typed without -s). */
+function argShown(arg: string): string {
+  const eq = arg.indexOf('=');
+  return eq < 0 ? arg : `${arg.slice(0, eq)}=…`;
+}
+
+function unexpectedArgument(arg: string): string {
+  return `unexpected argument ${JSON.stringify(argShown(arg))}${arg.includes('=') ? '; expected -s before NAME=VALUE' : ''}`;
+}
+
 export function parseArgs(argv: string[]): ParsedArgs {
   const positional: string[] = [];
   const overrides: string[] = [];
@@ -63,7 +73,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
     } else if (arg === '--help' || arg === '-h') {
       positional.unshift('help');
     } else if (arg.startsWith('-')) {
-      throw new UsageError(`unknown option ${arg}`);
+      throw new UsageError(`unknown option ${argShown(arg)}`);
     } else {
       positional.push(arg);
     }
@@ -85,8 +95,8 @@ async function cmdCrawl(args: ParsedArgs, io: CliIO): Promise<number> {
   const name = args.positional[0];
   if (!name) throw new UsageError('crawl needs a spider name; see `list`');
   const spider = SPIDERS[name];
-  if (!spider) throw new UsageError(`no spider named ${JSON.stringify(name)}; expected one of: ${Object.keys(SPIDERS).join(', ') || '(none)'}`);
-  if (args.positional.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(args.positional[1])}`);
+  if (!spider) throw new UsageError(`no spider named ${JSON.stringify(argShown(name))}; expected one of: ${Object.keys(SPIDERS).join(', ') || '(none)'}`);
+  if (args.positional.length > 1) throw new UsageError(unexpectedArgument(args.positional[1]));
   const loaded = load(args, io);
   const logger = loggerFor(loaded, io);
   const result = await crawl({ spider, settings: loaded.settings, logger, pipelines: PIPELINES });
@@ -100,7 +110,7 @@ async function cmdCrawl(args: ParsedArgs, io: CliIO): Promise<number> {
 async function cmdUpload(args: ParsedArgs, io: CliIO): Promise<number> {
   const folder = args.positional[0];
   if (!folder) throw new UsageError('upload needs a run folder, e.g. exports/2026-01-31_12-00-00');
-  if (args.positional.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(args.positional[1])}`);
+  if (args.positional.length > 1) throw new UsageError(unexpectedArgument(args.positional[1]));
   const loaded = load(args, io);
   const logger = loggerFor(loaded, io);
   try {
@@ -152,7 +162,7 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
         io.stdout.write(`${USAGE}\n`);
         return args.command === 'help' ? EXIT.ok : EXIT.usage;
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(args.command)}; expected crawl, upload, list, settings or help`);
+        throw new UsageError(`unknown command ${JSON.stringify(argShown(args.command))}; expected crawl, upload, list, settings or help`);
     }
   } catch (error) {
     if (error instanceof SettingsError) {
