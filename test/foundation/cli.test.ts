@@ -300,6 +300,27 @@ describe('cli: crawl exit codes (main, with a probe spider registered by this te
     return { code, stdout: stdout.text(), stderr: stderr.text(), out };
   }
 
+  test('a NAME=VALUE typed without -s exits 2 and its value is not echoed: it may be a secret', async () => {
+    const secret = 'cs-8277e0910d750195b448797616e091ad';
+    const before = hits;
+    for (const args of [
+      ['crawl', 'foundation-probe', `ZOHO_CLIENT_SECRET=${secret}`],
+      ['crawl', `ZOHO_CLIENT_SECRET=${secret}`],
+      [`ZOHO_CLIENT_SECRET=${secret}`],
+      ['crawl', 'foundation-probe', `--client-secret=${secret}`],
+    ]) {
+      const r = await runMain(args);
+      expect(r.code).toBe(2);
+      expect(linesOf(r.stderr)).toHaveLength(1);
+      expect(r.stderr).toMatch(/ZOHO_CLIENT_SECRET=…|--client-secret=…/);
+      expect(r.stderr + r.stdout).not.toContain(secret.slice(3));
+    }
+    expect(linesOf((await runMain(['crawl', 'foundation-probe', `ZOHO_CLIENT_SECRET=${secret}`])).stderr)).toEqual([
+      'error: unexpected argument "ZOHO_CLIENT_SECRET=…"; expected -s before NAME=VALUE',
+    ]);
+    expect(hits).toBe(before);
+  });
+
   test('exitCodeOf: complete 0, partial and failed 1; usage is 2', () => {
     expect([exitCodeOf('complete'), exitCodeOf('partial'), exitCodeOf('failed')]).toEqual([0, 1, 1]);
     expect(EXIT).toEqual({ ok: 0, incomplete: 1, usage: 2 });
