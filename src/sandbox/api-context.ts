@@ -1,0 +1,31 @@
+// What every API handler needs: the data, who the user is, the limits, the clock.
+import { MODULES } from './catalog.js';
+import type { OrgDataset } from './dataset.js';
+import type { ModuleData } from './module-data.js';
+import type { PageTokens } from './page-token.js';
+import { invalidModule, notesForbidden, type Reply } from './reply.js';
+
+export interface ApiLimits {
+  discretePageLimit: number;
+  pageTokenLimit: number;
+  pageTokenTtlMs: number;
+  bulkPollsBeforeComplete: number;
+  bulkDownloadsPerMinute: number;
+}
+
+export interface ApiContext {
+  dataset: OrgDataset;
+  admin: boolean;
+  limits: ApiLimits;
+  pageTokens: PageTokens;
+  now(): number;
+}
+
+/** The readable module a URL names (api_name, matched case-insensitively as a fallback), or the error to answer. */
+export function resolveModule(ctx: ApiContext, name: string, forList: boolean): { m: ModuleData } | { reply: Reply } {
+  const spec = MODULES.find((s) => s.api === name) ?? MODULES.find((s) => s.api.toLowerCase() === name.toLowerCase());
+  if (!spec || !spec.supported) return { reply: invalidModule(name) };
+  if (forList && spec.adminOnly && !ctx.admin) return { reply: notesForbidden() };
+  const m = ctx.dataset.module(spec.api);
+  return m ? { m } : { reply: invalidModule(name) };
+}

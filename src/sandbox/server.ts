@@ -1,0 +1,187 @@
+// The HTTP front: routes a request to the accounts server, the observer endpoints or an API handler,
+// and around API handlers applies, in order: concurrency limit, latency, authentication, injected
+// 429/500, the handler, a possible dropped connection, and the accounting.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ApiContext } from './api-context.js';
+import type { BulkRead } from './bulk.js';
+import { listDeleted } from './deleted-handler.js';
+import type { Faults } from './faults.js';
+import { listFields, listModules } from './meta-handlers.js';
+import type { OAuthServer } from './oauth.js';
+import { countRecords, listRecords } from './records-handler.js';
+import { errorReply, invalidUrl, type Call, type Reply } from './reply.js';
+import type { StatsRecorder } from './stats.js';
+
+const MAX_BODY = 1 << 20;
+const JSON_TYPE = 'application/json;charset=UTF-8';
+
+export interface ServerParts {
+  ctx: ApiContext;
+  oauth: OAuthServer;
+  bulk: BulkRead;
+  faults: Faults;
+  stats: StatsRecorder;
+}
+
+interface Route {
+  key: string;
+  handle: (call: Call) => Reply;
+}
+
+function route(parts: ServerParts, method: string, path: string): Route {
+  const { ctx, bulk } = parts;
+  const seg = path.split('/').filter(Boolean).map((s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  });
+  const other: Route = { key: 'other', handle: () => invalidUrl() };
+  if (seg[0] === 'crm' && seg[1] === 'v8' && method === 'GET') {
+    if (seg[2] === 'settings' && seg.length === 4 && seg[3] === 'modules') return { key: 'GET /crm/v8/settings/modules', handle: () => listModules(ctx) };
+    if (seg[2] === 'settings' && seg.length === 4 && seg[3] === 'fields') return { key: 'GET /crm/v8/settings/fields', handle: (c) => listFields(ctx, c) };
+    if (seg.length === 3) return { key: 'GET /crm/v8/{module}', handle: (c) => listRecords(ctx, c, seg[2]) };
+    if (seg.length === 4 && seg[3] === 'deleted') return { key: 'GET /crm/v8/{module}/deleted', handle: (c) => listDeleted(ctx, c, seg[2]) };
+    if (seg.length === 5 && seg[3] === 'actions' && seg[4] === 'count') return { key: 'GET /crm/v8/{module}/actions/count', handle: (c) => countRecords(ctx, c, seg[2]) };
+  }
+  if (seg[0] === 'crm' && seg[1] === 'bulk' && seg[2] === 'v8' && seg[3] === 'read') {
+    if (seg.length === 4 && method === 'POST') return { key: 'POST /crm/bulk/v8/read', handle: (c) => bulk.create(c) };
+    if (seg.length === 5 && method === 'GET') return { key: 'GET /crm/bulk/v8/read/{job}', handle: () => bulk.status(seg[4]) };
+    if (seg.length === 6 && seg[5] === 'result' && method === 'GET') return { key: 'GET /crm/bulk/v8/read/{job}/result', handle: () => bulk.result(seg[4]) };
+  }
+  return other;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw new Error('request body too large');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function sendJson(res: ServerResponse, status: number, json: unknown, headers: Record<string, string> = {}): void {
+  const body = Buffer.from(JSON.stringify(json), 'utf8');
+  res.writeHead(status, { 'Content-Type': JSON_TYPE, 'Content-Length': String(body.length), ...headers });
+  res.end(body);
+}
+
+async function handleToken(parts: ServerParts, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const params = new URLSearchParams(url.searchParams);
+  const body = await readBody(req);
+  for (const [k, v] of new URLSearchParams(body)) params.set(k, v);
+  const { json, granted } = parts.oauth.grant(params);
+  parts.stats.grant(granted);
+  parts.stats.request('POST /oauth/v2/token', 200);
+  sendJson(res, 200, json);
+}
+
+function handleObserver(parts: ServerParts, req: IncomingMessage, res: ServerResponse, path: string): void {
+  if (path === '/__sandbox/stats' && req.method === 'GET') return sendJson(res, 200, parts.stats.snapshot());
+  if (path === '/__sandbox/reset' && req.method === 'POST') {
+    parts.stats.reset();
+    res.writeHead(204).end();
+    return;
+  }
+  sendJson(res, 404, { code: 'INVALID_URL_PATTERN', details: {}, message: 'unknown sandbox endpoint', status: 'error' });
+}
+
+async function answer(parts: ServerParts, req: IncomingMessage, url: URL, r: Route, body: string): Promise<Reply> {
+  const { faults, stats, oauth } = parts;
+  const limit = faults.opts.concurrencyLimit;
+  if (limit !== undefined && stats.inFlight > limit) {
+    stats.injected('concurrency429');
+    return tooMany(faults);
+  }
+  const delay = faults.delayMs();
+  if (delay > 0) await sleep(delay);
+  const auth = oauth.authorize(req.headers.authorization);
+  if (!auth.ok) {
+    if (auth.expired) stats.injected('expired401');
+    return auth.reply;
+  }
+  const fault = faults.roll();
+  if (fault === 429) {
+    stats.injected('429');
+    return tooMany(faults);
+  }
+  if (fault === 500) {
+    stats.injected('500');
+    return errorReply(500, 'INTERNAL_ERROR', 'Internal Server Error');
+  }
+  const call: Call = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body };
+  return r.handle(call);
+}
+
+function tooMany(faults: Faults): Reply {
+  const after = faults.retryAfter();
+  return { ...errorReply(429, 'TOO_MANY_REQUESTS', 'too many requests continuously'), headers: after === undefined ? {} : { 'Retry-After': after } };
+}
+
+async function handleApi(parts: ServerParts, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const { stats, faults } = parts;
+  const method = req.method ?? 'GET';
+  stats.apiCallStarted();
+  res.once('close', () => stats.apiCallEnded());
+  const r = route(parts, method, url.pathname);
+  const body = method === 'POST' ? await readBody(req) : '';
+  const reply = await answer(parts, req, url, r, body);
+  const ok = (reply.status >= 200 && reply.status < 300) || reply.status === 304;
+  if (reply.unexpected !== undefined && reply.status >= 400 && reply.status < 500) {
+    stats.unexpected(method, url.pathname + url.search, reply.status, reply.unexpected);
+  }
+
+  if (reply.stream) {
+    stats.request(r.key, reply.status);
+    if (ok) stats.credits(reply.credits ?? 1);
+    res.writeHead(reply.status, reply.headers);
+    await pipeline(reply.stream, res).catch(() => undefined);
+    return;
+  }
+  const payload = reply.json === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(reply.json), 'utf8');
+  const headers: Record<string, string> = { ...(reply.json === undefined ? {} : { 'Content-Type': JSON_TYPE }), ...reply.headers };
+  if (payload.length > 1 && faults.drop()) {
+    // Headers promise the whole body; half of it arrives, then the connection dies.
+    stats.injected('drop');
+    stats.request(r.key, 'drop');
+    res.writeHead(reply.status, { ...headers, 'Content-Length': String(payload.length) });
+    res.write(payload.subarray(0, Math.floor(payload.length / 2)), () => res.socket?.destroy());
+    return;
+  }
+  stats.request(r.key, reply.status);
+  if (ok) {
+    stats.credits(reply.credits ?? 1);
+    if (reply.module) stats.module(reply.module.api, reply.module.call, reply.module.served);
+  }
+  if (reply.status === 204 || reply.status === 304) {
+    res.writeHead(reply.status, reply.headers);
+    res.end();
+    return;
+  }
+  res.writeHead(reply.status, { ...headers, 'Content-Length': String(payload.length) });
+  res.end(payload);
+}
+
+export function makeServer(parts: ServerParts): Server {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://sandbox.local');
+    const work = url.pathname === '/oauth/v2/token'
+      ? handleToken(parts, req, res, url)
+      : url.pathname.startsWith('/__sandbox/')
+        ? Promise.resolve(handleObserver(parts, req, res, url.pathname))
+        : handleApi(parts, req, res, url);
+    work.catch((err: unknown) => {
+      // A handler bug must answer something a client can see, never hang the request.
+      if (!res.headersSent) sendJson(res, 500, { code: 'INTERNAL_ERROR', details: { sandbox: String(err) }, message: 'sandbox failure', status: 'error' });
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  return server;
+}
