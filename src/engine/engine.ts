@@ -185,6 +185,10 @@ async function drain(outputs: AsyncIterable<SpiderOutput>): Promise<SpiderOutput
 }
 
 function toCrawleeRequest(req: SpiderRequest): CrawleeRequest {
+  // Crawlee only rejects a bad URL later, when the batch is queued, as "Received one or more errors".
+  if (!URL.canParse(req.url) || !/^https?:$/.test(new URL(req.url).protocol)) {
+    throw new NonRetryableError(`request ${req.label}: ${JSON.stringify(req.url)} is not an absolute http(s) URL`);
+  }
   return new CrawleeRequest({
     url: req.url,
     label: req.label,
