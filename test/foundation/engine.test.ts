@@ -450,6 +450,34 @@ describe('requests and retries', () => {
     expect(result.report.errorsFor('Notes')).toEqual(['NO_PERMISSION']);
   });
 
+  test('a bad URL is named: from startRequests it fails the run, from a callback it fails that request', async () => {
+    const fromStart = await run(
+      { start: () => yieldAll(request('x', `${base}oops`)), callbacks: { x: async function* () {} } },
+      { pass: () => ({ process: (item) => item }) },
+      'pass:1',
+    );
+    expect(fromStart.result.status).toBe('failed');
+    expect(fromStart.result.report.fatal).toBe(`request x: ${JSON.stringify(`${base}oops`)} is not an absolute http(s) URL`);
+    const attempts: number[] = [];
+    const fromCallback = await run(
+      {
+        start: () => yieldAll(request('x', `${base}/bad-url/1`, { module: 'Links' })),
+        callbacks: {
+          x: async function* ({ retryCount }) {
+            attempts.push(retryCount);
+            yield request('y', '/relative/path');
+          },
+          y: async function* () {},
+        },
+      },
+      { pass: () => ({ process: (item) => item }) },
+      'pass:1',
+    );
+    expect(attempts).toEqual([0]);
+    expect(fromCallback.result.status).toBe('partial');
+    expect(fromCallback.result.report.errorsFor('Links')).toEqual(['request y: "/relative/path" is not an absolute http(s) URL']);
+  });
+
   test('a request whose label has no callback fails at once, on the report', async () => {
     const { result } = await run(
       { start: () => yieldAll(request('nobody', `${base}/nobody/a`)), callbacks: {}, maxRequestRetries: 5 },
