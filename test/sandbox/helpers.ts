@@ -1,0 +1,110 @@
+// Test helpers: a started sandbox, a real token from its accounts endpoint, and plain HTTP calls.
+import { inflateRawSync, crc32 } from 'node:zlib';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+
+export interface Client {
+  sb: Sandbox;
+  token: string;
+  get(path: string, headers?: Record<string, string>): Promise<Answer>;
+  post(path: string, body: unknown): Promise<Answer>;
+}
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: any;
+}
+
+export async function grant(sb: Sandbox, overrides: Record<string, string> = {}): Promise<any> {
+  const c = sb.credentials;
+  const body = new URLSearchParams({ grant_type: 'refresh_token', client_id: c.clientId, client_secret: c.clientSecret, refresh_token: c.refreshToken, ...overrides });
+  const res = await fetch(`${sb.url}/oauth/v2/token`, { method: 'POST', body });
+  expect200(res.status);
+  return res.json();
+}
+
+function expect200(status: number): void {
+  if (status !== 200) throw new Error(`token endpoint answered ${status}`);
+}
+
+async function answer(res: Response): Promise<Answer> {
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+export async function startClient(opts: SandboxOptions = {}): Promise<Client> {
+  const sb = await startSandbox({ preset: 'tiny', ...opts });
+  const token = (await grant(sb)).access_token as string;
+  const auth = { Authorization: `Zoho-oauthtoken ${token}` };
+  return {
+    sb,
+    token,
+    get: async (path, headers = {}) => answer(await fetch(sb.url + path, { headers: { ...auth, ...headers } })),
+    post: async (path, body) => answer(await fetch(sb.url + path, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify(body) })),
+  };
+}
+
+/** Every record of a module through the API: page_token chain, one chain per batch of ≤ 50 fields, merged by id. */
+export async function crawlModule(c: Client, module: string, extra = ''): Promise<Map<string, Record<string, unknown>>> {
+  const fields = c.sb.dataset.fields(module).map((f) => f.api_name);
+  const merged = new Map<string, Record<string, unknown>>();
+  for (let k = 0; k < fields.length; k += 50) {
+    const batch = fields.slice(k, k + 50).join(',');
+    let token: string | null = null;
+    for (;;) {
+      const a: Answer = await c.get(`/crm/v8/${module}?fields=${batch}${extra}${token ? `&page_token=${token}` : ''}`);
+      if (a.status === 204) break;
+      if (a.status !== 200) throw new Error(`${module}: ${a.status} ${a.text}`);
+      for (const rec of a.json.data) merged.set(rec.id, { ...merged.get(rec.id), ...rec });
+      if (!a.json.info.more_records) break;
+      token = a.json.info.next_page_token;
+    }
+  }
+  return merged;
+}
+
+/** The one file of a ZIP written with a data descriptor: read through the central directory. */
+export function unzipOne(zip: Buffer): { name: string; data: Buffer } {
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (eocd < 0) throw new Error('no end of central directory');
+  const cd = zip.readUInt32LE(eocd + 16);
+  if (zip.readUInt32LE(cd) !== 0x02014b50) throw new Error('bad central directory');
+  const crc = zip.readUInt32LE(cd + 16);
+  const csize = zip.readUInt32LE(cd + 20);
+  const usize = zip.readUInt32LE(cd + 24);
+  const nameLen = zip.readUInt16LE(cd + 28);
+  const name = zip.subarray(cd + 46, cd + 46 + nameLen).toString('utf8');
+  const local = zip.readUInt32LE(cd + 42);
+  const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+  const data = inflateRawSync(zip.subarray(start, start + csize));
+  if (data.length !== usize || crc32(data) !== crc) throw new Error('ZIP size or CRC mismatch');
+  return { name, data };
+}
+
+/** RFC 4180 CSV (quoted fields may hold commas, quotes and line breaks). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let k = 0; k < text.length; k++) {
+    const ch = text[k];
+    if (quoted) {
+      if (ch === '"' && text[k + 1] === '"') { cell += '"'; k++; }
+      else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') { row.push(cell); cell = ''; }
+    else if (ch === '\r' && text[k + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; k++; }
+    else cell += ch;
+  }
+  if (cell !== '' || row.length > 0) { row.push(cell); rows.push(row); }
+  return rows;
+}
