@@ -37,7 +37,7 @@ export class ChunkWriter {
   /** Appends one complete line (ending with `\n`). Resolves once it is buffered within limits. */
   async write(line: string): Promise<void> {
     if (!this.current) this.current = await this.openNext();
-    await this.current.write(Buffer.from(line, 'utf8'));
+    await this.current.write(line);
     if (this.current.lines >= this.opts.linesPerFile) await this.finishCurrent();
   }
 
@@ -67,7 +67,8 @@ class OpenChunk {
   private bytes = 0;
   private readonly hash: Hash = createHash('sha256');
   private readonly stream: WriteStream;
-  private pending: Buffer[] = [];
+  // Lines wait as strings and become one buffer per write: one allocation per 64 KiB, not per line.
+  private pending: string[] = [];
   private pendingBytes = 0;
   private failure: Error | undefined;
 
@@ -80,12 +81,13 @@ class OpenChunk {
     this.stream.on('error', (error) => (this.failure ??= error));
   }
 
-  async write(line: Buffer): Promise<void> {
-    this.hash.update(line);
+  async write(line: string): Promise<void> {
+    this.hash.update(line, 'utf8');
+    const size = Buffer.byteLength(line, 'utf8');
     this.lines += 1;
-    this.bytes += line.length;
+    this.bytes += size;
     this.pending.push(line);
-    this.pendingBytes += line.length;
+    this.pendingBytes += size;
     if (this.pendingBytes >= BUFFER_BYTES) await this.flush();
   }
 
@@ -104,7 +106,7 @@ class OpenChunk {
   private async flush(): Promise<void> {
     this.check();
     if (this.pendingBytes === 0) return;
-    const data = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
+    const data = Buffer.from(this.pending.join(''), 'utf8');
     this.pending = [];
     this.pendingBytes = 0;
     if (!this.stream.write(data)) await this.drained();
