@@ -1,0 +1,125 @@
+// Each fault knob, over HTTP. Verdicts count answers, never measure speed (except lower bounds of latency).
+import { describe, test, expect, afterEach } from '@jest/globals';
+import { startSandbox } from '../../src/sandbox/index.js';
+import { startClient, type Client } from './helpers.js';
+
+let c: Client | undefined;
+afterEach(async () => {
+  await c?.sb.stop();
+  c = undefined;
+});
+
+const PAGE = '/crm/v8/Contacts?fields=Last_Name,Description';
+
+describe('fault injection', () => {
+  test('all off by default: 100 calls, 100 answers 200', async () => {
+    c = await startClient();
+    const statuses = await Promise.all(Array.from({ length: 100 }, () => c!.get(PAGE).then((a) => a.status)));
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect(c.sb.stats().injected).toEqual({ '429': 0, '500': 0, drop: 0, concurrency429: 0, expired401: 0 });
+  });
+
+  test('rate429=1 with no Retry-After setting: 429 TOO_MANY_REQUESTS, with and without Retry-After: 1', async () => {
+    c = await startClient({ faults: { rate429: 1 } });
+    const answers = [];
+    for (let k = 0; k < 40; k++) answers.push(await c.get(PAGE));
+    expect(answers.every((a) => a.status === 429 && a.json.code === 'TOO_MANY_REQUESTS' && a.json.status === 'error')).toBe(true);
+    const withHeader = answers.filter((a) => a.headers.get('retry-after') !== null);
+    expect(withHeader.length).toBeGreaterThan(0);
+    expect(withHeader.length).toBeLessThan(40);
+    expect(withHeader.every((a) => a.headers.get('retry-after') === '1')).toBe(true);
+    const s = c.sb.stats();
+    expect(s.injected['429']).toBe(40);
+    expect(s.unexpected4xx).toEqual([]);
+    expect(s.credits).toBe(0);
+  });
+
+  test('retryAfterSeconds=7 puts Retry-After: 7 on every 429', async () => {
+    c = await startClient({ faults: { rate429: 1, retryAfterSeconds: 7 } });
+    for (let k = 0; k < 5; k++) expect((await c.get(PAGE)).headers.get('retry-after')).toBe('7');
+  });
+
+  test('rate429=0.3: some calls fail, the same ones for the same seed', async () => {
+    const run = async () => {
+      const x = await startClient({ seed: 5, faults: { rate429: 0.3 } });
+      const statuses: number[] = [];
+      for (let k = 0; k < 60; k++) statuses.push((await x.get(PAGE)).status);
+      await x.sb.stop();
+      return statuses;
+    };
+    const a = await run();
+    expect(a.filter((s) => s === 429).length).toBeGreaterThan(5);
+    expect(a.filter((s) => s === 200).length).toBeGreaterThan(20);
+    expect(await run()).toEqual(a);
+  });
+
+  test('rate500=1: 500 INTERNAL_ERROR', async () => {
+    c = await startClient({ faults: { rate500: 1 } });
+    const a = await c.get(PAGE);
+    expect(a.status).toBe(500);
+    expect(a.json).toEqual({ code: 'INTERNAL_ERROR', details: {}, message: expect.any(String), status: 'error' });
+    expect(c.sb.stats().injected['500']).toBe(1);
+  });
+
+  test('rateDrop=1: headers arrive, the body breaks off', async () => {
+    c = await startClient({ faults: { rateDrop: 1 } });
+    const res = await fetch(c.sb.url + PAGE, { headers: { Authorization: `Zoho-oauthtoken ${c.token}` } });
+    expect(res.status).toBe(200);
+    expect(Number(res.headers.get('content-length'))).toBeGreaterThan(100);
+    await expect(res.text()).rejects.toThrow();
+    const s = c.sb.stats();
+    expect(s.injected.drop).toBe(1);
+    expect(s.requests['GET /crm/v8/{module}']).toEqual({ drop: 1 });
+  });
+
+  test('concurrencyLimit=2: calls over it answer 429, maxInFlight records the peak', async () => {
+    c = await startClient({ faults: { concurrencyLimit: 2, latencyMs: 400 } });
+    const statuses = await Promise.all(Array.from({ length: 6 }, () => c!.get(PAGE).then((a) => a.status)));
+    const rejected = statuses.filter((s) => s === 429).length;
+    expect(rejected).toBeGreaterThan(0);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(2);
+    const s = c.sb.stats();
+    expect(s.injected.concurrency429).toBe(rejected);
+    expect(s.maxInFlight).toBeGreaterThan(2);
+    expect(s.unexpected4xx).toEqual([]);
+  });
+
+  test('maxInFlight stays 1 for a sequential client', async () => {
+    c = await startClient();
+    for (let k = 0; k < 5; k++) await c.get(PAGE);
+    expect(c.sb.stats().maxInFlight).toBe(1);
+  });
+
+  test('tokenLifetimeCalls=3: the 4th call with a token → 401 INVALID_TOKEN; a fresh token works', async () => {
+    c = await startClient({ faults: { tokenLifetimeCalls: 3 } });
+    for (let k = 0; k < 3; k++) expect((await c.get(PAGE)).status).toBe(200);
+    const fourth = await c.get(PAGE);
+    expect(fourth.status).toBe(401);
+    expect(fourth.json.code).toBe('INVALID_TOKEN');
+    const s = c.sb.stats();
+    expect(s.injected.expired401).toBe(1);
+    expect(s.unexpected4xx).toEqual([]);
+  });
+
+  test('latencyMs delays every API call by at least that much', async () => {
+    c = await startClient({ faults: { latencyMs: 150 } });
+    const t0 = performance.now();
+    await c.get(PAGE);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(145);
+  });
+
+  test('jitterMs varies the delay around latencyMs, never below latency − jitter', async () => {
+    c = await startClient({ faults: { latencyMs: 100, jitterMs: 60 } });
+    for (let k = 0; k < 4; k++) {
+      const t0 = performance.now();
+      await c.get('/crm/v8/settings/modules');
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(35);
+    }
+  });
+
+  test('bad fault settings are refused with a message naming the knob', async () => {
+    await expect(startSandbox({ faults: { rate429: 2 } })).rejects.toThrow(/faults\.rate429: 2 .*probability/);
+    await expect(startSandbox({ faults: { concurrencyLimit: 0 } })).rejects.toThrow(/faults\.concurrencyLimit/);
+    await expect(startSandbox({ sizes: { Home: 3 } })).rejects.toThrow(/"Home" is not a readable module/);
+  });
+});
