@@ -65,6 +65,9 @@ export class S3UploadPipeline implements ItemPipeline {
 
   /** The last-file hook: stores the manifest after every chunk, or not at all when a chunk is missing. */
   private async uploadLast(path: string, ctx: CrawlContext): Promise<void> {
+    // Normally settled by close() already; this keeps "manifest last" even if ITEM_PIPELINES put
+    // the manifest pipeline before this one.
+    await this.queue?.settle();
     const missing = this.queue?.failures.length ?? 0;
     if (missing) {
       ctx.logger.warn(`${path} not uploaded: ${missing} file(s) are missing in S3, and its presence there would claim a complete run`);
