@@ -154,7 +154,7 @@ export class ZohoSpider extends Spider {
   private async *parseFields({ request: req }: CallbackInput): AsyncIterable<SpiderOutput> {
     const { module, explicit, converted } = req.userData as FieldsData;
     const s = this.ctx.settings;
-    const [fieldsResult, countResult] = await Promise.allSettled([this.api.get(fieldsCall(module)), this.api.get(countCall(module))]);
+    const [fieldsResult, countResult] = await Promise.allSettled([this.api.get(fieldsCall(module)), this.api.get(countCall(module, converted))]);
     if (fieldsResult.status === 'rejected') {
       if (this.refused(module, explicit, fieldsResult.reason)) return;
       throw failure(fieldsResult.reason);

@@ -37,7 +37,11 @@ export interface MergeResult {
  * (`done[i]`) can deliver no more parts, so records waiting for it never complete and are reported
  * by the caller as `leftover` when the whole chain ends.
  */
-export function mergeBatchPages(pages: ReadonlyArray<readonly ZohoEntry[] | null>, pending: PendingParts): MergeResult {
+export function mergeBatchPages(
+  pages: ReadonlyArray<readonly ZohoEntry[] | null>,
+  pending: PendingParts,
+  batches?: ReadonlyArray<readonly string[]>,
+): MergeResult {
   const width = pages.length;
   const parts = new Map<string, Array<Record<string, unknown> | null>>(pending.map(([id, p]) => [id, [...p]]));
   pages.forEach((page, b) => {
@@ -53,21 +57,32 @@ export function mergeBatchPages(pages: ReadonlyArray<readonly ZohoEntry[] | null
   const complete: ZohoEntry[] = [];
   const rest: PendingParts = [];
   for (const [id, slot] of parts) {
-    if (slot.every((p) => p !== null)) complete.push(mergeParts(slot as Array<Record<string, unknown>>) as ZohoEntry);
+    if (slot.every((p) => p !== null)) complete.push(mergeParts(slot as Array<Record<string, unknown>>, batches) as ZohoEntry);
     else rest.push([id, slot]);
   }
   return { complete, pending: rest };
 }
 
-/** One record from its batch parts; every part repeats `id` (and maybe other keys): the first wins. */
-export function mergeParts(parts: ReadonlyArray<Record<string, unknown>>): Record<string, unknown> {
+/**
+ * One record from its batch parts. The result reads as if one call had asked for every field: each
+ * batch's own fields, batch after batch (so the field order of the metadata survives when Zoho
+ * answers in that order), then the keys Zoho adds by itself to every part (`id`, `$approval_state`,
+ * …) once, in the order the first part gave them. Without `batches`, parts are simply concatenated.
+ * A key two parts both carry keeps the first part's value.
+ */
+export function mergeParts(parts: ReadonlyArray<Record<string, unknown>>, batches?: ReadonlyArray<readonly string[]>): Record<string, unknown> {
   if (parts.length === 1) return parts[0];
   const out: Record<string, unknown> = {};
-  for (const part of parts) {
-    for (const [k, v] of Object.entries(part)) {
-      // defineProperty: a key named __proto__ (JSON.parse makes it an own key) must stay data.
-      if (!Object.hasOwn(out, k)) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-    }
+  const put = (k: string, v: unknown): void => {
+    // defineProperty: a key named __proto__ (JSON.parse makes it an own key) must stay data.
+    if (!Object.hasOwn(out, k)) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  };
+  if (batches) {
+    parts.forEach((part, b) => {
+      const own = new Set(batches[b] ?? []);
+      for (const [k, v] of Object.entries(part)) if (own.has(k)) put(k, v);
+    });
   }
+  for (const part of parts) for (const [k, v] of Object.entries(part)) put(k, v);
   return out;
 }

@@ -97,6 +97,7 @@ export function takePage(state: ChainState, pages: ReadonlyArray<EntriesPage | n
   const merged = mergeBatchPages(
     pages.map((p) => p?.data ?? null),
     state.pending,
+    state.batches,
   );
   let fresh = merged.complete;
   if (state.boundary && state.order === 'modified-asc') {

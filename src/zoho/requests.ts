@@ -36,8 +36,10 @@ export function fieldsCall(module: string): ApiCall {
   return { path: withQuery(`${API_PREFIX}/settings/fields`, { module }), endpoint: `GET /settings/fields?module=${module}`, credits: 1 };
 }
 
-export function countCall(module: string): ApiCall {
-  return { path: `${API_PREFIX}/${seg(module)}/actions/count`, endpoint: `GET /${module}/actions/count`, credits: 1 };
+/** The record count; `converted` counts converted Leads too, as the records calls read them. */
+export function countCall(module: string, converted = false): ApiCall {
+  const path = withQuery(`${API_PREFIX}/${seg(module)}/actions/count`, { converted: converted ? 'both' : undefined });
+  return { path, endpoint: `GET /${module}/actions/count`, credits: 1 };
 }
 
 export type RecordOrder = 'default' | 'modified-asc';

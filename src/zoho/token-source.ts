@@ -54,6 +54,11 @@ export class TokenSource {
   private current?: { token: AccessToken; expiresAt: number };
   private pending?: Promise<AccessToken>;
   private staticRejected = false;
+  /**
+   * A grant that failed for good (bad client, revoked token, still throttled after the waits). It
+   * stands for the rest of the run: asking again would only deepen Zoho's throttle.
+   */
+  private failed?: ZohoAuthError;
   /** Grants obtained so far (for tests and the log). */
   grants = 0;
 
@@ -82,8 +87,12 @@ export class TokenSource {
       return { token, apiBase: apiBaseOf(this.opts.hosts) };
     }
     if (this.current && this.current.expiresAt > this.now()) return this.current.token;
+    if (this.failed) throw this.failed;
     this.current = undefined;
-    this.pending ??= this.grant().finally(() => {
+    this.pending ??= this.grant().catch((error: unknown) => {
+      if (error instanceof ZohoAuthError) this.failed = error;
+      throw error;
+    }).finally(() => {
       this.pending = undefined;
     });
     return this.pending;

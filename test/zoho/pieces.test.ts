@@ -220,7 +220,14 @@ describe('field batches', () => {
     expect(second.pending.map(([id]) => id)).toEqual(['1']);
   });
 
-  test('a key named __proto__ stays data', () => {
+  test('with the batches known, merged keys read as one call for all fields: batch fields in order, then the keys Zoho adds', () => {
+    const a = { A1: 1, A2: 2, $state: 's', id: '7' } as ZohoEntry;
+    const b = { B1: 3, $state: 's', id: '7' } as ZohoEntry;
+    const { complete } = mergeBatchPages([[a], [b]], [], [['A1', 'A2'], ['B1']]);
+    expect(JSON.stringify(complete[0])).toBe('{"A1":1,"A2":2,"B1":3,"$state":"s","id":"7"}');
+  });
+
+    test('a key named __proto__ stays data', () => {
     const a = JSON.parse('{"id":"1","__proto__":{"x":1}}') as ZohoEntry;
     const { complete } = mergeBatchPages([[a], [{ id: '1', constructor: 'c' }]], []);
     expect(Object.keys(complete[0])).toEqual(['id', '__proto__', 'constructor']);
