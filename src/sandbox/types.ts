@@ -109,7 +109,7 @@ export interface SandboxStats {
   injected: { '429': number; '500': number; drop: number; concurrency429: number; expired401: number };
   /** 4xx a correct client would not cause. */
   unexpected4xx: Array<{ method: string; path: string; status: number; code: string }>;
-  /** Successful-or-not calls per module api_name — added. */
+  /** Answered calls (2xx/304) per module api_name — added. */
   modules: Record<string, ModuleCallStats>;
 }
 

@@ -29,7 +29,7 @@ describe('POST /oauth/v2/token', () => {
     const c = sb.credentials;
     const q = new URLSearchParams({ grant_type: 'refresh_token', client_id: c.clientId, client_secret: c.clientSecret, refresh_token: c.refreshToken });
     const res = await fetch(`${sb.url}/oauth/v2/token?${q}`, { method: 'POST' });
-    expect((await res.json()).access_token).toEqual(expect.any(String));
+    expect(((await res.json()) as any).access_token).toEqual(expect.any(String));
   });
 
   test('a wrong client secret → HTTP 200 {"error":"invalid_client"}', async () => {
@@ -58,7 +58,7 @@ describe('POST /oauth/v2/token', () => {
     for (let k = 0; k < 16; k++) tokens.push((await grant(sb)).access_token);
     const oldest = await call(sb, tokens[0]);
     expect(oldest.status).toBe(401);
-    expect((await oldest.json()).code).toBe('INVALID_TOKEN');
+    expect(((await oldest.json()) as any).code).toBe('INVALID_TOKEN');
     expect((await call(sb, tokens[1])).status).toBe(200);
     expect((await call(sb, tokens[15])).status).toBe(200);
     expect(sb.stats().unexpected4xx).toEqual([]);
@@ -70,7 +70,7 @@ describe('Authorization header', () => {
     sb = await startSandbox({ preset: 'tiny' });
     const res = await call(sb);
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ code: 'AUTHENTICATION_FAILURE', details: {}, message: 'Authentication failed', status: 'error' });
+    expect((await res.json()) as any).toEqual({ code: 'AUTHENTICATION_FAILURE', details: {}, message: 'Authentication failed', status: 'error' });
     expect(sb.stats().unexpected4xx).toEqual([{ method: 'GET', path: '/crm/v8/settings/modules', status: 401, code: 'AUTHENTICATION_FAILURE' }]);
   });
 
@@ -79,7 +79,7 @@ describe('Authorization header', () => {
     const token = (await grant(sb)).access_token;
     const res = await call(sb, undefined, `Bearer ${token}`);
     expect(res.status).toBe(401);
-    expect((await res.json()).code).toBe('AUTHENTICATION_FAILURE');
+    expect(((await res.json()) as any).code).toBe('AUTHENTICATION_FAILURE');
     expect(sb.stats().unexpected4xx).toHaveLength(1);
   });
 
@@ -87,7 +87,7 @@ describe('Authorization header', () => {
     sb = await startSandbox({ preset: 'tiny' });
     const res = await call(sb, '1000.deadbeef.deadbeef');
     expect(res.status).toBe(401);
-    expect((await res.json()).code).toBe('INVALID_TOKEN');
+    expect(((await res.json()) as any).code).toBe('INVALID_TOKEN');
     expect(sb.stats().unexpected4xx.map((u) => u.code)).toEqual(['INVALID_TOKEN']);
   });
 
@@ -97,7 +97,7 @@ describe('Authorization header', () => {
     expect(t.expires_in).toBe(0);
     const res = await call(sb, t.access_token);
     expect(res.status).toBe(401);
-    expect((await res.json()).code).toBe('INVALID_TOKEN');
+    expect(((await res.json()) as any).code).toBe('INVALID_TOKEN');
     expect(sb.stats()).toMatchObject({ unexpected4xx: [], injected: { expired401: 1 } });
   });
 });
