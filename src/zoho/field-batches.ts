@@ -43,6 +43,7 @@ export function mergeBatchPages(
   batches?: ReadonlyArray<readonly string[]>,
 ): MergeResult {
   const width = pages.length;
+  const owned = batches?.map((b) => new Set(b));
   const parts = new Map<string, Array<Record<string, unknown> | null>>(pending.map(([id, p]) => [id, [...p]]));
   pages.forEach((page, b) => {
     for (const record of page ?? []) {
@@ -57,7 +58,7 @@ export function mergeBatchPages(
   const complete: ZohoEntry[] = [];
   const rest: PendingParts = [];
   for (const [id, slot] of parts) {
-    if (slot.every((p) => p !== null)) complete.push(mergeParts(slot as Array<Record<string, unknown>>, batches) as ZohoEntry);
+    if (slot.every((p) => p !== null)) complete.push(mergeParts(slot as Array<Record<string, unknown>>, owned) as ZohoEntry);
     else rest.push([id, slot]);
   }
   return { complete, pending: rest };
@@ -65,24 +66,29 @@ export function mergeBatchPages(
 
 /**
  * One record from its batch parts. The result reads as if one call had asked for every field: each
- * batch's own fields, batch after batch (so the field order of the metadata survives when Zoho
- * answers in that order), then the keys Zoho adds by itself to every part (`id`, `$approval_state`,
- * …) once, in the order the first part gave them. Without `batches`, parts are simply concatenated.
+ * batch's own fields in the order Zoho gave them, batch after batch (so the field order of the
+ * metadata survives when Zoho answers in that order), then the keys Zoho adds by itself to every part
+ * (`id`, `$approval_state`, …) once, in the order the first part gave them. `owned[b]` is batch b's
+ * field list; without it, parts are simply concatenated.
  * A key two parts both carry keeps the first part's value.
  */
-export function mergeParts(parts: ReadonlyArray<Record<string, unknown>>, batches?: ReadonlyArray<readonly string[]>): Record<string, unknown> {
+export function mergeParts(parts: ReadonlyArray<Record<string, unknown>>, owned?: ReadonlyArray<ReadonlySet<string>>): Record<string, unknown> {
   if (parts.length === 1) return parts[0];
   const out: Record<string, unknown> = {};
   const put = (k: string, v: unknown): void => {
-    // defineProperty: a key named __proto__ (JSON.parse makes it an own key) must stay data.
-    if (!Object.hasOwn(out, k)) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    // A key named __proto__ (JSON.parse makes it an own key) must stay data, not set the prototype.
+    if (k === '__proto__') {
+      if (!Object.hasOwn(out, k)) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    } else if (!Object.hasOwn(out, k)) {
+      out[k] = v;
+    }
   };
-  if (batches) {
+  if (owned) {
     parts.forEach((part, b) => {
-      const own = new Set(batches[b] ?? []);
-      for (const [k, v] of Object.entries(part)) if (own.has(k)) put(k, v);
+      const own = owned[b];
+      if (own) for (const k of Object.keys(part)) if (own.has(k)) put(k, part[k]);
     });
   }
-  for (const part of parts) for (const [k, v] of Object.entries(part)) put(k, v);
+  for (const part of parts) for (const k of Object.keys(part)) put(k, part[k]);
   return out;
 }

@@ -44,10 +44,13 @@ export const fieldMetaSchema = z.looseObject({
 export type FieldMeta = z.infer<typeof fieldMetaSchema>;
 export const fieldsAnswerSchema = z.object({ fields: z.array(fieldMetaSchema) });
 
-/** A record or deleted entry: any JSON object with a string id; every key kept, in Zoho's order. */
-const entrySchema = z.record(z.string(), z.unknown()).refine((r) => typeof r.id === 'string' && r.id.length > 0, {
-  message: 'an entry without a string "id"',
-});
+/**
+ * A record or deleted entry: any JSON object with a string id. Checked, not copied: the object
+ * Zoho sent is kept as is, every key in its order (and a page of 200 wide records is not rebuilt).
+ */
+const isEntry = (v: unknown): boolean =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { id?: unknown }).id === 'string' && (v as { id: string }).id.length > 0;
+const entrySchema = z.custom<ZohoEntry>(isEntry, { message: 'an entry that is not an object with a string "id"' });
 export type ZohoEntry = Record<string, unknown> & { id: string };
 
 const infoSchema = z.looseObject({

@@ -140,3 +140,24 @@ describe('a module that keeps failing', () => {
     expect(run.got.records.has('Deals')).toBe(false);
   });
 });
+
+describe('page tokens that are expired when used', () => {
+  test('the chain restarts without writing a record twice, and gives up by name after a bounded number of restarts', async () => {
+    const sandbox = await startSandbox({ preset: 'tiny', seed: 10, limits: { pageTokenTtlMs: 0 } });
+    try {
+      const run = await crawlSandbox(sandbox, { ZOHO_MODULE_WHITELIST: 'Contacts,Leads', ZOHO_INCLUDE_DELETED: 'false' });
+      // Contacts fits one page: no token needed, whole.
+      expect(diffRows(run.got.records.get('Contacts') ?? [], sandbox.dataset.records('Contacts'))).toEqual(same(sandbox.dataset.count('Contacts')));
+      // Leads needs a second page, whose token is always expired: the first page once, then an error.
+      const leads = run.got.records.get('Leads') ?? [];
+      expect(leads).toHaveLength(200);
+      expect(new Set(leads.map((r) => r.id)).size).toBe(200);
+      expect(run.status).toBe('partial');
+      expect(run.report.errors.map((e) => e.scope)).toEqual(['Leads']);
+      expect(run.report.errors[0].message).toMatch(/page_token chain went stale 4 times \(EXPIRED_VALUE\)/);
+      expect(sandbox.stats().unexpected4xx).toEqual([]);
+    } finally {
+      await sandbox.stop();
+    }
+  });
+});
