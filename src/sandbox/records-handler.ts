@@ -7,6 +7,7 @@
 // `$` key and the id.
 import { resolveModule, type ApiContext } from './api-context.js';
 import type { RecordQuery, SortBy, Tri } from './dataset.js';
+import { fastTemplate } from './module-data.js';
 import { bindingHash } from './page-token.js';
 import { choiceParam, intParam, sinceHeader } from './params.js';
 import { clientBug, errorReply, invalidParam, type Call, type Reply } from './reply.js';
@@ -89,7 +90,12 @@ export function listRecords(ctx: ApiContext, call: Call, moduleName: string): Re
   const wanted = new Set(fields);
   const order = m.spec.fields.map((f) => f.api).filter((f) => wanted.has(f));
   const data: Record<string, unknown>[] = [];
-  for (let k = offset; k < end; k++) data.push(project(m.record(view.at(k)), order));
+  let shape: Shape | undefined;
+  for (let k = offset; k < end; k++) {
+    const full = m.record(view.at(k));
+    shape ??= shapeOf(order, full);
+    data.push(project(full, shape));
+  }
   const more = end < view.length;
   return {
     status: 200,
@@ -111,12 +117,20 @@ export function listRecords(ctx: ApiContext, call: Call, moduleName: string): Re
   };
 }
 
-/** The requested fields in metadata order, then every `$` key, then the id. */
-function project(full: Record<string, unknown>, order: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const f of order) out[f] = full[f];
-  for (const key in full) if (key.charCodeAt(0) === 36 /* $ */) out[key] = full[key];
-  out.id = full.id;
+interface Shape {
+  keys: string[];
+  template: Record<string, null>;
+}
+
+/** The keys of a list answer's record: the requested fields in metadata order, every `$` key, the id. */
+function shapeOf(order: readonly string[], sample: Record<string, unknown>): Shape {
+  const keys = [...order, ...Object.keys(sample).filter((k) => k.charCodeAt(0) === 36 /* $ */), 'id'];
+  return { keys, template: fastTemplate(keys) };
+}
+
+function project(full: Record<string, unknown>, shape: Shape): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...shape.template };
+  for (const k of shape.keys) out[k] = full[k];
   return out;
 }
 
