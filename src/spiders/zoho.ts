@@ -12,7 +12,7 @@
 // call, so a page whose second field batch is throttled does not re-send the first.
 import { addSecrets, redactKnown } from '../core/logger.js';
 import type { FieldInfo } from '../core/items.js';
-import { NonRetryableError, request, Spider, type CallbackInput, type SpiderCallback, type SpiderOutput } from '../core/spider.js';
+import { NonRetryableError, request, Spider, type CallbackInput, type SpiderCallback, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
 import type { CrawlContext } from '../core/context.js';
 import type { BackoffPolicy } from '../zoho/backoff.js';
 import { ZohoClient, type ApiAnswer } from '../zoho/client.js';
@@ -335,7 +335,7 @@ export class ZohoSpider extends Spider {
     return true;
   }
 
-  override onRequestFailed(req: import('../core/spider.js').SpiderRequest, error: Error): void {
+  override onRequestFailed(req: SpiderRequest, error: Error): void {
     const module = String(req.userData?.module ?? req.label);
     this.ctx.report.error(module, redactKnown(`${req.label}: ${error.message}`));
   }
