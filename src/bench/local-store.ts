@@ -1,20 +1,15 @@
 // The S3-compatible store the benchmarked crawl uploads to: the project's in-process local S3 server
-// (src/dev/local-s3.ts), running inside the bench process like the sandbox.
+// (src/dev/local-s3.ts), running inside the bench process like the sandbox. One per run, so the
+// objects of a 1M-record run do not stay in memory for the next.
 import { startLocalS3 } from './servers.js';
 
 export interface LocalStore {
-  endpoint: string;
-  bucket: string;
-  accessKeyId: string;
-  secretAccessKey: string;
+  /** AWS_BUCKET_NAME, AWS_S3_ENDPOINT, AWS_S3_FORCE_PATH_STYLE=true, AWS_REGION, dummy keys. */
+  settings: Record<string, string>;
   stop(): Promise<void>;
 }
 
-/** Dummy credentials: the local store accepts any; they only have to be present. */
-const ACCESS_KEY_ID = 'bench-access-key';
-const SECRET_ACCESS_KEY = 'bench-secret-key';
-
 export async function startLocalStore(bucket = 'zoho-bench'): Promise<LocalStore> {
   const s3 = await startLocalS3();
-  return { endpoint: s3.endpoint, bucket, accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY, stop: () => s3.stop() };
+  return { settings: { ...s3.settings(bucket), AWS_S3_FORCE_PATH_STYLE: 'true' }, stop: () => s3.stop() };
 }

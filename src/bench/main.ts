@@ -90,7 +90,8 @@ async function main(argv: string[]): Promise<number> {
       }
       await collectProfiles(label);
     }
-    say('\nZero-latency sandbox (records/s = records in manifest ÷ wall time from spawn to exit; peak RSS of the CLI process)');
+    say('\nZero-latency sandbox (records/s = records in manifest ÷ wall time from spawn to exit; peak RSS of the CLI process;');
+    say('CLI CPU = the child\'s user+system time; sandbox+S3 CPU = this process\'s during the run)');
     say(throughputTable(results.throughput));
     results.verdicts.push(...throughputVerdicts(results.throughput));
   }

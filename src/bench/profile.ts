@@ -52,6 +52,8 @@ export function areaOf(url: string, functionName: string): string {
   const dist = /\/dist\/([^/]+)\//.exec(url);
   if (dist) return `project: ${dist[1]}`;
   if (/\/dist\/[^/]+\.js$/.test(url)) return 'project: top';
+  if (url.startsWith('node:internal/deps/undici')) return 'undici (fetch)';
+  if (url.startsWith('node:internal/')) return `node: ${url.slice('node:internal/'.length).split('/')[0].replace(/\.js$/, '')}`;
   if (url.startsWith('node:')) return `node: ${url.slice(5).split('/')[0]}`;
   return 'other';
 }
@@ -79,7 +81,11 @@ export async function summariseProfile(file: string, top = 25): Promise<ProfileS
   const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
   const label = (id: number): [string, string] => {
     const f = byId.get(id)!.callFrame;
-    return [f.functionName || '(anonymous)', f.url ? `${shortUrl(f.url)}:${f.lineNumber + 1}` : ''];
+    if (f.url || f.functionName.startsWith('(')) return [f.functionName || '(anonymous)', f.url ? `${shortUrl(f.url)}:${f.lineNumber + 1}` : ''];
+    // A builtin (JSON.parse, Buffer writes, hashing) is named after the JS function that called it.
+    const caller = parent.get(id);
+    const c = caller === undefined ? undefined : byId.get(caller)!.callFrame;
+    return [f.functionName || '(anonymous)', c ? `called by ${c.functionName || '(anonymous)'} ${shortUrl(c.url)}:${c.lineNumber + 1}` : ''];
   };
   for (const [id, us] of selfUs) {
     const f = byId.get(id)!.callFrame;

@@ -24,7 +24,8 @@ export function throughputTable(results: readonly ThroughputResult[]): string {
       { header: '+counts', align: 'right' },
       { header: 'ratio', align: 'right' },
       { header: 'credits', align: 'right' },
-      { header: 'child CPU', align: 'right' },
+      { header: 'CLI CPU', align: 'right' },
+      { header: 'sandbox+S3 CPU', align: 'right' },
       { header: 'status' },
     ],
     results.map((r) => [
@@ -40,6 +41,7 @@ export function throughputTable(results: readonly ThroughputResult[]): string {
       num(r.ratio, 2),
       num(r.credits),
       r.childCpuMs === null ? '-' : seconds(r.childCpuMs),
+      seconds(r.parentCpuMs),
       r.problems.length ? `${r.status} (!)` : r.status,
     ]),
   );
@@ -55,6 +57,7 @@ export function latencyTable(results: readonly LatencyResult[]): string {
       { header: 'records/s', align: 'right' },
       { header: 'target', align: 'right' },
       { header: 'call-bound', align: 'right' },
+      { header: 'of bound', align: 'right' },
       { header: 'verdict' },
       { header: '429s', align: 'right' },
       { header: 'max in flight', align: 'right' },
@@ -68,6 +71,7 @@ export function latencyTable(results: readonly LatencyResult[]): string {
       num(r.recordsPerSec),
       num(r.target),
       num(r.callBoundRecordsPerSec),
+      `${((100 * r.recordsPerSec) / r.callBoundRecordsPerSec).toFixed(0)}%`,
       r.pass ? 'pass' : 'FAIL',
       num(r.status429),
       num(r.maxInFlight),
