@@ -1,5 +1,6 @@
 // The README's settings table, rendered from the schema's own documentation so the two cannot drift:
 // `node dist/cli.js settings --markdown` prints it, and a test checks README.md holds exactly this.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { SETTINGS_DOCS } from './settings.js';
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -22,4 +23,13 @@ export function extractSettingsTable(readme: string): string | undefined {
   const end = readme.indexOf(SETTINGS_TABLE_END);
   if (start < 0 || end < start) return undefined;
   return readme.slice(start + SETTINGS_TABLE_START.length, end).trim();
+}
+
+/** Rewrites the table between the markers of a README file (`npm run docs`). */
+export function updateReadme(path: string): void {
+  const text = readFileSync(path, 'utf8');
+  const start = text.indexOf(SETTINGS_TABLE_START);
+  const end = text.indexOf(SETTINGS_TABLE_END);
+  if (start < 0 || end < start) throw new Error(`${path} has no settings-table markers`);
+  writeFileSync(path, `${text.slice(0, start + SETTINGS_TABLE_START.length)}\n${renderSettingsTable()}\n${text.slice(end)}`);
 }
