@@ -4,7 +4,8 @@ import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, exitCodeOf } from './core/report.js';
-import { addSecrets, createLogger, redactKnown, type Logger } from './core/logger.js';
+import { addSecrets, createLogger, defaultFormat, redactKnown, type Logger } from './core/logger.js';
+import { StatusArea } from './engine/status-area.js';
 import { crawl } from './engine/engine.js';
 import { NotARunFolderError, PIPELINES, uploadRun } from './pipelines/index.js';
 import { SPIDERS } from './spiders/index.js';
@@ -88,8 +89,16 @@ function load(args: ParsedArgs, io: CliIO): LoadedSettings {
 
 function loggerFor(loaded: LoadedSettings, io: CliIO): Logger {
   addSecrets(secretValues(loaded.settings));
-  return createLogger({ level: loaded.settings.LOG_LEVEL, format: loaded.settings.LOG_FORMAT, stream: io.stderr });
+  const format = loaded.settings.LOG_FORMAT ?? defaultFormat(io.stderr);
+  // On a terminal, log lines scroll above a live progress block that the engine redraws.
+  const status = format === 'pretty' && (io.stderr as { isTTY?: boolean }).isTTY ? new StatusArea(io.stderr) : undefined;
+  const logger = createLogger({ level: loaded.settings.LOG_LEVEL, format, stream: status?.stream ?? io.stderr });
+  if (status) statusAreas.set(logger, status);
+  return logger;
 }
+
+/** The status block that belongs to a logger's terminal, for the engine's progress display. */
+const statusAreas = new WeakMap<Logger, StatusArea>();
 
 async function cmdCrawl(args: ParsedArgs, io: CliIO): Promise<number> {
   const name = args.positional[0];
@@ -99,7 +108,7 @@ async function cmdCrawl(args: ParsedArgs, io: CliIO): Promise<number> {
   if (args.positional.length > 1) throw new UsageError(unexpectedArgument(args.positional[1]));
   const loaded = load(args, io);
   const logger = loggerFor(loaded, io);
-  const result = await crawl({ spider, settings: loaded.settings, logger, pipelines: PIPELINES });
+  const result = await crawl({ spider, settings: loaded.settings, logger, pipelines: PIPELINES, status: statusAreas.get(logger) });
   const level = result.status === 'complete' ? 'info' : 'error';
   logger.log(level, `run ${result.runId} ${result.status}`, { runDir: result.runDir, items: result.items });
   for (const e of result.report.errors) logger.error(`${e.scope}: ${e.message}`);

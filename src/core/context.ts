@@ -44,8 +44,16 @@ export type LastFileHook = (path: string) => Promise<void>;
  * The registry of a run's finished files: writers add, readers listen. The last file (the manifest)
  * goes through its own hooks, awaited, so that it can be stored after everything else.
  */
+/** Upload counters kept by whoever uploads, read by the progress display. */
+export interface UploadCounters {
+  queued: number;
+  done: number;
+  failed: number;
+}
+
 export class OutputFiles {
   readonly files: OutputFile[] = [];
+  readonly uploads: UploadCounters = { queued: 0, done: 0, failed: 0 };
   private readonly listeners = new Set<(file: OutputFile) => void>();
   private readonly lastHooks: LastFileHook[] = [];
 

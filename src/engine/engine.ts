@@ -16,6 +16,7 @@ import type { Settings } from '../settings.js';
 import { routeCrawleeLog } from './crawlee-log.js';
 import { buildPipelines, PipelineChain } from './pipeline-chain.js';
 import { ProgressReporter, ProgressTracker } from './progress.js';
+import type { StatusArea } from './status-area.js';
 
 export interface CrawlOptions {
   spider: SpiderClass;
@@ -23,6 +24,8 @@ export interface CrawlOptions {
   logger: Logger;
   /** Pipelines by name; ITEM_PIPELINES picks and orders them. */
   pipelines: Record<string, PipelineFactory>;
+  /** A terminal's status block for live progress; without one progress is logged now and then. */
+  status?: StatusArea;
   /** The run's start; default now. Decides the run folder's name. */
   startedAt?: Date;
 }
@@ -59,8 +62,11 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
 
   const chain = new PipelineChain(buildPipelines(settings.ITEM_PIPELINES, opts.pipelines), ctx);
   const counts: Record<string, number> = {};
-  const tracker = new ProgressTracker(startedAt.getTime());
-  const progress = new ProgressReporter({ logger, tracker });
+  const tracker = new ProgressTracker(startedAt.getTime(), () => {
+    const u = ctx.outputs?.uploads;
+    return u && u.queued ? { inFlight: u.queued - u.done - u.failed, done: u.done, failed: u.failed } : undefined;
+  });
+  const progress = new ProgressReporter({ logger, tracker, status: opts.status });
   const commit = new CommitQueue(chain, counts, tracker);
 
   try {

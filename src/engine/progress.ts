@@ -3,6 +3,7 @@
 // a block on stderr; elsewhere (CI, cron, containers) it logs a line now and then instead.
 import type { Item } from '../core/items.js';
 import type { Logger } from '../core/logger.js';
+import type { StatusArea } from './status-area.js';
 
 interface ModuleProgress {
   records: number;
@@ -83,8 +84,8 @@ export function progressBlock(s: ProgressSnapshot, width = 24): string[] {
 export interface ProgressReporterOptions {
   logger: Logger;
   tracker: ProgressTracker;
-  /** Redraw on this stream when it is a terminal; else log lines. */
-  stream?: NodeJS.WritableStream;
+  /** The terminal's status block; without one, progress is logged as lines now and then. */
+  status?: StatusArea;
   /** How often a log line is written off a terminal. */
   logEveryMs?: number;
   redrawEveryMs?: number;
@@ -93,13 +94,10 @@ export interface ProgressReporterOptions {
 /** Drives the display; silent unless the log level shows info. */
 export class ProgressReporter {
   private timer?: NodeJS.Timeout;
-  private drawn = 0;
   private readonly tty: boolean;
-  private readonly stream: NodeJS.WritableStream;
 
   constructor(private readonly opts: ProgressReporterOptions) {
-    this.stream = opts.stream ?? process.stderr;
-    this.tty = Boolean((this.stream as { isTTY?: boolean }).isTTY);
+    this.tty = opts.status !== undefined;
   }
 
   start(): void {
@@ -115,20 +113,14 @@ export class ProgressReporter {
       this.opts.logger.info(progressLine(snap));
       return;
     }
-    const lines = progressBlock(snap);
-    // Move up over the previous block and clear it before drawing the new one.
-    const up = this.drawn ? `\x1b[${this.drawn}A` : '';
-    this.stream.write(`${up}\x1b[0J${lines.join('\n')}\n`);
-    this.drawn = lines.length;
+    this.opts.status?.set(progressBlock(snap));
   }
 
   stop(): void {
     if (!this.timer) return;
     clearInterval(this.timer);
     this.timer = undefined;
-    if (this.opts.logger.isInfoEnabled()) {
-      if (this.tty) this.tick();
-      else this.opts.logger.info(progressLine(this.opts.tracker.snapshot(Date.now())));
-    }
+    if (this.tty) this.opts.status?.set([]);
+    if (this.opts.logger.isInfoEnabled()) this.opts.logger.info(progressLine(this.opts.tracker.snapshot(Date.now())));
   }
 }

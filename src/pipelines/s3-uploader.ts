@@ -33,9 +33,9 @@ export class S3UploadPipeline implements ItemPipeline {
     this.target = target;
     await target.ensureBucket(logger, settings.S3_UPLOAD_RETRIES);
     logger.info(`uploading run ${ctx.runId} to ${target.location}${ctx.runId}/ while crawling`);
-    const queue = new UploadQueue<FileJob>(target, settings.S3_UPLOAD_RETRIES, logger);
-    this.queue = queue;
     const outputs = outputsOf(ctx);
+    const queue = new UploadQueue<FileJob>(target, settings.S3_UPLOAD_RETRIES, logger, outputs.uploads);
+    this.queue = queue;
     this.unsubscribe = outputs.onFile((file) => queue.add(this.jobOf(file, ctx)));
     outputs.onLast((path) => this.uploadLast(path, ctx));
   }

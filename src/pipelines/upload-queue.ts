@@ -1,4 +1,5 @@
 // Uploads started as files come, bounded by the target's slots; one failure never stops the others.
+import type { UploadCounters } from '../core/context.js';
 import type { Logger } from '../core/logger.js';
 import { describeS3Error, type S3Target, type UploadJob } from './s3-target.js';
 
@@ -17,20 +18,24 @@ export class UploadQueue<J extends UploadJob = UploadJob> {
     private readonly target: S3Target,
     private readonly retries: number,
     private readonly logger: Logger,
+    private readonly counters: UploadCounters = { queued: 0, done: 0, failed: 0 },
   ) {}
 
   /** Starts the upload of one file (it waits for a slot); its outcome is collected for settle(). */
   add(job: J): void {
+    this.counters.queued += 1;
     const run = this.target
       .putFileWithRetries(job, this.retries, this.logger)
       .then(
         () => {
           this.uploaded += 1;
+          this.counters.done += 1;
           this.logger.debug(`uploaded ${job.path} to s3://${this.target.bucket}/${job.key}`);
         },
         (error: unknown) => {
           const message = `failed after ${this.retries + 1} attempt(s): ${describeS3Error(error)}`;
           this.failures.push({ job, message });
+          this.counters.failed += 1;
           this.logger.error(`upload of ${job.path} ${message}`);
         },
       )
