@@ -82,12 +82,11 @@ class OpenChunk {
   }
 
   async write(line: string): Promise<void> {
-    this.hash.update(line, 'utf8');
-    const size = Buffer.byteLength(line, 'utf8');
+    // Counted in UTF-16 units, not bytes: only decides when to flush; bytes and hash are taken from
+    // the flushed buffer, one hash update per 64 KiB instead of one per line.
     this.lines += 1;
-    this.bytes += size;
     this.pending.push(line);
-    this.pendingBytes += size;
+    this.pendingBytes += line.length;
     if (this.pendingBytes >= BUFFER_BYTES) await this.flush();
   }
 
@@ -109,6 +108,8 @@ class OpenChunk {
     const data = Buffer.from(this.pending.join(''), 'utf8');
     this.pending = [];
     this.pendingBytes = 0;
+    this.hash.update(data);
+    this.bytes += data.length;
     if (!this.stream.write(data)) await this.drained();
     this.check();
   }
