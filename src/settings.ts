@@ -319,6 +319,10 @@ export const settingsSchema = z.object({
     doc: 'Incremental mode: after a complete run, remember what was extracted and next time ask only for changes since then.',
     defaultText: 'false',
   }),
+  ZOHO_INCREMENTAL_OVERLAP_SECS: doc(int({ default: 60, min: 0, max: 86_400 }), {
+    doc: 'Incremental mode: how far before the last run\'s latest change the next run asks again (If-Modified-Since), so nothing on the boundary or from a slightly wrong clock is missed; the repeats are dropped.',
+    defaultText: '60',
+  }),
 
   // ---- Output
   LOCAL_OUTPUT_DIRECTORY: doc(str({ default: 'exports' }), {

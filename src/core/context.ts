@@ -1,5 +1,6 @@
 // What the engine hands to spiders and pipelines for one crawl.
 import type { Settings } from '../settings.js';
+import type { FieldInfo } from './items.js';
 import type { Logger } from './logger.js';
 import type { RunReport } from './report.js';
 
@@ -20,7 +21,48 @@ export interface CrawlContext {
    * file, an uploader takes it). Set by the engine; optional only so hand-made contexts stay valid.
    */
   outputs?: OutputFiles;
+  /**
+   * Set when this crawl continues a run that was killed (see src/state/resume-plan.ts): what the
+   * earlier attempt finished. A resumable spider does not read finished stems again.
+   */
+  resume?: ResumeInfo;
+  /** Set by the engine for resumable spiders: where writers record a stem before its first file. */
+  checkpoint?: Checkpoint;
 }
+
+/** Records crash-resume facts as the run goes (the run marker under .state/runs/). */
+export interface Checkpoint {
+  /** Called (and awaited) before the first file of a stem is created: the stem's module and kind. */
+  stemOpened(stem: { stem: string; module: string; kind: string }): Promise<void>;
+}
+
+/** One stem of a resumed run, as the earlier attempt left it (after the partial chunk was removed). */
+export interface ResumedStem {
+  stem: string;
+  module: string;
+  kind: string;
+  /** Every line of the stem was written and its last file closed before the kill. */
+  done: boolean;
+  /** The files kept, in chunk order (complete ones; for a done stem also its shorter last one). */
+  files: OutputFile[];
+  /** The chunk number the next file of this stem gets. */
+  nextIndex: number;
+  /** Unfinished stems: the ids in the kept files; a line with one of them is not written again. */
+  ids: Set<string>;
+}
+
+export interface ResumeInfo {
+  run: string;
+  /** By stem name. */
+  stems: Map<string, ResumedStem>;
+  /** `<kind>:<module>` of every finished stem, including finished stems that had no lines. */
+  done: Set<string>;
+  /** What each module's module item said in the earlier attempt. */
+  modules: Record<string, { fields?: FieldInfo[]; expected?: number }>;
+}
+
+/** True when the earlier attempt of a resumed run finished this module's lines of this kind. */
+export const stemDone = (resume: ResumeInfo | undefined, module: string, kind: string): boolean => resume?.done.has(`${kind}:${module}`) ?? false;
 
 /** One finished output file of a run: complete, closed, never written again. */
 export interface OutputFile {
@@ -35,6 +77,8 @@ export interface OutputFile {
   bytes: number;
   /** Hex SHA-256 of the file's bytes. */
   sha256: string;
+  /** Written by an earlier attempt of a resumed run: it may be in the store already. */
+  resumed?: boolean;
 }
 
 /** A hook run on the run's last file (the manifest); it throws when it could not handle it. */

@@ -38,6 +38,20 @@ export type LineItem = RecordItem | DeletedItem;
 export const isLineItem = (item: Item): item is LineItem => item.kind === 'record' || item.kind === 'deleted';
 
 /**
+ * A control signal, not an item: the spider will yield no more lines of kind `of` for `module`, so
+ * that stem is complete. The engine hands it to each pipeline's `endStem` in the stream's order (the
+ * chunk writer closes the stem's last file), then records the stem as finished for crash resume.
+ * Kept out of `Item` on purpose: item consumers never see a kind they do not know.
+ */
+export interface StemEnd {
+  kind: 'end';
+  module: string;
+  of: LineItem['kind'];
+  /** The stem stopped short of everything the source has (e.g. ZOHO_MAX_RECORDS_PER_MODULE). */
+  truncated?: boolean;
+}
+
+/**
  * Reduces a name from outside data to `[A-Za-z0-9_.-]` so it can never leave the run folder
  * (no `/`, no `..` as a whole name, never empty).
  */
@@ -48,7 +62,7 @@ export function safeStem(name: string): string {
 }
 
 /** The output stem of a line item: `<Module>` for records, `<Module>-Deleted` for deletions. */
-export function stemOf(item: LineItem): string {
+export function stemOf(item: Pick<LineItem, 'kind' | 'module'>): string {
   const base = safeStem(item.module);
   return item.kind === 'deleted' ? `${base}-Deleted` : base;
 }

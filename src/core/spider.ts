@@ -2,7 +2,8 @@
 // Each request names the callback (by label) that handles its response; every callback is an async
 // generator. The engine runs the requests through Crawlee and the items through the pipelines.
 import type { CrawlContext } from './context.js';
-import type { Item } from './items.js';
+import type { Item, StemEnd } from './items.js';
+import type { RunStatus } from './report.js';
 
 export interface SpiderRequest {
   kind: 'request';
@@ -15,7 +16,7 @@ export interface SpiderRequest {
   uniqueKey?: string;
 }
 
-export type SpiderOutput = Item | SpiderRequest;
+export type SpiderOutput = Item | SpiderRequest | StemEnd;
 
 export interface CallbackInput {
   request: SpiderRequest;
@@ -56,6 +57,11 @@ export abstract class Spider {
   abstract readonly name: string;
   /** Most callbacks running at once (Crawlee's maxConcurrency). */
   maxConcurrency = 5;
+  /**
+   * A resumable spider supports crash resume (src/state/): it yields a StemEnd after each stem's
+   * last line, does not read again what `ctx.resume` says is finished, and every line has an `id`.
+   */
+  readonly resumable: boolean = false;
   /** How often Crawlee retries a request whose callback threw. */
   maxRequestRetries = 3;
   /** Longest one callback may run, retries and backoff inside it included. */
@@ -79,6 +85,18 @@ export abstract class Spider {
 
   /** Called once after the last request, before the pipelines close. */
   async close(): Promise<void> {}
+
+  /**
+   * Every item that passed all the pipelines (was stored), in order; on a resumed run first every
+   * line kept from the earlier attempt. For bookkeeping such as incremental watermarks.
+   */
+  itemPassed(_item: Item): void {}
+
+  /**
+   * Called once after the pipelines closed (the manifest is written and, with a bucket, stored),
+   * with the run's final status. Incremental state is saved here, and only for a complete run.
+   */
+  async afterRun(_status: RunStatus): Promise<void> {}
 }
 
 export type SpiderClass = new (ctx: CrawlContext) => Spider;

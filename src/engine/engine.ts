@@ -7,12 +7,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BasicCrawler, Configuration, createBasicRouter, Request as CrawleeRequest, type BasicCrawlingContext } from '@crawlee/basic';
 import type { CrawlContext } from '../core/context.js';
 import { OutputFiles, runIdOf } from '../core/context.js';
-import type { Item } from '../core/items.js';
+import type { Item, StemEnd } from '../core/items.js';
 import type { Logger } from '../core/logger.js';
 import type { PipelineFactory } from '../core/pipeline.js';
 import { RunReport, type RunStatus } from '../core/report.js';
 import { NonRetryableError, RetryLaterError, type Spider, type SpiderClass, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
 import type { Settings } from '../settings.js';
+import { startRunMarker, type ResumeMode } from '../state/resume-start.js';
 import { routeCrawleeLog } from './crawlee-log.js';
 import { buildPipelines, PipelineChain } from './pipeline-chain.js';
 import { ProgressReporter, ProgressTracker } from './progress.js';
@@ -28,6 +29,11 @@ export interface CrawlOptions {
   status?: StatusArea;
   /** The run's start; default now. Decides the run folder's name. */
   startedAt?: Date;
+  /**
+   * Resumable spiders only: continue the spider's unfinished (killed) run if there is one (auto,
+   * the default), never, or only that run (`{run}`; an error when it is not the unfinished one).
+   */
+  resume?: ResumeMode;
 }
 
 export interface CrawlResult {
@@ -59,15 +65,28 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
   const spider = new opts.spider(ctx);
   ctx.spiderName = spider.name;
   routeCrawleeLog(logger);
+  // May switch ctx to the unfinished run (its id, folder and start) and set ctx.resume.
+  const marker = spider.resumable ? await startRunMarker(spider, ctx, opts.resume ?? 'auto') : undefined;
+  ctx.checkpoint = marker;
+  // Files kept from the killed attempt are the run's files too: listed in the manifest, stored in S3.
+  for (const stem of ctx.resume?.stems.values() ?? []) for (const file of stem.files) ctx.outputs!.add(file);
 
   const chain = new PipelineChain(buildPipelines(settings.ITEM_PIPELINES, opts.pipelines), ctx);
   const counts: Record<string, number> = {};
-  const tracker = new ProgressTracker(startedAt.getTime(), () => {
+  const tracker = new ProgressTracker(Date.now(), () => {
     const u = ctx.outputs?.uploads;
     return u && u.queued ? { inFlight: u.queued - u.done - u.failed, done: u.done, failed: u.failed } : undefined;
   });
   const progress = new ProgressReporter({ logger, tracker, status: opts.status });
-  const commit = new CommitQueue(chain, counts, tracker);
+  const commit = new CommitQueue(chain, counts, tracker, {
+    passed: (item) => {
+      spider.itemPassed(item);
+      if (item.kind === 'module') void marker?.moduleSeen(item.module, item.fields, item.expected).catch(() => undefined);
+    },
+    // After every pipeline handled the end (the writer closed the stem's last file): only now is
+    // the stem finished for a resumed run.
+    ended: async (end) => marker?.stemEnded(end.module, end.of),
+  });
 
   try {
     await chain.open();
@@ -96,7 +115,14 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
     await chain.close();
     progress.stop();
   }
-  return { status: report.status, runId, runDir: ctx.runDir, report, items: counts };
+  try {
+    await spider.afterRun(report.status);
+  } catch (error) {
+    logger.error(`${spider.name}: after the run: ${error instanceof Error ? error.message : String(error)}`, { error });
+  }
+  // Last: a kill before this point leaves the run resumable (and a resumed run redoes the end).
+  await marker?.finish();
+  return { status: report.status, runId: ctx.runId, runDir: ctx.runDir, report, items: counts };
 }
 
 function createCrawler(spider: Spider, ctx: CrawlContext, commit: CommitQueue): BasicCrawler {
@@ -156,6 +182,7 @@ class CommitQueue {
     private readonly chain: PipelineChain,
     private readonly counts: Record<string, number>,
     private readonly tracker: ProgressTracker,
+    private readonly observer: { passed(item: Item): void; ended(end: StemEnd): Promise<void> },
   ) {}
 
   /** Processes the batch's items in order; returns its requests. */
@@ -165,7 +192,13 @@ class CommitQueue {
       try {
         for (const out of outputs) {
           if (out.kind === 'request') requests.push(out);
-          else if (await this.chain.process(out)) this.count(out);
+          else if (out.kind === 'end') {
+            await this.chain.process(out);
+            await this.observer.ended(out);
+          } else if (await this.chain.process(out)) {
+            this.count(out);
+            this.observer.passed(out);
+          }
         }
       } catch (error) {
         const err = error instanceof Error ? error : new Error(String(error));

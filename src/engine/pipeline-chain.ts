@@ -1,7 +1,7 @@
 // The ordered item pipelines of one crawl: open once, process each item in priority order (a null
 // drops it), close once each, even after a failure.
 import type { CrawlContext } from '../core/context.js';
-import type { Item } from '../core/items.js';
+import type { Item, StemEnd } from '../core/items.js';
 import type { ItemPipeline, PipelineFactory } from '../core/pipeline.js';
 import { SettingsError } from '../settings.js';
 
@@ -41,8 +41,15 @@ export class PipelineChain {
     }
   }
 
-  /** Sends one item through the pipelines; returns false when one of them dropped it. */
-  async process(item: Item): Promise<boolean> {
+  /**
+   * Sends one item through the pipelines; returns false when one of them dropped it. A StemEnd goes
+   * to every pipeline's endStem, in order, and returns false (it is no item).
+   */
+  async process(item: Item | StemEnd): Promise<boolean> {
+    if (item.kind === 'end') {
+      for (const p of this.pipelines) await p.pipeline.endStem?.(item, this.ctx);
+      return false;
+    }
     let current: Item | null = item;
     for (const p of this.pipelines) {
       const result = p.pipeline.process(current, this.ctx);

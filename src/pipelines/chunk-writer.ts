@@ -19,6 +19,8 @@ export interface ChunkWriterOptions {
   kind: string;
   extension: string;
   linesPerFile: number;
+  /** Number of the first file written: after the chunks a killed attempt completed. Default 0. */
+  firstIndex?: number;
   /** Called with every file once it is complete and closed. */
   onFile: (file: OutputFile) => void;
 }
@@ -29,6 +31,7 @@ export class ChunkWriter {
   private readonly dir: string;
 
   constructor(private readonly opts: ChunkWriterOptions) {
+    this.index = opts.firstIndex ?? 0;
     this.dir = join(opts.runDir, opts.stem);
     // The stem is reduced already; this guards the invariant that no file can leave the run folder.
     if (dirname(resolve(this.dir)) !== resolve(opts.runDir)) throw new Error(`output stem ${JSON.stringify(opts.stem)} would leave the run folder`);
@@ -47,7 +50,7 @@ export class ChunkWriter {
   }
 
   private async openNext(): Promise<OpenChunk> {
-    if (this.index === 0) await mkdir(this.dir, { recursive: true });
+    if (this.index === (this.opts.firstIndex ?? 0)) await mkdir(this.dir, { recursive: true });
     const name = `${this.opts.stem}-${this.index}.${this.opts.extension}`;
     this.index += 1;
     return new OpenChunk(join(this.dir, name), `${this.opts.stem}/${name}`);

@@ -20,6 +20,13 @@ export class ManifestPipeline implements ItemPipeline {
       throw new Error(`${join(ctx.runDir, MANIFEST_FILE)} exists already; expected a new run folder (did another run start in the same second?)`);
     }
     this.opened = true;
+    // A resumed run: the lines of the files its killed attempt left are counted without passing here.
+    for (const file of outputsOf(ctx).files) {
+      if (!file.resumed) continue;
+      const tally = this.tallyOf(file.module);
+      if (file.kind === 'record') tally.records += file.lines;
+      else if (file.kind === 'deleted') tally.deleted += file.lines;
+    }
   }
 
   process(item: Item): Item {

@@ -1,31 +1,49 @@
 // The NDJSON writer pipeline ('ndjson'): every line item becomes one JSON line of its stem's chunk
 // files (`<Module>`, `<Module>-Deleted`, or whatever stem the items name). Other items pass through.
+// On a resumed run (ctx.resume) an unfinished stem continues after the chunks its killed attempt
+// completed, and a line whose id is in those chunks is dropped (the argument: src/state/resume-plan.ts).
 import type { CrawlContext } from '../core/context.js';
 import { outputsOf } from '../core/context.js';
-import { isLineItem, stemOf, type Item, type LineItem } from '../core/items.js';
+import { isLineItem, stemOf, type Item, type LineItem, type StemEnd } from '../core/items.js';
 import type { ItemPipeline } from '../core/pipeline.js';
 import { ChunkWriter } from './chunk-writer.js';
 import { MANIFEST_FILE } from './manifest.js';
 import { ndjsonLine } from './ndjson-line.js';
 
 /** The stem of a line item, kept off the name of the run folder's own file, manifest.json. */
-export function outputStem(item: LineItem): string {
+export function outputStem(item: Pick<LineItem, 'kind' | 'module'>): string {
   const stem = stemOf(item);
   return stem.toLowerCase() === MANIFEST_FILE ? `_${stem}` : stem;
 }
 
-export class NdjsonWriterPipeline implements ItemPipeline {
-  private readonly writers = new Map<string, ChunkWriter>();
+interface StemWriter {
+  writer: ChunkWriter;
+  /** Resumed stem: ids already in its kept chunks. */
+  kept?: Set<string>;
+}
 
-  async process(item: Item, ctx: CrawlContext): Promise<Item> {
+export class NdjsonWriterPipeline implements ItemPipeline {
+  private readonly writers = new Map<string, StemWriter>();
+
+  async process(item: Item, ctx: CrawlContext): Promise<Item | null> {
     if (!isLineItem(item)) return item;
-    await this.writerFor(item, ctx).write(ndjsonLine(item.data));
+    const stem = this.writers.get(outputStem(item)) ?? (await this.openStem(item, ctx));
+    if (stem.kept?.has(String(item.data.id))) return null;
+    await stem.writer.write(ndjsonLine(item.data));
     return item;
+  }
+
+  /** The stem is complete: its last file is closed (and announced) now, not at the end of the run. */
+  async endStem(end: StemEnd): Promise<void> {
+    const stem = this.writers.get(outputStem({ kind: end.of, module: end.module }));
+    if (!stem) return;
+    stem.kept = undefined;
+    await stem.writer.close();
   }
 
   async close(): Promise<void> {
     const problems: string[] = [];
-    for (const writer of this.writers.values()) {
+    for (const { writer } of this.writers.values()) {
       try {
         await writer.close();
       } catch (error) {
@@ -36,22 +54,27 @@ export class NdjsonWriterPipeline implements ItemPipeline {
     if (problems.length) throw new Error(problems.join('; '));
   }
 
-  private writerFor(item: LineItem, ctx: CrawlContext): ChunkWriter {
+  private async openStem(item: LineItem, ctx: CrawlContext): Promise<StemWriter> {
     const stem = outputStem(item);
-    let writer = this.writers.get(stem);
-    if (!writer) {
-      const outputs = outputsOf(ctx);
-      writer = new ChunkWriter({
-        runDir: ctx.runDir,
-        stem,
-        module: item.module,
-        kind: item.kind,
-        extension: ctx.settings.OUTPUT_FILE_TYPE,
-        linesPerFile: ctx.settings.OUTPUT_LINES_PER_FILE,
-        onFile: (file) => outputs.add(file),
-      });
-      this.writers.set(stem, writer);
+    const resumed = ctx.resume?.stems.get(stem);
+    if (resumed?.done) {
+      throw new Error(`stem ${stem} was finished before the run was resumed, yet the spider sent more lines for it; expected none`);
     }
-    return writer;
+    // Recorded before the stem's first file exists: a resumed run then knows whose folder it is.
+    await ctx.checkpoint?.stemOpened({ stem, module: item.module, kind: item.kind });
+    const outputs = outputsOf(ctx);
+    const writer = new ChunkWriter({
+      runDir: ctx.runDir,
+      stem,
+      module: item.module,
+      kind: item.kind,
+      extension: ctx.settings.OUTPUT_FILE_TYPE,
+      linesPerFile: ctx.settings.OUTPUT_LINES_PER_FILE,
+      firstIndex: resumed?.nextIndex ?? 0,
+      onFile: (file) => outputs.add(file),
+    });
+    const entry: StemWriter = { writer, kept: resumed && resumed.ids.size > 0 ? resumed.ids : undefined };
+    this.writers.set(stem, entry);
+    return entry;
   }
 }

@@ -201,6 +201,24 @@ export class S3Target {
     }
   }
 
+  /** True when the bucket holds the file already: same size and the same SHA-256 recorded at upload. */
+  async isStored(job: UploadJob, retries: number): Promise<boolean> {
+    const remote = await withRetries(
+      async () => {
+        const release = await this.slots.acquire(1);
+        try {
+          return await this.head(job.key);
+        } finally {
+          release();
+        }
+      },
+      { retries, baseDelayMs: this.retryBaseDelayMs, retryable: (e) => !isPermanentS3Error(e) },
+    ).catch((error: unknown) => {
+      throw new Error(`cannot check s3://${this.bucket}/${job.key}: ${describeS3Error(error)}`);
+    });
+    return remote !== undefined && remote.bytes === job.bytes && remote.sha256 === job.sha256;
+  }
+
   destroy(): void {
     this.client.destroy();
   }

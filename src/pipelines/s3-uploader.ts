@@ -36,7 +36,9 @@ export class S3UploadPipeline implements ItemPipeline {
     const outputs = outputsOf(ctx);
     const queue = new UploadQueue<FileJob>(target, settings.S3_UPLOAD_RETRIES, logger, outputs.uploads);
     this.queue = queue;
-    this.unsubscribe = outputs.onFile((file) => queue.add(this.jobOf(file, ctx)));
+    // Files there before the crawl (kept by a resumed run) may be in the bucket already: checked first.
+    for (const file of outputs.files) queue.add(this.jobOf(file, ctx), { unlessStored: file.resumed });
+    this.unsubscribe = outputs.onFile((file) => queue.add(this.jobOf(file, ctx), { unlessStored: file.resumed }));
     outputs.onLast((path) => this.uploadLast(path, ctx));
   }
 
@@ -56,7 +58,8 @@ export class S3UploadPipeline implements ItemPipeline {
             `The local run is kept in ${ctx.runDir}; finish it with: zoho-crawler upload ${ctx.runDir}`,
         );
       } else {
-        ctx.logger.info(`uploaded ${this.queue.uploaded} file(s) to ${this.target!.location}${ctx.runId}/`);
+        const there = this.queue.alreadyThere ? ` (${this.queue.alreadyThere} more were there already)` : '';
+        ctx.logger.info(`uploaded ${this.queue.uploaded} file(s) to ${this.target!.location}${ctx.runId}/${there}`);
       }
     } finally {
       this.target?.destroy();

@@ -12,6 +12,8 @@ export interface UploadFailure<J extends UploadJob = UploadJob> {
 export class UploadQueue<J extends UploadJob = UploadJob> {
   readonly failures: UploadFailure<J>[] = [];
   uploaded = 0;
+  /** Files found in the bucket already (resumed runs), not sent again. */
+  alreadyThere = 0;
   private readonly running = new Set<Promise<void>>();
 
   constructor(
@@ -21,14 +23,23 @@ export class UploadQueue<J extends UploadJob = UploadJob> {
     private readonly counters: UploadCounters = { queued: 0, done: 0, failed: 0 },
   ) {}
 
-  /** Starts the upload of one file (it waits for a slot); its outcome is collected for settle(). */
-  add(job: J): void {
+  /**
+   * Starts the upload of one file (it waits for a slot); its outcome is collected for settle().
+   * `unlessStored`: first ask the bucket, and skip a file that is there with the same size and SHA-256.
+   */
+  add(job: J, opts: { unlessStored?: boolean } = {}): void {
     this.counters.queued += 1;
-    const run = this.target
-      .putFileWithRetries(job, this.retries, this.logger)
+    const put = async (): Promise<void> => {
+      if (opts.unlessStored && (await this.target.isStored(job, this.retries))) {
+        this.alreadyThere += 1;
+        return;
+      }
+      await this.target.putFileWithRetries(job, this.retries, this.logger);
+      this.uploaded += 1;
+    };
+    const run = put()
       .then(
         () => {
-          this.uploaded += 1;
           this.counters.done += 1;
           this.logger.debug(`uploaded ${job.path} to s3://${this.target.bucket}/${job.key}`);
         },

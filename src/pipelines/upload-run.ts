@@ -9,8 +9,7 @@ import type { Logger } from '../core/logger.js';
 import type { RunStatus } from '../core/report.js';
 import { SettingsError, type Settings } from '../settings.js';
 import { MANIFEST_FILE, ManifestError, readManifest, withoutUploadErrors, writeManifest, type Manifest } from './manifest.js';
-import { withRetries } from './retry.js';
-import { describeS3Error, isPermanentS3Error, JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE, S3Target, type S3Options, type UploadJob } from './s3-target.js';
+import { describeS3Error, JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE, S3Target, type S3Options, type UploadJob } from './s3-target.js';
 import { UploadQueue } from './upload-queue.js';
 
 export class NotARunFolderError extends Error {
@@ -52,7 +51,7 @@ export async function uploadRun(opts: UploadRunOptions): Promise<UploadRunResult
       files.map(async (file) => {
         const job: UploadJob = { ...file, absPath: join(runDir, file.path), key: target.keyOf(manifest.run, file.path), contentType: NDJSON_CONTENT_TYPE };
         try {
-          if (await alreadyStored(target, job, retries)) return void result.skipped.push(file.path);
+          if (await target.isStored(job, retries)) return void result.skipped.push(file.path);
           await checkLocal(job);
         } catch (error) {
           return void result.failed.push({ path: file.path, message: error instanceof Error ? error.message : String(error) });
@@ -102,24 +101,6 @@ async function loadRun(runDir: string): Promise<Manifest> {
     throw new NotARunFolderError(`${runDir}: its manifest describes run ${manifest.run}; expected the folder to be named after its run`);
   }
   return manifest;
-}
-
-/** True when S3 holds the file already: same size and the same SHA-256 recorded at upload. */
-async function alreadyStored(target: S3Target, job: UploadJob, retries: number): Promise<boolean> {
-  const remote = await withRetries(
-    async () => {
-      const release = await target.slots.acquire(1);
-      try {
-        return await target.head(job.key);
-      } finally {
-        release();
-      }
-    },
-    { retries, baseDelayMs: target.retryBaseDelayMs, retryable: (e) => !isPermanentS3Error(e) },
-  ).catch((error: unknown) => {
-    throw new Error(`cannot check s3://${target.bucket}/${job.key}: ${describeS3Error(error)}`);
-  });
-  return remote !== undefined && remote.bytes === job.bytes && remote.sha256 === job.sha256;
 }
 
 /** The local file must be the one the manifest describes; a changed file is not uploaded under its name. */

@@ -1,0 +1,49 @@
+// The engine's side of crash resume for a resumable spider: find an unfinished run of the spider,
+// decide whether to continue it, prepare ctx (run id, folder, start, ctx.resume) and the marker.
+import { dirname, join } from 'node:path';
+import type { CrawlContext } from '../core/context.js';
+import type { Spider } from '../core/spider.js';
+import { SettingsError } from '../settings.js';
+import { changedSettings, readMarker, RunMarker } from './run-marker.js';
+import { describeResume, planResume, ResumeError } from './resume-plan.js';
+
+/** auto: continue an unfinished run if there is one; never: always a new run; {run}: continue that one. */
+export type ResumeMode = 'auto' | 'never' | { run: string };
+
+export async function startRunMarker(spider: Spider, ctx: CrawlContext, mode: ResumeMode): Promise<RunMarker> {
+  const { logger, settings } = ctx;
+  const prior = await readMarker(ctx.stateDir, ctx.spiderName);
+  if (typeof mode === 'object') {
+    if (!prior) throw new ResumeError(`--resume ${mode.run}: there is no unfinished run of ${ctx.spiderName} in ${dirname(ctx.runDir)}; expected the run a killed crawl left`);
+    if (prior.run !== mode.run) throw new ResumeError(`--resume ${mode.run}: the unfinished run of ${ctx.spiderName} is ${prior.run}; expected that one`);
+  }
+  if (prior && prior.spider !== ctx.spiderName) throw new ResumeError(`the run marker for ${ctx.spiderName} names spider ${prior.spider}; expected its own name`);
+  if (!prior || mode === 'never') {
+    if (prior) logger.warn(`an unfinished run ${prior.run} of ${ctx.spiderName} is left as it is (--no-resume); starting a new run`);
+    const marker = RunMarker.fresh(ctx);
+    await marker.begin();
+    return marker;
+  }
+  const changed = changedSettings(prior, settings);
+  if (changed.length) {
+    throw new SettingsError(changed.map((c) => `${c}: differs from the unfinished run ${prior.run}; expected the same value to resume it, or --no-resume to start a new run`));
+  }
+  ctx.runId = prior.run;
+  ctx.startedAt = new Date(prior.started_at);
+  ctx.runDir = join(dirname(ctx.runDir), prior.run);
+  const resume = await planResume({
+    marker: prior,
+    runDir: ctx.runDir,
+    linesPerFile: settings.OUTPUT_LINES_PER_FILE,
+    extension: settings.OUTPUT_FILE_TYPE,
+    logger,
+    onKeptLine: (item) => spider.itemPassed(item),
+  });
+  ctx.resume = resume;
+  const marker = RunMarker.continued(ctx, prior, resume.done);
+  await marker.begin();
+  logger.warn(`RESUMING run ${prior.run} of ${ctx.spiderName} (started ${prior.started_at}, attempt ${prior.attempts + 1}): ${describeResume(resume)}`, { runDir: ctx.runDir });
+  return marker;
+}
+
+export { ResumeError };
