@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay, parseRetryAfter, type BackoffPolicy } from './backoff.js';
 import { apiErrorOf, NetworkError, RetriesExhaustedError, ZohoApiError, ZohoAuthError } from './errors.js';
 import type { Pace } from './pace.js';
+import { httpGet, type GetAnswer } from './http-get.js';
 import { formatIfModifiedSince, type ApiCall } from './requests.js';
 import { apiErrorSchema } from './schemas.js';
 import type { TokenSource } from './token-source.js';
@@ -90,14 +91,13 @@ export class ZohoClient {
   private async send(apiBase: string, token: string, call: ApiCall): Promise<{ outcome: ApiAnswer | Error; retryAfterMs?: number }> {
     const headers: Record<string, string> = { authorization: `Zoho-oauthtoken ${token}`, accept: 'application/json' };
     if (call.ifModifiedSince) headers['if-modified-since'] = formatIfModifiedSince(call.ifModifiedSince);
-    let res: Response;
-    let text: string;
+    let res: GetAnswer;
     try {
-      res = await fetch(`${apiBase}${call.path}`, { headers, signal: AbortSignal.timeout(this.opts.timeoutMs) });
-      text = await res.text();
+      res = await httpGet(`${apiBase}${call.path}`, headers, this.opts.timeoutMs);
     } catch (error) {
       return { outcome: new NetworkError(call.endpoint, error) };
     }
+    const { text } = res;
     if (res.status === 204 || res.status === 304) return { outcome: { status: res.status } };
     if (res.status >= 200 && res.status < 300) {
       try {
@@ -115,6 +115,6 @@ export class ZohoClient {
     }
     const parsed = apiErrorSchema.safeParse(body);
     const error = apiErrorOf(res.status, parsed.success ? parsed.data : undefined, call.endpoint);
-    return { outcome: error, retryAfterMs: error.kind === 'throttle' ? parseRetryAfter(res.headers.get('retry-after')) : undefined };
+    return { outcome: error, retryAfterMs: error.kind === 'throttle' ? parseRetryAfter(res.header('retry-after')) : undefined };
   }
 }
