@@ -34,6 +34,8 @@ export interface CrawlContext {
 export interface Checkpoint {
   /** Called (and awaited) before the first file of a stem is created: the stem's module and kind. */
   stemOpened(stem: { stem: string; module: string; kind: string }): Promise<void>;
+  /** Keeps a fact a resumed attempt must find unchanged (it reads it back from ctx.resume.notes). */
+  note(key: string, value: unknown): Promise<void>;
 }
 
 /** One stem of a resumed run, as the earlier attempt left it (after the partial chunk was removed). */
@@ -59,6 +61,8 @@ export interface ResumeInfo {
   done: Set<string>;
   /** What each module's module item said in the earlier attempt. */
   modules: Record<string, { fields?: FieldInfo[]; expected?: number }>;
+  /** What the spider noted in the earlier attempt (Checkpoint.note). */
+  notes: Record<string, unknown>;
 }
 
 /** True when the earlier attempt of a resumed run finished this module's lines of this kind. */

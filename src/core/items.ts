@@ -47,8 +47,6 @@ export interface StemEnd {
   kind: 'end';
   module: string;
   of: LineItem['kind'];
-  /** The stem stopped short of everything the source has (e.g. ZOHO_MAX_RECORDS_PER_MODULE). */
-  truncated?: boolean;
 }
 
 /**

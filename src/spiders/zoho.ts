@@ -13,12 +13,15 @@
 import { addSecrets, redactKnown } from '../core/logger.js';
 import type { FieldInfo } from '../core/items.js';
 import { NonRetryableError, request, Spider, type CallbackInput, type SpiderCallback, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
-import type { CrawlContext } from '../core/context.js';
+import { stemDone, type CrawlContext } from '../core/context.js';
+import type { Item } from '../core/items.js';
+import type { RunStatus } from '../core/report.js';
 import type { BackoffPolicy } from '../zoho/backoff.js';
 import { ZohoClient, type ApiAnswer } from '../zoho/client.js';
 import { resolveHosts } from '../zoho/data-centers.js';
 import { RetriesExhaustedError, ZohoApiError, ZohoAuthError } from '../zoho/errors.js';
 import { fieldBatches } from '../zoho/field-batches.js';
+import { ZohoBookkeeping } from '../zoho/incremental.js';
 import { hasConvertedRecords, selectModules } from '../zoho/module-selection.js';
 import { Pace } from '../zoho/pace.js';
 import { ChainError, perPageFor, restartPastLimit, restartStale, takePage, type ChainState } from '../zoho/records-chain.js';
@@ -61,6 +64,10 @@ const GRANT_RETRIES = 3;
 
 export class ZohoSpider extends Spider {
   readonly name = 'zoho';
+  // Crash resume (src/state/resume-plan.ts): each stem's end is yielded after its last line, stems
+  // ctx.resume says are finished are not read again, and every line (record or deletion) has an id.
+  override readonly resumable = true;
+  private readonly books: ZohoBookkeeping;
   private readonly pace: Pace;
   private readonly backoff: BackoffPolicy;
   private tokens?: TokenSource;
@@ -76,6 +83,7 @@ export class ZohoSpider extends Spider {
   constructor(ctx: CrawlContext) {
     super(ctx);
     const s = ctx.settings;
+    this.books = new ZohoBookkeeping(ctx);
     this.pace = new Pace(s.ZOHO_MAX_CONCURRENCY);
     this.backoff = { baseMs: s.ZOHO_BACKOFF_BASE_MS, maxMs: s.ZOHO_BACKOFF_MAX_MS };
     // One callback per API call at a time is enough to fill the pace; field batches share it.
@@ -125,6 +133,7 @@ export class ZohoSpider extends Spider {
   }
 
   async *startRequests(): AsyncIterable<SpiderOutput> {
+    await this.books.start();
     const client = this.setup();
     const s = this.ctx.settings;
     let answer: ApiAnswer;
@@ -146,8 +155,17 @@ export class ZohoSpider extends Spider {
         (selection.unsupported.length ? `; not readable over the API, not requested: ${selection.unsupported.join(', ')}` : ''),
     );
     for (const { meta, explicit } of selection.modules) {
-      const data: FieldsData = { module: meta.api_name, explicit, converted: hasConvertedRecords(meta) };
-      yield request('fields', this.urlOf(fieldsCall(meta.api_name)), data);
+      const module = meta.api_name;
+      const earlier = this.ctx.resume?.modules[module];
+      if (stemDone(this.ctx.resume, module, 'record') && earlier) {
+        // Read to the end by the killed attempt: its files are kept, its module item is replayed.
+        this.log.info(`${module}: records finished before the run was resumed; not read again`);
+        yield { kind: 'module', module, fields: earlier.fields ?? [], expected: earlier.expected };
+        yield* this.firstDeleted(module);
+        continue;
+      }
+      const data: FieldsData = { module, explicit, converted: hasConvertedRecords(meta) };
+      yield request('fields', this.urlOf(fieldsCall(module)), data);
     }
   }
 
@@ -164,13 +182,15 @@ export class ZohoSpider extends Spider {
     const fieldInfo: FieldInfo[] = fields.map((f) => ({ api_name: f.api_name, data_type: f.data_type }));
     const count = this.countOf(module, countResult);
     const cap = s.ZOHO_MAX_RECORDS_PER_MODULE;
+    const baseIms = this.books.sinceFor(module, 'record');
     // actions/count is the module's total, not the changes since If-Modified-Since: no expectation then.
-    const expected = count === undefined || s.ZOHO_LAST_MODIFIED_TIME ? undefined : Math.min(count, cap ?? Infinity);
+    const expected = count === undefined || baseIms ? undefined : Math.min(count, cap ?? Infinity);
 
     if (fieldInfo.length === 0) {
       // Records calls need at least one field: a module without fields has nothing to read but its deletions.
       this.log.warn(`${module}: the field list is empty; no records requested`);
       yield { kind: 'module', module, fields: [], expected };
+      yield* this.endOf(module, 'record');
       yield* this.firstDeleted(module);
       return;
     }
@@ -181,7 +201,6 @@ export class ZohoSpider extends Spider {
       this.log.warn(`${module}: ${toRead} records, past the page_token limit, but no Modified_Time field to page by time; reading in id order`);
       order = 'default';
     }
-    const baseIms = s.ZOHO_LAST_MODIFIED_TIME?.toISOString();
     const state: ChainState = {
       module,
       batches: fieldBatches(names),
@@ -260,7 +279,7 @@ export class ZohoSpider extends Spider {
     });
     let outcome;
     try {
-      outcome = takePage(state, pages);
+      outcome = takePage(state, pages, (record) => this.books.isRepeat(module, 'record', this.lineOf(module, record)));
     } catch (chainError) {
       throw failure(chainError);
     }
@@ -268,12 +287,12 @@ export class ZohoSpider extends Spider {
       yield { kind: 'module', module, fields: data.first.fields, expected: data.first.expected };
       yield* this.firstDeleted(module);
     }
-    const withName = this.ctx.settings.ZOHO_INCLUDE_MODULE_NAME;
-    for (const record of outcome.records) yield { kind: 'record', module, data: withName ? { ...record, module } : record };
+    for (const record of outcome.records) yield { kind: 'record', module, data: this.lineOf(module, record) };
     if (outcome.next) {
       yield this.recordsRequest({ module, explicit, state: outcome.next });
       return;
     }
+    yield* this.endOf(module, 'record');
     const written = state.written + outcome.records.length;
     if (outcome.leftover > 0) {
       this.log.warn(`${module}: ${outcome.leftover} record(s) changed while their field batches were read and were seen in only some of them; left out of this run`);
@@ -281,9 +300,24 @@ export class ZohoSpider extends Spider {
     this.log.info(`${module}: ${written} record(s)`);
   }
 
+  /** A record as its line holds it: `module` added when ZOHO_INCLUDE_MODULE_NAME asks for it. */
+  private lineOf(module: string, record: Record<string, unknown>): Record<string, unknown> {
+    return this.ctx.settings.ZOHO_INCLUDE_MODULE_NAME ? { ...record, module } : record;
+  }
+
+  /** The stem got its last line: the writer closes its file, the run marker records it finished. */
+  private *endOf(module: string, of: 'record' | 'deleted'): Iterable<SpiderOutput> {
+    this.books.stemEnded(module, of);
+    yield { kind: 'end', module, of };
+  }
+
   private *firstDeleted(module: string): Iterable<SpiderOutput> {
     if (!this.ctx.settings.ZOHO_INCLUDE_DELETED) return;
-    const ims = this.ctx.settings.ZOHO_LAST_MODIFIED_TIME?.toISOString();
+    if (stemDone(this.ctx.resume, module, 'deleted')) {
+      this.log.info(`${module}: deleted records finished before the run was resumed; not read again`);
+      return;
+    }
+    const ims = this.books.sinceFor(module, 'deleted');
     const data: DeletedData = { module, page: 1, ims, count: 0 };
     yield request('deleted', this.urlOf(deletedCall(module, 1)), data);
   }
@@ -305,15 +339,18 @@ export class ZohoSpider extends Spider {
     }
     if (answer.status !== 200) {
       this.log.info(`${module}: ${data.count} deleted record(s)`);
+      yield* this.endOf(module, 'deleted');
       return;
     }
     const body = parseBody(deletedPageSchema, answer.body, `GET /${module}/deleted`);
-    for (const entry of body.data) yield { kind: 'deleted', module, data: entry };
-    const count = data.count + body.data.length;
+    const fresh = body.data.filter((entry) => !this.books.isRepeat(module, 'deleted', entry));
+    for (const entry of fresh) yield { kind: 'deleted', module, data: entry };
+    const count = data.count + fresh.length;
     if (body.info.more_records) {
       yield request('deleted', this.urlOf(deletedCall(module, page + 1)), { ...data, page: page + 1, count });
     } else {
       this.log.info(`${module}: ${count} deleted record(s)`);
+      yield* this.endOf(module, 'deleted');
     }
   }
 
@@ -333,6 +370,14 @@ export class ZohoSpider extends Spider {
       this.ctx.report.skip(module, reason);
     }
     return true;
+  }
+
+  override itemPassed(item: Item): void {
+    this.books.observe(item);
+  }
+
+  override async afterRun(status: RunStatus): Promise<void> {
+    await this.books.afterRun(status);
   }
 
   override onRequestFailed(req: SpiderRequest, error: Error): void {

@@ -53,7 +53,7 @@ const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 export async function planResume(opts: ResumePlanOptions): Promise<ResumeInfo> {
   const { marker, runDir, logger } = opts;
   const done = new Set(marker.done);
-  const info: ResumeInfo = { run: marker.run, stems: new Map(), done, modules: structuredClone(marker.modules) };
+  const info: ResumeInfo = { run: marker.run, stems: new Map(), done, modules: structuredClone(marker.modules), notes: structuredClone(marker.notes) };
   const entries = await readdir(runDir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [];
     throw error;

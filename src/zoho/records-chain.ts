@@ -91,9 +91,10 @@ const idLess = (a: string, b: string): boolean => {
 
 /**
  * Takes one page of every batch of the chain (null for a batch already finished, or that answered
- * 204/304) and decides what is written and what comes next.
+ * 204/304) and decides what is written and what comes next. `repeat` names merged records written
+ * by an earlier run (incremental overlap): they are dropped before the cap counts.
  */
-export function takePage(state: ChainState, pages: ReadonlyArray<EntriesPage | null>): PageOutcome {
+export function takePage(state: ChainState, pages: ReadonlyArray<EntriesPage | null>, repeat?: (record: ZohoEntry) => boolean): PageOutcome {
   const merged = mergeBatchPages(
     pages.map((p) => p?.data ?? null),
     state.pending,
@@ -109,6 +110,7 @@ export function takePage(state: ChainState, pages: ReadonlyArray<EntriesPage | n
     const below = state.below;
     fresh = fresh.filter((r) => idLess(r.id, below));
   }
+  if (repeat) fresh = fresh.filter((r) => !repeat(r));
   const room = state.cap === undefined ? Infinity : state.cap - state.written;
   const records = fresh.slice(0, Math.max(0, room));
 
