@@ -1,17 +1,22 @@
 // Mode 2: every API call takes `latencyMs` and the sandbox answers 429 above `limit` calls in flight.
 // The crawl runs at several ZOHO_MAX_CONCURRENCY values; throughput should grow with concurrency up to
-// the limit and never cause a 429 while the setting stays within it.
+// the limit and never cause a 429 while the setting stays within it. The org is one the target (200
+// records per call) can be measured on: min(c, limit) modules of ≤ 50 fields, equal in size, picked
+// with ZOHO_MODULE_WHITELIST, each one page_token chain of `latencySeconds` worth of pages.
 import { startSandbox } from './servers.js';
 import { count429, effectiveRequests, runCrawl } from './crawl-run.js';
 import type { LocalStore } from './local-store.js';
-import { latencyOrgSize, latencyTarget } from './latency-plan.js';
-import { boundOf, meanFields, planOrg, shapesOf } from './org.js';
+import { callRounds, latencyModules, latencyPagesPerModule, latencyTarget } from './latency-plan.js';
+import { PAGE_SIZE } from './lower-bound.js';
+import { boundOf, DELETED_PER_RECORD, meanFields, shapesOf } from './org.js';
 
 export interface LatencyResult {
   concurrency: number;
   limit: number;
   latencyMs: number;
   size: number;
+  /** The modules read (ZOHO_MODULE_WHITELIST), one page_token chain each. */
+  modules: string[];
   meanFields: number;
   exitCode: number | null;
   status: string;
@@ -21,8 +26,10 @@ export interface LatencyResult {
   /** 0.9 × min(c, limit) × 200 / latency: the issue's target. */
   target: number;
   pass: boolean;
-  /** What the lower bound of calls allows at best: records ÷ (⌈bound ÷ min(c, limit)⌉ × latency). */
+  /** What the lower bound of calls allows at best: records ÷ (rounds × latency), rounds from `callRounds`. */
   callBoundRecordsPerSec: number;
+  /** Rounds of calls the fastest crawl needs (see callRounds). */
+  callRounds: number;
   lowerBound: number;
   requests: number;
   status429: number;
@@ -34,53 +41,58 @@ export interface LatencyResult {
 export interface LatencyOptions {
   cliPath: string;
   store: LocalStore;
-  modules: string[];
   concurrency: number;
   limit: number;
   latencyMs: number;
-  /** Seconds a run should take at the target pace; sizes the org. */
+  /** Seconds each module's chain takes at one page per latency; sizes the org. */
   targetSeconds: number;
   seed?: number;
   nodeFlags?: string[];
 }
 
 export async function runLatency(opts: LatencyOptions): Promise<LatencyResult> {
-  const size = latencyOrgSize(opts.concurrency, opts.limit, opts.latencyMs, opts.targetSeconds, opts.modules.length);
-  const plan = planOrg(opts.modules, size);
+  const seed = opts.seed ?? 1;
+  const modules = latencyModules(await probeShapes(seed), opts.concurrency, opts.limit);
+  if (modules.length === 0) throw new Error('the sandbox has no readable module of ≤ 50 fields for the latency mode');
+  const perModule = latencyPagesPerModule(opts.latencyMs, opts.targetSeconds) * PAGE_SIZE;
+  // Few deletions: one deleted call per module, as the lower bound's minimum.
+  const deletedPerModule = Math.min(PAGE_SIZE / 2, Math.ceil(perModule * DELETED_PER_RECORD));
   const sandbox = await startSandbox({
-    seed: opts.seed ?? 1,
+    seed,
     admin: true,
-    sizes: plan.sizes,
-    deletedSizes: plan.deletedSizes,
+    sizes: Object.fromEntries(modules.map((m) => [m, perModule])),
+    deletedSizes: Object.fromEntries(modules.map((m) => [m, deletedPerModule])),
     faults: { latencyMs: opts.latencyMs, concurrencyLimit: opts.limit },
   });
+  const size = perModule * modules.length;
   try {
-    const shapes = shapesOf(sandbox.dataset, { admin: true });
+    const shapes = shapesOf(sandbox.dataset, { admin: true }).map((m) => ({ ...m, readable: m.readable && modules.includes(m.apiName) }));
     const bound = boundOf(shapes);
+    const rounds = callRounds(bound.withoutCounts, perModule / PAGE_SIZE, opts.concurrency, opts.limit);
     const run = await runCrawl({
       cliPath: opts.cliPath,
       sandbox,
       store: opts.store,
-      settings: { ZOHO_MAX_CONCURRENCY: String(opts.concurrency) },
+      settings: { ZOHO_MAX_CONCURRENCY: String(opts.concurrency), ZOHO_MODULE_WHITELIST: modules.join(',') },
       nodeFlags: opts.nodeFlags,
     });
     const problems: string[] = [];
     if (run.child.exitCode !== 0) problems.push(`exit code ${run.child.exitCode ?? run.child.signal}; stderr: ${run.child.stderrTail.trim().slice(-1500)}`);
     if (run.manifestError) problems.push(run.manifestError);
     const recordsWritten = run.manifest?.records ?? 0;
-    const expected = shapes.reduce((s, m) => s + m.records, 0);
+    const expected = shapes.reduce((s, m) => s + (m.readable ? m.records : 0), 0);
     if (run.manifest && recordsWritten !== expected) problems.push(`manifest says ${recordsWritten} records; the org has ${expected}`);
     const recordsPerSec = recordsWritten / (run.child.wallMs / 1000);
     const target = latencyTarget(opts.concurrency, opts.limit, opts.latencyMs);
     const status429 = count429(run.stats);
-    const effective = Math.min(opts.concurrency, opts.limit);
     const zero429Required = opts.concurrency <= opts.limit;
     return {
       concurrency: opts.concurrency,
       limit: opts.limit,
       latencyMs: opts.latencyMs,
       size,
-      meanFields: meanFields(shapes),
+      modules,
+      meanFields: meanFields(shapes.filter((m) => m.readable)),
       exitCode: run.child.exitCode,
       status: run.manifest?.status ?? 'no manifest',
       recordsWritten,
@@ -88,7 +100,8 @@ export async function runLatency(opts: LatencyOptions): Promise<LatencyResult> {
       recordsPerSec,
       target,
       pass: problems.length === 0 && recordsPerSec >= target && (!zero429Required || status429 === 0),
-      callBoundRecordsPerSec: expected / (Math.ceil(bound.withoutCounts / effective) * (opts.latencyMs / 1000)),
+      callBoundRecordsPerSec: expected / (rounds * (opts.latencyMs / 1000)),
+      callRounds: rounds,
       lowerBound: bound.withoutCounts,
       requests: effectiveRequests(run.stats),
       status429,
@@ -98,5 +111,15 @@ export async function runLatency(opts: LatencyOptions): Promise<LatencyResult> {
     };
   } finally {
     await sandbox.stop();
+  }
+}
+
+/** Every module's shape in the sandbox's generated org (fields do not depend on sizes). */
+async function probeShapes(seed: number) {
+  const probe = await startSandbox({ seed, preset: 'tiny', admin: true });
+  try {
+    return shapesOf(probe.dataset, { admin: true });
+  } finally {
+    await probe.stop();
   }
 }

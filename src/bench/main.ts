@@ -105,7 +105,6 @@ async function main(argv: string[]): Promise<number> {
         const r = await runLatency({
           cliPath: CLI_PATH,
           store,
-          modules,
           concurrency: c,
           limit: args.limit,
           latencyMs: args.latencyMs,

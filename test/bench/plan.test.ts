@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { parseBenchArgs } from '../../src/bench/args.js';
-import { latencyOrgSize, latencyTarget } from '../../src/bench/latency-plan.js';
+import { callRounds, latencyModules, latencyOrgSize, latencyPagesPerModule, latencyTarget } from '../../src/bench/latency-plan.js';
 import { planOrg } from '../../src/bench/org.js';
 import { throughputVerdicts } from '../../src/bench/report.js';
 import type { ThroughputResult } from '../../src/bench/throughput.js';
@@ -20,6 +20,24 @@ describe('benchmark planning', () => {
     expect(size % (200 * 9)).toBe(0);
     expect(size).toBeGreaterThan(45_000);
     expect(size).toBeLessThan(55_000);
+  });
+
+  test('the latency org: min(c, limit) readable modules of ≤ 50 fields, whole pages per chain', () => {
+    const shapes = [
+      { apiName: 'Wide', readable: true, fields: 62 },
+      { apiName: 'A', readable: true, fields: 20 },
+      { apiName: 'Hidden', readable: false, fields: 10 },
+      { apiName: 'B', readable: true, fields: 50 },
+      { apiName: 'C', readable: true, fields: 8 },
+    ];
+    expect(latencyModules(shapes, 1, 10)).toEqual(['A']);
+    expect(latencyModules(shapes, 2, 10)).toEqual(['A', 'B']);
+    expect(latencyModules(shapes, 20, 10)).toEqual(['A', 'B', 'C']);
+    expect(latencyPagesPerModule(300, 15)).toBe(50);
+    // 5 modules of 50 pages: 1 + 5 × (1 + 50 + 1) calls over 5 slots, more than the 52-call chain.
+    expect(callRounds(261, 50, 5, 10)).toBe(53);
+    // 3 modules at c = 10: the chain (module list, fields, 50 pages) is the bound.
+    expect(callRounds(157, 50, 20, 10)).toBe(52);
   });
 
   test('flags: defaults, --with-1m, --latency alone, bad values', () => {
