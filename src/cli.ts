@@ -7,6 +7,7 @@ import { EXIT, exitCodeOf } from './core/report.js';
 import { addSecrets, createLogger, defaultFormat, redactKnown, type Logger } from './core/logger.js';
 import { StatusArea } from './engine/status-area.js';
 import { crawl } from './engine/engine.js';
+import { ResumeError } from './state/resume-plan.js';
 import { NotARunFolderError, PIPELINES, uploadRun } from './pipelines/index.js';
 import { SPIDERS } from './spiders/index.js';
 import { renderSettingsTable } from './settings-doc.js';
@@ -15,7 +16,8 @@ import { describeSettings, loadSettings, parseOverrides, secretValues, SETTINGS_
 const USAGE = `Usage: zoho-crawler <command> [options]
 
 Commands:
-  crawl <spider> [-s NAME=VALUE]...   run a spider with the effective settings
+  crawl <spider> [-s NAME=VALUE]...   run a spider with the effective settings; a run that was killed
+                                      is continued (--resume <RUN> names it, --no-resume starts afresh)
   upload <run folder> [-s NAME=VALUE]...
                                       upload (or finish uploading) a run folder to AWS_BUCKET_NAME;
                                       objects already there are skipped, manifest.json goes last
@@ -46,6 +48,8 @@ interface ParsedArgs {
   command: string | undefined;
   positional: string[];
   overrides: string[];
+  /** crawl: `--resume <RUN>` (that unfinished run) or `--no-resume` (always a new run). */
+  resume?: { run: string } | 'never';
 }
 
 /** An argument as errors show it: what follows `=` may be a secret (`NAME=VALUE` typed without -s). */
@@ -61,9 +65,16 @@ function unexpectedArgument(arg: string): string {
 export function parseArgs(argv: string[]): ParsedArgs {
   const positional: string[] = [];
   const overrides: string[] = [];
+  let resume: ParsedArgs['resume'];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '-s' || arg === '--set') {
+    if (arg === '--resume') {
+      const run = argv[++i];
+      if (run === undefined || !/^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}$/.test(run)) throw new UsageError('--resume needs a run id after it, e.g. --resume 2026-01-31_12-00-00');
+      resume = { run };
+    } else if (arg === '--no-resume') {
+      resume = 'never';
+    } else if (arg === '-s' || arg === '--set') {
       const value = argv[++i];
       if (value === undefined) throw new UsageError(`${arg} needs NAME=VALUE after it`);
       overrides.push(value);
@@ -80,7 +91,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
     }
   }
   const [command, ...rest] = positional;
-  return { command, positional: rest, overrides };
+  return { command, positional: rest, overrides, resume };
 }
 
 function load(args: ParsedArgs, io: CliIO): LoadedSettings {
@@ -108,7 +119,14 @@ async function cmdCrawl(args: ParsedArgs, io: CliIO): Promise<number> {
   if (args.positional.length > 1) throw new UsageError(unexpectedArgument(args.positional[1]));
   const loaded = load(args, io);
   const logger = loggerFor(loaded, io);
-  const result = await crawl({ spider, settings: loaded.settings, logger, pipelines: PIPELINES, status: statusAreas.get(logger) });
+  let result;
+  try {
+    result = await crawl({ spider, settings: loaded.settings, logger, pipelines: PIPELINES, status: statusAreas.get(logger), resume: args.resume });
+  } catch (error) {
+    await flush(logger);
+    if (error instanceof ResumeError) throw new UsageError(error.message);
+    throw error;
+  }
   const level = result.status === 'complete' ? 'info' : 'error';
   logger.log(level, `run ${result.runId} ${result.status}`, { runDir: result.runDir, items: result.items });
   for (const e of result.report.errors) logger.error(`${e.scope}: ${e.message}`);

@@ -8,6 +8,8 @@ export interface LocalS3Options {
   recordRequests?: boolean;
   /** Port to listen on; default any free one. */
   port?: number;
+  /** Called as each request arrives, before it is handled (e.g. a test kills an uploader on its Nth PUT). */
+  onRequest?: (request: { method: string; url: string }) => void;
 }
 
 export interface S3RequestRecord {
@@ -39,6 +41,13 @@ export async function startLocalS3(opts: LocalS3Options = {}): Promise<LocalS3> 
   if (opts.recordRequests) {
     app.addHook('onResponse', (request, reply, done) => {
       requests.push({ method: request.method, url: request.url, status: reply.statusCode });
+      done();
+    });
+  }
+  const onRequest = opts.onRequest;
+  if (onRequest) {
+    app.addHook('onRequest', (request, _reply, done) => {
+      onRequest({ method: request.method, url: request.url });
       done();
     });
   }

@@ -56,7 +56,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     pageTokens: new PageTokens(createHash('sha256').update(`page-token|${seed}|${process.pid}|${Date.now()}`).digest('hex')),
     now: () => Date.now(),
   };
-  const server = makeServer({ ctx, oauth, bulk: new BulkRead(ctx), faults, stats });
+  const server = makeServer({ ctx, oauth, bulk: new BulkRead(ctx), faults, stats, onRequest: opts.onRequest });
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

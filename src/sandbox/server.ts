@@ -13,11 +13,13 @@ import type { OAuthServer } from './oauth.js';
 import { countRecords, listRecords } from './records-handler.js';
 import { errorReply, invalidUrl, type Call, type Reply } from './reply.js';
 import type { StatsRecorder } from './stats.js';
+import type { SandboxOptions } from './types.js';
 
 const MAX_BODY = 1 << 20;
 const JSON_TYPE = 'application/json;charset=UTF-8';
 
 export interface ServerParts {
+  onRequest?: SandboxOptions['onRequest'];
   ctx: ApiContext;
   oauth: OAuthServer;
   bulk: BulkRead;
@@ -171,6 +173,7 @@ async function handleApi(parts: ServerParts, req: IncomingMessage, res: ServerRe
 export function makeServer(parts: ServerParts): Server {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sandbox.local');
+    parts.onRequest?.({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams });
     const work = url.pathname === '/oauth/v2/token'
       ? handleToken(parts, req, res, url)
       : url.pathname.startsWith('/__sandbox/')

@@ -60,6 +60,18 @@ export interface SandboxOptions {
   host?: string;
   /** Default 0 (any free port). */
   port?: number;
+  /**
+   * Called as each HTTP request arrives, before anything is answered (token and observer endpoints
+   * included): lets a test act at an exact point of a crawl, e.g. kill the crawler on the Nth call.
+   */
+  onRequest?: (request: SandboxRequest) => void;
+}
+
+export interface SandboxRequest {
+  method: string;
+  /** The path without the query, e.g. `/crm/v8/Leads/deleted`. */
+  path: string;
+  query: URLSearchParams;
 }
 
 export interface SandboxCredentials {
