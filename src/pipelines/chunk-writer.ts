@@ -37,11 +37,26 @@ export class ChunkWriter {
     if (dirname(resolve(this.dir)) !== resolve(opts.runDir)) throw new Error(`output stem ${JSON.stringify(opts.stem)} would leave the run folder`);
   }
 
-  /** Appends one complete line (ending with `\n`). Resolves once it is buffered within limits. */
-  async write(line: string): Promise<void> {
-    if (!this.current) this.current = await this.openNext();
-    await this.current.write(line);
-    if (this.current.lines >= this.opts.linesPerFile) await this.finishCurrent();
+  /**
+   * Appends one complete line (ending with `\n`). Resolves once it is buffered within limits; a line
+   * that just lands in the buffer returns nothing to wait for (no promise per line).
+   */
+  write(line: string): Promise<void> | undefined {
+    const chunk = this.current;
+    if (!chunk) return this.openAndWrite(line);
+    const flushing = chunk.write(line);
+    if (flushing || chunk.lines >= this.opts.linesPerFile) return this.afterWrite(chunk, flushing);
+    return undefined;
+  }
+
+  private async openAndWrite(line: string): Promise<void> {
+    this.current = await this.openNext();
+    await this.write(line);
+  }
+
+  private async afterWrite(chunk: OpenChunk, flushing: Promise<void> | undefined): Promise<void> {
+    await flushing;
+    if (chunk.lines >= this.opts.linesPerFile) await this.finishCurrent();
   }
 
   /** Completes the open file, if any. Nothing is created for a stem that got no lines. */
@@ -70,9 +85,10 @@ class OpenChunk {
   private bytes = 0;
   private readonly hash: Hash = createHash('sha256');
   private readonly stream: WriteStream;
-  // Lines wait as strings and become one buffer per write: one allocation per 64 KiB, not per line.
-  private pending: string[] = [];
-  private pendingBytes = 0;
+  // Lines are encoded straight into one 64 KiB buffer, handed to the stream when the next line does
+  // not fit: no joined string and no copy per flush, one allocation per 64 KiB.
+  private buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+  private used = 0;
   private failure: Error | undefined;
 
   constructor(
@@ -84,13 +100,25 @@ class OpenChunk {
     this.stream.on('error', (error) => (this.failure ??= error));
   }
 
-  async write(line: string): Promise<void> {
-    // Counted in UTF-16 units, not bytes: only decides when to flush; bytes and hash are taken from
-    // the flushed buffer, one hash update per 64 KiB instead of one per line.
+  /** Buffers one line; returns a promise only when the buffer had to be written out first. */
+  write(line: string): Promise<void> | undefined {
     this.lines += 1;
-    this.pending.push(line);
-    this.pendingBytes += line.length;
-    if (this.pendingBytes >= BUFFER_BYTES) await this.flush();
+    const room = this.buffer.length - this.used;
+    // A UTF-16 unit takes at most 3 UTF-8 bytes: most lines are known to fit without being measured.
+    if (line.length * 3 <= room || Buffer.byteLength(line, 'utf8') <= room) {
+      this.used += this.buffer.write(line, this.used, 'utf8');
+      return undefined;
+    }
+    return this.spill(line);
+  }
+
+  private async spill(line: string): Promise<void> {
+    await this.flush();
+    if (Buffer.byteLength(line, 'utf8') <= this.buffer.length) {
+      this.used = this.buffer.write(line, 0, 'utf8');
+      return;
+    }
+    await this.put(Buffer.from(line, 'utf8'));
   }
 
   async end(): Promise<{ lines: number; bytes: number; sha256: string }> {
@@ -107,10 +135,16 @@ class OpenChunk {
 
   private async flush(): Promise<void> {
     this.check();
-    if (this.pendingBytes === 0) return;
-    const data = Buffer.from(this.pending.join(''), 'utf8');
-    this.pending = [];
-    this.pendingBytes = 0;
+    if (this.used === 0) return;
+    const data = this.buffer.subarray(0, this.used);
+    // The stream keeps `data` until written: the next lines go into a new buffer.
+    this.buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+    this.used = 0;
+    await this.put(data);
+  }
+
+  /** Hashed and counted as written: one hash update per 64 KiB, not per line. */
+  private async put(data: Buffer): Promise<void> {
     this.hash.update(data);
     this.bytes += data.length;
     if (!this.stream.write(data)) await this.drained();

@@ -1,0 +1,50 @@
+// The chunk writer's own buffering: whatever the mix of line sizes and scripts, the files hold exactly
+// the lines given, rotate at the line limit, and report their true byte count and SHA-256.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { OutputFile } from '../../src/core/context.js';
+import { ChunkWriter } from '../../src/pipelines/chunk-writer.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'chunk-writer-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Lines of every kind: ASCII, Latin-1, CJK and emoji (4-byte UTF-8), and lines larger than the 64 KiB buffer. */
+function linesOf(n: number): string[] {
+  const parts = ['plain', 'Søren Ødegaard', '山田 太郎', 'emoji 🚀', 'हिन्दी'];
+  return Array.from({ length: n }, (_, i) => {
+    const body = i % 97 === 5 ? parts[i % parts.length].repeat(9000) : parts[i % parts.length].repeat(1 + (i % 40));
+    return `${JSON.stringify({ i, body })}\n`;
+  });
+}
+
+describe('ChunkWriter', () => {
+  test('files hold exactly the lines written, with their true bytes and sha256', async () => {
+    const files: OutputFile[] = [];
+    const writer = new ChunkWriter({ runDir: dir, stem: 'Mixed', module: 'Mixed', kind: 'record', extension: 'json', linesPerFile: 300, onFile: (f) => files.push(f) });
+    const lines = linesOf(1000);
+    for (const line of lines) await writer.write(line);
+    await writer.close();
+
+    expect(files.map((f) => [f.path, f.lines])).toEqual([
+      ['Mixed/Mixed-0.json', 300],
+      ['Mixed/Mixed-1.json', 300],
+      ['Mixed/Mixed-2.json', 300],
+      ['Mixed/Mixed-3.json', 100],
+    ]);
+    for (const [k, f] of files.entries()) {
+      const expected = Buffer.from(lines.slice(k * 300, k * 300 + 300).join(''), 'utf8');
+      const content = await readFile(join(dir, f.path));
+      expect(content.equals(expected)).toBe(true);
+      expect(f.bytes).toBe(expected.length);
+      expect(f.sha256).toBe(createHash('sha256').update(expected).digest('hex'));
+    }
+  });
+});
