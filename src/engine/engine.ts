@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BasicCrawler, Configuration, createBasicRouter, Request as CrawleeRequest, type BasicCrawlingContext } from '@crawlee/basic';
+import { BasicCrawler, Configuration, createBasicRouter, Request as CrawleeRequest, RequestQueue, type BasicCrawlingContext } from '@crawlee/basic';
 import type { CrawlContext } from '../core/context.js';
 import { OutputFiles, runIdOf } from '../core/context.js';
 import type { Item, StemEnd } from '../core/items.js';
@@ -90,7 +90,7 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
 
   try {
     await chain.open();
-    const crawler = createCrawler(spider, ctx, commit);
+    const crawler = await createCrawler(spider, ctx, commit);
     commit.onFailure = (error) => {
       report.error('pipelines', error.message);
       logger.error('an item pipeline failed; stopping the crawl', { error });
@@ -125,7 +125,7 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
   return { status: report.status, runId: ctx.runId, runDir: ctx.runDir, report, items: counts };
 }
 
-function createCrawler(spider: Spider, ctx: CrawlContext, commit: CommitQueue): BasicCrawler {
+async function createCrawler(spider: Spider, ctx: CrawlContext, commit: CommitQueue): Promise<BasicCrawler> {
   const router = createBasicRouter();
   for (const [label, callback] of Object.entries(spider.callbacks)) {
     router.addHandler(label, async ({ request, crawler }: BasicCrawlingContext) => {
@@ -144,6 +144,7 @@ function createCrawler(spider: Spider, ctx: CrawlContext, commit: CommitQueue): 
   mkdirSync(ctx.stateDir, { recursive: true });
   return new BasicCrawler(
     {
+      requestQueue: await openQueue(config),
       requestHandler: router,
       maxConcurrency: spider.maxConcurrency,
       // Fixed concurrency: the spider knows the API's limit; Crawlee's autoscaling would start at 1.
@@ -168,6 +169,22 @@ function createCrawler(spider: Spider, ctx: CrawlContext, commit: CommitQueue): 
     config,
   );
 }
+
+/**
+ * The default request queue with a small dedup cache. Crawlee's holds 1,000,000 slots (two arrays,
+ * ~16 MB live for the whole run, a sixth of a small crawl's heap) only to skip re-submitting a
+ * uniqueKey it saw; the storage dedups by uniqueKey anyway, so a miss just costs a lookup, and the
+ * spider's keys are nearly all new. Left as it is if Crawlee's internals change shape.
+ */
+async function openQueue(config: Configuration): Promise<RequestQueue> {
+  const queue = await RequestQueue.open(null, { config });
+  const cache = (queue as unknown as { requestSeenCache?: { size?: unknown; keys?: unknown; ids?: unknown } }).requestSeenCache;
+  if (cache && typeof cache.size === 'number' && Array.isArray(cache.keys) && Array.isArray(cache.ids)) {
+    Object.assign(cache, { size: DEDUP_SLOTS, keys: new Array(DEDUP_SLOTS), ids: new Array(DEDUP_SLOTS) });
+  }
+  return queue;
+}
+const DEDUP_SLOTS = 4096;
 
 /**
  * Items from every callback are sent through the pipelines one callback's batch at a time. A batch
