@@ -4,7 +4,8 @@
 // Requests, by label:
 //   startRequests  token grant + GET /settings/modules → one `fields` request per module to read
 //   fields         GET /settings/fields (+ actions/count) → the module's first `records` request
-//   records        one page of every field batch, merged by id → record items + the next page;
+//   records        one page of every field batch, merged by id → record items + the next page,
+//                  whose calls are sent at once (askAhead) so a chain never waits for the pipelines;
 //                  the first page also yields the module item and the first `deleted` request
 //   deleted        one page of GET /{module}/deleted → deleted items + the next page
 // All API calls share one TokenSource (one grant, renewed once on 401) and one Pace (the crawl-wide
@@ -50,7 +51,11 @@ interface RecordsData extends Record<string, unknown> {
   state: ChainState;
   /** Only on the module's first page: what the module item says. */
   first?: { fields: FieldInfo[]; expected?: number };
+  /** The key of this page's calls, sent ahead when the page before was read (see askAhead). */
+  ahead?: string;
 }
+
+type PageAnswers = Array<PromiseSettledResult<ApiAnswer | null>>;
 
 interface DeletedData extends Record<string, unknown> {
   module: string;
@@ -73,6 +78,9 @@ export class ZohoSpider extends Spider {
   private tokens?: TokenSource;
   private client?: ZohoClient;
   private apiBase = '';
+  /** Record pages whose calls were sent before their request ran, by RecordsData.ahead. */
+  private readonly ahead = new Map<string, Promise<PageAnswers>>();
+  private aheadSeq = 0;
 
   readonly callbacks: Record<string, SpiderCallback> = {
     fields: (input) => this.parseFields(input),
@@ -217,7 +225,7 @@ export class ZohoSpider extends Spider {
       staleRestarts: 0,
     };
     if (order === 'modified-asc') this.log.info(`${module}: ${toRead} records, more than one page_token chain reaches; reading by Modified_Time in several chains`);
-    yield this.recordsRequest({ module, explicit, state, first: { fields: fieldInfo, expected } });
+    yield this.recordsRequest({ module, explicit, state, first: { fields: fieldInfo, expected }, ahead: this.askAhead(state) });
   }
 
   private countOf(module: string, result: PromiseSettledResult<ApiAnswer>): number | undefined {
@@ -249,11 +257,10 @@ export class ZohoSpider extends Spider {
     const data = req.userData as RecordsData;
     const { module, explicit, state } = data;
     const firstPage = data.first !== undefined;
-    // A batch whose chain already ended is not asked again: each batch has its own page_token chain.
-    const calls = state.batches.map((_, i) =>
-      state.tokens && state.tokens[i] === null ? null : recordsCall({ ...this.queryOf(state, i), pageToken: state.tokens?.[i] ?? undefined }),
-    );
-    const settled = await Promise.allSettled(calls.map((call) => (call ? this.api.get(call) : Promise.resolve(null))));
+    const sent = data.ahead === undefined ? undefined : this.ahead.get(data.ahead);
+    if (data.ahead !== undefined) this.ahead.delete(data.ahead);
+    // A retried request finds its calls already taken and sends them again.
+    const settled = await (sent ?? this.fetchPage(state));
     const rejected = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (rejected) {
       const error = rejected.reason;
@@ -266,7 +273,7 @@ export class ZohoSpider extends Spider {
           throw failure(chainError);
         }
         this.log.warn(`${module}: ${error.code}; starting a new page chain after ${state.written} records`);
-        yield this.recordsRequest({ ...data, state: next });
+        yield this.recordsRequest({ ...data, state: next, ahead: undefined });
         return;
       }
       throw failure(error);
@@ -283,13 +290,16 @@ export class ZohoSpider extends Spider {
     } catch (chainError) {
       throw failure(chainError);
     }
+    // The next page is asked for now, not once these records have gone through the pipelines and the
+    // request through the queue: a chain is sequential, so that time would add to every page.
+    const ahead = outcome.next ? this.askAhead(outcome.next) : undefined;
     if (data.first) {
       yield { kind: 'module', module, fields: data.first.fields, expected: data.first.expected };
       yield* this.firstDeleted(module);
     }
     for (const record of outcome.records) yield { kind: 'record', module, data: this.lineOf(module, record) };
     if (outcome.next) {
-      yield this.recordsRequest({ module, explicit, state: outcome.next });
+      yield this.recordsRequest({ module, explicit, state: outcome.next, ahead });
       return;
     }
     yield* this.endOf(module, 'record');
@@ -309,6 +319,21 @@ export class ZohoSpider extends Spider {
   private *endOf(module: string, of: 'record' | 'deleted'): Iterable<SpiderOutput> {
     this.books.stemEnded(module, of);
     yield { kind: 'end', module, of };
+  }
+
+  /** Sends the calls of one page of a chain; each field batch has its own page_token chain, and one that ended is not asked again. */
+  private fetchPage(state: ChainState): Promise<PageAnswers> {
+    const calls = state.batches.map((_, i) =>
+      state.tokens && state.tokens[i] === null ? null : recordsCall({ ...this.queryOf(state, i), pageToken: state.tokens?.[i] ?? undefined }),
+    );
+    return Promise.allSettled(calls.map((call) => (call ? this.api.get(call) : Promise.resolve(null))));
+  }
+
+  /** Sends a page's calls before its request is queued; the returned key finds the answers. Never rejects. */
+  private askAhead(state: ChainState): string {
+    const key = `p${++this.aheadSeq}`;
+    this.ahead.set(key, this.fetchPage(state));
+    return key;
   }
 
   private *firstDeleted(module: string): Iterable<SpiderOutput> {
