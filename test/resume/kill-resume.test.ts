@@ -23,7 +23,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'resume-'));
   cli = buildCli(tmp);
   // Leads: five pages of 200, read in two field batches.
-  sandbox = await startSandbox({ preset: 'tiny', seed: 21, sizes: { Leads: 1000 }, onRequest: (r) => sandboxHook(r) });
+  sandbox = await startSandbox({ preset: 'tiny', seed: 21, sizes: { Leads: 1000 }, limits: { grantsPerWindow: 1000 }, onRequest: (r) => sandboxHook(r) });
   s3 = await startLocalS3({ onRequest: (r) => s3Hook(r) });
 }, 180_000);
 afterAll(async () => {
@@ -97,8 +97,16 @@ describe('crawl zoho killed with SIGKILL, then run again', () => {
     expect(marker.done).not.toContain('deleted:Contacts');
     expect(linesOf(readFileSync(join(runDir, 'Contacts-Deleted', 'Contacts-Deleted-1.json'), 'utf8'))).toHaveLength(LINES);
 
+    // A resume must produce the same run: other chunk sizes are refused (exit 2), as is another run id.
+    const otherSize = await runCli(cli, cwd, { ...env, OUTPUT_LINES_PER_FILE: '50' });
+    expect(otherSize.code).toBe(2);
+    expect(otherSize.stderr).toContain(`setting OUTPUT_LINES_PER_FILE (the run started with "70", now "50"): differs from the unfinished run ${marker.run}`);
+    const otherRun = await runCli(cli, cwd, env, ['--resume', '2020-01-01_00-00-00']);
+    expect(otherRun.code).toBe(2);
+    expect(otherRun.stderr).toContain(`error: --resume 2020-01-01_00-00-00: the unfinished run of zoho is ${marker.run}; expected that one`);
+
     sandbox.resetStats();
-    const second = await runCli(cli, cwd, env);
+    const second = await runCli(cli, cwd, env, ['--resume', marker.run]);
     expect(second.code).toBe(0);
     expect(second.stderr).toMatch(/RESUMING run/);
     expectExactRun(runDir, sandbox, LINES);
