@@ -10,8 +10,9 @@
 //   limit of L refuses the call sent as number L + 1), but never below half the allowance (a 429 that
 //   is about rate, not concurrency, still halves it, as AIMD does);
 // - that concurrency is remembered as the ceiling: the allowance climbs back to just under it by
-//   about one call per round of calls, then probes past it sixteen times slower, and forgets it once
-//   a call sent at the ceiling goes through (the limit was shared with someone who left, or lifted).
+//   about one call per round of calls, then probes past it 64 times slower (one call more after
+//   about 64 rounds: each probe costs a 429 and its Retry-After on one chain), and forgets it once a
+//   call sent at the ceiling goes through (the limit was shared with someone who left, or lifted).
 //
 // The client reports each outcome (onSuccess / onThrottle) right after giving the call's slot back,
 // with no await in between; the outcome is matched to that slot.
@@ -24,7 +25,7 @@ interface Slot {
 }
 
 /** How much slower the allowance grows past the remembered ceiling than below it. */
-const PROBE_SLOWDOWN = 16;
+const PROBE_SLOWDOWN = 64;
 
 export class Pace {
   private inFlight = 0;

@@ -46,8 +46,8 @@ describe('pace recovery', () => {
     for (let k = 0; k < 11; k++) releases[k]();
     expect(pace.allowed).toBe(11);
     expect(pace.pushedBackAt).toBe(12);
-    // A round of 11 successes would add one call below the ceiling; at it, growth is 16 times slower.
-    for (let i = 0; i < 100; i++) await call(pace, 'ok');
+    // A round of 11 successes would add one call below the ceiling; at it, growth is 64 times slower.
+    for (let i = 0; i < 600; i++) await call(pace, 'ok');
     expect(pace.allowed).toBe(11);
     for (let i = 0; i < 200; i++) await call(pace, 'ok');
     expect(pace.allowed).toBe(12);
