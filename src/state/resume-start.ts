@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import type { CrawlContext } from '../core/context.js';
 import type { Spider } from '../core/spider.js';
 import { SettingsError } from '../settings.js';
-import { changedSettings, readMarker, RunMarker } from './run-marker.js';
+import { changedSettings, markerPath, readMarker, RunMarker, stillRunning } from './run-marker.js';
 import { describeResume, planResume, ResumeError } from './resume-plan.js';
 
 /** auto: continue an unfinished run if there is one; never: always a new run; {run}: continue that one. */
@@ -16,6 +16,9 @@ export async function startRunMarker(spider: Spider, ctx: CrawlContext, mode: Re
   if (typeof mode === 'object') {
     if (!prior) throw new ResumeError(`--resume ${mode.run}: there is no unfinished run of ${ctx.spiderName} in ${dirname(ctx.runDir)}; expected the run a killed crawl left`);
     if (prior.run !== mode.run) throw new ResumeError(`--resume ${mode.run}: the unfinished run of ${ctx.spiderName} is ${prior.run}; expected that one`);
+  }
+  if (prior && stillRunning(prior)) {
+    throw new ResumeError(`run ${prior.run} of ${ctx.spiderName} is under way in process ${prior.pid} on this machine; expected one crawl of a spider at a time per LOCAL_OUTPUT_DIRECTORY (if that process is no crawl, delete ${markerPath(ctx.stateDir, ctx.spiderName)})`);
   }
   if (prior && prior.spider !== ctx.spiderName) throw new ResumeError(`the run marker for ${ctx.spiderName} names spider ${prior.spider}; expected its own name`);
   if (!prior || mode === 'never') {

@@ -9,6 +9,7 @@
 //   modules what each module item said (fields, expected), so a finished module's entry in the
 //           manifest can be rebuilt without asking the API again.
 // Every change rewrites the whole (small) file atomically (atomic-file.ts), one write at a time.
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Checkpoint, CrawlContext } from '../core/context.js';
@@ -47,6 +48,9 @@ export const markerSchema = z.object({
   run: z.string().regex(/^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}$/, 'expected a run id YYYY-MM-DD_HH-MM-SS'),
   started_at: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO date-time'),
   status: z.literal('running'),
+  /** The process running the attempt, to tell a killed run from one still going. */
+  pid: z.number().int().optional(),
+  host: z.string().optional(),
   /** Attempts so far, this one included. */
   attempts: z.number().int().positive(),
   settings: z.record(z.string(), z.string().nullable()),
@@ -75,6 +79,21 @@ export function changedSettings(marker: MarkerData, settings: Settings): string[
   );
 }
 
+/**
+ * True when the marker's process is still running on this machine: then the run is not unfinished
+ * but under way, and must be neither resumed nor replaced. (A container restarted under the same
+ * name may reuse the pid: our own pid is never "another" process.)
+ */
+export function stillRunning(marker: MarkerData): boolean {
+  if (marker.pid === undefined || marker.host !== hostname() || marker.pid === process.pid) return false;
+  try {
+    process.kill(marker.pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export const doneKey = (module: string, kind: string): string => `${kind}:${module}`;
 
 export class RunMarker implements Checkpoint {
@@ -92,6 +111,8 @@ export class RunMarker implements Checkpoint {
       run: ctx.runId,
       started_at: ctx.startedAt.toISOString(),
       status: 'running',
+      pid: process.pid,
+      host: hostname(),
       attempts: 1,
       settings: shapingSettings(ctx.settings),
       stems: {},
@@ -103,7 +124,7 @@ export class RunMarker implements Checkpoint {
 
   /** The marker of a run being resumed: what it knew, one attempt more. */
   static continued(ctx: CrawlContext, prior: MarkerData, done: Iterable<string>): RunMarker {
-    return new RunMarker(markerPath(ctx.stateDir, ctx.spiderName), { ...prior, attempts: prior.attempts + 1, done: [...done] });
+    return new RunMarker(markerPath(ctx.stateDir, ctx.spiderName), { ...prior, pid: process.pid, host: hostname(), attempts: prior.attempts + 1, done: [...done] });
   }
 
   get notes(): Readonly<Record<string, unknown>> {
