@@ -35,6 +35,9 @@ export interface LatencyResult {
   status429: number;
   concurrency429: number;
   maxInFlight: number;
+  /** CPU time of the CLI (user+system) and of this process (sandbox + S3 store) during the run, ms. */
+  childCpuMs: number | null;
+  parentCpuMs: number;
   problems: string[];
 }
 
@@ -107,6 +110,8 @@ export async function runLatency(opts: LatencyOptions): Promise<LatencyResult> {
       status429,
       concurrency429: run.stats.injected.concurrency429,
       maxInFlight: run.stats.maxInFlight,
+      childCpuMs: run.child.cpuMs,
+      parentCpuMs: run.parentCpuMs,
       problems,
     };
   } finally {

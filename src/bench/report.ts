@@ -64,6 +64,8 @@ export function latencyTable(results: readonly LatencyResult[]): string {
       { header: '429s', align: 'right' },
       { header: 'max in flight', align: 'right' },
       { header: 'requests', align: 'right' },
+      { header: 'CLI CPU', align: 'right' },
+      { header: 'sandbox+S3 CPU', align: 'right' },
     ],
     results.map((r) => [
       String(r.concurrency),
@@ -80,6 +82,8 @@ export function latencyTable(results: readonly LatencyResult[]): string {
       num(r.status429),
       num(r.maxInFlight),
       num(r.requests),
+      r.childCpuMs === null ? '-' : seconds(r.childCpuMs),
+      seconds(r.parentCpuMs),
     ]),
   );
 }
