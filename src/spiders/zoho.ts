@@ -165,10 +165,10 @@ export class ZohoSpider extends Spider {
     for (const { meta, explicit } of selection.modules) {
       const module = meta.api_name;
       const earlier = this.ctx.resume?.modules[module];
-      if (stemDone(this.ctx.resume, module, 'record') && earlier) {
+      if (stemDone(this.ctx.resume, module, 'record')) {
         // Read to the end by the killed attempt: its files are kept, its module item is replayed.
         this.log.info(`${module}: records finished before the run was resumed; not read again`);
-        yield { kind: 'module', module, fields: earlier.fields ?? [], expected: earlier.expected };
+        yield { kind: 'module', module, fields: earlier?.fields ?? [], expected: earlier?.expected };
         yield* this.firstDeleted(module);
         continue;
       }
