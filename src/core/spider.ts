@@ -1,6 +1,7 @@
 // The spider contract, as in Scrapy: a spider yields requests and items and knows nothing of storage.
 // Each request names the callback (by label) that handles its response; every callback is an async
 // generator. The engine runs the requests through Crawlee and the items through the pipelines.
+import type { Settings } from '../settings.js';
 import type { CrawlContext } from './context.js';
 import type { Item, StemEnd } from './items.js';
 import type { RunStatus } from './report.js';
@@ -99,4 +100,10 @@ export abstract class Spider {
   async afterRun(_status: RunStatus): Promise<void> {}
 }
 
-export type SpiderClass = new (ctx: CrawlContext) => Spider;
+export type SpiderClass = (new (ctx: CrawlContext) => Spider) & {
+  /**
+   * Problems with the settings this spider needs, one line each (`NAME: problem; expected …`), found
+   * without any request. The engine stops with them before anything runs: exit code 2, like bad values.
+   */
+  checkSettings?(settings: Settings): string[];
+};

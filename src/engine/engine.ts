@@ -12,7 +12,7 @@ import type { Logger } from '../core/logger.js';
 import type { PipelineFactory } from '../core/pipeline.js';
 import { RunReport, type RunStatus } from '../core/report.js';
 import { NonRetryableError, RetryLaterError, type Spider, type SpiderClass, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
-import type { Settings } from '../settings.js';
+import { SettingsError, type Settings } from '../settings.js';
 import { startRunMarker, type ResumeMode } from '../state/resume-start.js';
 import { routeCrawleeLog } from './crawlee-log.js';
 import { buildPipelines, PipelineChain } from './pipeline-chain.js';
@@ -47,6 +47,8 @@ export interface CrawlResult {
 
 export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
   const { settings, logger } = opts;
+  const problems = opts.spider.checkSettings?.(settings) ?? [];
+  if (problems.length) throw new SettingsError(problems);
   const startedAt = opts.startedAt ?? new Date();
   const runId = runIdOf(startedAt);
   const outputDir = resolve(settings.LOCAL_OUTPUT_DIRECTORY);
@@ -106,12 +108,13 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
     }
     progress.start();
     if (first.length) await crawler.run(first.map(toCrawleeRequest));
-    await spider.close();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (report.fatal === undefined) report.fatal = message;
     logger.error(`crawl failed: ${message}`, { error });
   } finally {
+    // The spider closes before the pipelines, also after a failed crawl (it may hold connections).
+    await spider.close().catch((error: unknown) => logger.error(`${spider.name}: close failed`, { error }));
     await chain.close();
     progress.stop();
   }

@@ -4,7 +4,7 @@
 import type { CrawlContext } from '../core/context.js';
 import { addSecrets } from '../core/logger.js';
 import { request, Spider, type CallbackInput, type SpiderCallback, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
-import { parseRestHeaders, parseRestNext, type RestNext } from '../settings.js';
+import { parseRestHeaders, parseRestNext, type RestNext, type Settings } from '../settings.js';
 import { fetchPage } from './rest/fetch-page.js';
 import { nextPageUrl, pageNumberOf } from './rest/next-page.js';
 import { itemsOf, recordData } from './rest/page-body.js';
@@ -13,6 +13,11 @@ const PAGE = 'page';
 
 export class RestSpider extends Spider {
   readonly name = 'rest';
+
+  /** Without REST_URL there is nothing to read: a settings problem, found before any request (exit 2). */
+  static checkSettings(s: Settings): string[] {
+    return s.REST_URL ? [] : ['REST_URL: not set; expected the URL of the first page of the API, e.g. -s REST_URL=https://api.example.com/v1/items'];
+  }
   // Each page names the next, so there is never more than one request to run at a time.
   override maxConcurrency = 1;
   override maxRequestRetries = 5;
@@ -44,9 +49,7 @@ export class RestSpider extends Spider {
 
   async *startRequests(): AsyncIterable<SpiderOutput> {
     const url = this.ctx.settings.REST_URL;
-    if (!url) {
-      throw new Error('REST_URL is not set; expected the URL of the first page of the API, e.g. -s REST_URL=https://api.example.com/v1/items');
-    }
+    if (!url) throw new Error('REST_URL: not set (checkSettings runs first)');
     this.origin = new URL(url).origin;
     if (this.next.kind === 'page') pageNumberOf(url, this.next.param);
     this.ctx.logger.info(`rest: reading ${this.resource} from ${url}, next page by ${this.ctx.settings.REST_NEXT}`);

@@ -37,7 +37,8 @@ import {
   type EntriesPage,
   type ZohoEntry,
 } from '../zoho/schemas.js';
-import { TokenSource } from '../zoho/token-source.js';
+import { missingCredentials, TokenSource, type Credentials } from '../zoho/token-source.js';
+import type { Settings } from '../settings.js';
 
 interface FieldsData extends Record<string, unknown> {
   module: string;
@@ -69,6 +70,13 @@ const GRANT_RETRIES = 3;
 
 export class ZohoSpider extends Spider {
   readonly name = 'zoho';
+
+  /** No credentials at all is a settings problem, found before any request (exit 2). */
+  static checkSettings(s: Settings): string[] {
+    const missing = missingCredentials(credentialsOf(s));
+    return missing ? [missing] : [];
+  }
+
   // Crash resume (src/state/resume-plan.ts): each stem's end is yielded after its last line, stems
   // ctx.resume says are finished are not read again, and every line (record or deletion) has an id.
   override readonly resumable = true;
@@ -118,7 +126,7 @@ export class ZohoSpider extends Spider {
     const timeoutMs = s.ZOHO_REQUEST_TIMEOUT_SECS * 1000;
     this.tokens = new TokenSource({
       hosts: resolveHosts(s),
-      credentials: { clientId: s.ZOHO_CLIENT_ID, clientSecret: s.ZOHO_CLIENT_SECRET, refreshToken: s.ZOHO_REFRESH_TOKEN, staticToken: s.ZOHO_CRM_AUTH_TOKEN },
+      credentials: credentialsOf(s),
       backoff: this.backoff,
       grantRetries: GRANT_RETRIES,
       timeoutMs,
@@ -424,6 +432,10 @@ export class ZohoSpider extends Spider {
   private urlOf(call: ApiCall): string {
     return `${this.apiBase || 'https://zoho.invalid'}${call.path}`;
   }
+}
+
+function credentialsOf(s: Settings): Credentials {
+  return { clientId: s.ZOHO_CLIENT_ID, clientSecret: s.ZOHO_CLIENT_SECRET, refreshToken: s.ZOHO_REFRESH_TOKEN, staticToken: s.ZOHO_CRM_AUTH_TOKEN };
 }
 
 /** The message of a failure in startRequests: auth and the module list must say what to check. */

@@ -87,10 +87,11 @@ describe('rest spider: command line', () => {
     expect(api.hits('/json/items').every((h) => h.headers['x-api-key'] === API_KEY)).toBe(true);
   });
 
-  test('`crawl rest` without REST_URL exits 1 with a line naming REST_URL', async () => {
+  test('`crawl rest` without REST_URL exits 2 with a line naming REST_URL, before any folder is made', async () => {
     const r = await cli(['crawl', 'rest', '-s', `LOCAL_OUTPUT_DIRECTORY=${join(tmp, 'none')}`], tmp);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('REST_URL is not set');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('setting REST_URL: not set; expected');
+    expect(existsSync(join(tmp, 'none'))).toBe(false);
   });
 
   test('a bad REST_NEXT exits 2 with one line naming it', async () => {

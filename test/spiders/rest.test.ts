@@ -194,12 +194,9 @@ describe('rest spider: failures', () => {
     expect(api.hits('/private/items').filter((h) => h.query.x === '1')).toHaveLength(1);
   });
 
-  test('without REST_URL the run fails before any request, naming REST_URL', async () => {
+  test('without REST_URL the crawl stops with a settings error before any request, naming REST_URL', async () => {
     const before = api.seen.length;
-    const r = await run({});
-    expect(r.status).toBe('failed');
-    expect(r.report.fatal).toMatch(/^REST_URL is not set; expected/);
-    expect(r.collected).toEqual([]);
+    await expect(run({})).rejects.toThrow(/^REST_URL: not set; expected/);
     expect(api.seen.length).toBe(before);
   });
 

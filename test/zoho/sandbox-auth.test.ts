@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { SettingsError } from '../../src/settings.js';
 import { crawlSandbox, diffRows, readableModules, same } from './support.js';
 
 describe('credentials', () => {
@@ -14,12 +15,17 @@ describe('credentials', () => {
   });
   afterAll(() => sandbox?.stop());
 
-  test('none at all: failed before any request, naming ZOHO_REFRESH_TOKEN and ZOHO_CRM_AUTH_TOKEN', async () => {
+  test('none at all: a settings error before any request, naming ZOHO_REFRESH_TOKEN and ZOHO_CRM_AUTH_TOKEN', async () => {
     sandbox.resetStats();
     const { ZOHO_ACCOUNTS_URL, ZOHO_API_DOMAIN } = sandbox.settings();
-    const run = await crawlSandbox({ settings: () => ({ ZOHO_ACCOUNTS_URL, ZOHO_API_DOMAIN }) });
-    expect(run.status).toBe('failed');
-    expect(run.report.fatal).toMatch(/^ZOHO_REFRESH_TOKEN \(with ZOHO_CLIENT_ID and ZOHO_CLIENT_SECRET\) or ZOHO_CRM_AUTH_TOKEN: no Zoho credentials set/);
+    const error = await crawlSandbox({ settings: () => ({ ZOHO_ACCOUNTS_URL, ZOHO_API_DOMAIN }) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(SettingsError);
+    expect((error as SettingsError).problems).toEqual([
+      expect.stringMatching(/^ZOHO_REFRESH_TOKEN \(with ZOHO_CLIENT_ID and ZOHO_CLIENT_SECRET\) or ZOHO_CRM_AUTH_TOKEN: no Zoho credentials set/),
+    ]);
     const stats = sandbox.stats();
     expect(stats.total).toBe(0);
     expect(stats.grants + stats.grantsRefused).toBe(0);

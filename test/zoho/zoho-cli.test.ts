@@ -92,4 +92,14 @@ describe('cli: crawl zoho', () => {
     expect(r.stderr).toMatch(/failed/);
     expect(r.stderr).not.toContain(wrong);
   });
+
+  test('no credentials at all: exit 2 before any request, one line naming the settings', async () => {
+    sandbox.resetStats();
+    const { ZOHO_ACCOUNTS_URL, ZOHO_API_DOMAIN } = sandbox.settings();
+    const r = await crawlZoho({ ZOHO_ACCOUNTS_URL, ZOHO_API_DOMAIN });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^setting ZOHO_REFRESH_TOKEN .*ZOHO_CRM_AUTH_TOKEN: no Zoho credentials set; expected/)]);
+    expect(sandbox.stats().total).toBe(0);
+    expect(existsSync(r.outputDir)).toBe(false);
+  });
 });
