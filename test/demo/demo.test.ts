@@ -4,19 +4,10 @@ import { describe, test, expect, beforeAll, afterAll } from '@jest/globals';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { runDemo, type DemoResult } from '../../src/demo/main.js';
+import { captureStream } from '../support/capture.js';
 
-const sink = () => {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      chunks.push(String(chunk));
-      cb();
-    },
-  });
-  return { stream, text: () => chunks.join('') };
-};
+const sink = captureStream;
 
 describe('npm run demo (code path)', () => {
   let dir: string;

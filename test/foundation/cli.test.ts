@@ -2,42 +2,28 @@
 // sources into a temp folder (never a stale dist/, and no race with other suites building dist/).
 // The crawl exit codes go through main() with a probe spider put in the registry by this test only.
 import { describe, test, expect, beforeAll, afterAll } from '@jest/globals';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Writable } from 'node:stream';
 import { main } from '../../src/cli.js';
 import { EXIT, exitCodeOf } from '../../src/core/report.js';
 import { request, Spider, type SpiderOutput } from '../../src/core/spider.js';
 import { SPIDERS } from '../../src/spiders/index.js';
 import { PIPELINES } from '../../src/pipelines/index.js';
 import { MASK, SETTING_NAMES } from '../../src/settings.js';
-
-const ROOT = resolve(import.meta.dirname, '../..');
+import { buildCli } from '../support/build-cli.js';
+import { captureStream } from '../support/capture.js';
 
 let tmp: string;
-let build: string;
 let cliPath: string;
 
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'cli-test-'));
-  // A package of its own: ESM like the project, and the project's node_modules for the dependencies.
-  build = join(tmp, 'pkg');
-  mkdirSync(build);
-  writeFileSync(join(build, 'package.json'), '{"type":"module"}\n');
-  symlinkSync(join(ROOT, 'node_modules'), join(build, 'node_modules'), 'dir');
-  // tsc emits even when a part of the tree under construction has a type error; the type check is
-  // `npm test`'s own step, so here only the emitted files matter.
-  const out = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', join(build, 'dist')], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  cliPath = join(build, 'dist', 'cli.js');
-  if (!existsSync(cliPath)) throw new Error(`build failed: ${out.stdout}${out.stderr}`);
+  cliPath = buildCli(tmp);
 }, 180_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -197,7 +183,7 @@ describe('cli: a crawl in a child process', () => {
 
   test('the working directory gets no ./storage, stdout gets nothing from Crawlee, its lines go to the log', async () => {
     const cwd = workdir();
-    const dist = pathToFileURL(join(build, 'dist')).href;
+    const dist = pathToFileURL(dirname(cliPath)).href;
     const script = join(tmp, 'probe-crawl.mjs');
     writeFileSync(
       script,
@@ -276,16 +262,7 @@ describe('cli: crawl exit codes (main, with a probe spider registered by this te
     await new Promise((done) => server.close(done));
   });
 
-  function capture(): { stream: Writable; text: () => string } {
-    const chunks: string[] = [];
-    const stream = new Writable({
-      write(chunk, _enc, cb) {
-        chunks.push(String(chunk));
-        cb();
-      },
-    });
-    return { stream, text: () => chunks.join('') };
-  }
+  const capture = captureStream;
 
   async function runMain(args: string[], env: NodeJS.ProcessEnv = {}) {
     const stdout = capture();

@@ -1,28 +1,17 @@
 // Shared by the crash-resume tests: the CLI built from the current sources into a temp folder, run
 // as a child process that a test can SIGKILL at an exact point (from a sandbox or S3 request hook),
 // and the checks that a run folder holds exactly the sandbox's data, each line once.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { expect } from '@jest/globals';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { asSortedLines, diffRows, FAST_BACKOFF, readableModules, readRun, same } from '../zoho/support.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 export const RUN_ID = /^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}$/;
 
-/** Builds src into `<tmp>/pkg/dist` (never a stale dist/); returns the CLI's path. */
-export function buildCli(tmp: string): string {
-  const build = join(tmp, 'pkg');
-  mkdirSync(build);
-  writeFileSync(join(build, 'package.json'), '{"type":"module"}\n');
-  symlinkSync(join(ROOT, 'node_modules'), join(build, 'node_modules'), 'dir');
-  const out = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', join(build, 'dist')], { cwd: ROOT, encoding: 'utf8' });
-  const cli = join(build, 'dist', 'cli.js');
-  if (!existsSync(cli)) throw new Error(`build failed: ${out.stdout}${out.stderr}`);
-  return cli;
-}
+export { buildCli } from '../support/build-cli.js';
 
 export interface Ran {
   code: number | null;

@@ -2,14 +2,13 @@
 // child process, with the default pipelines writing real chunk files. The CLI is built from the
 // current sources into a temp package (never a stale dist/, no race with other suites building it).
 import { describe, test, expect, beforeAll, afterAll } from '@jest/globals';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startFakeRestApi, API_KEY, type FakeRestApi } from './fake-rest-api.js';
-
-const ROOT = resolve(import.meta.dirname, '../..');
+import { buildCli } from '../support/build-cli.js';
 
 let api: FakeRestApi;
 let tmp: string;
@@ -17,17 +16,7 @@ let CLI: string;
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'rest-cli-'));
-  // A package of its own: ESM like the project, and the project's node_modules for the dependencies.
-  const pkg = join(tmp, 'pkg');
-  await mkdir(pkg);
-  await writeFile(join(pkg, 'package.json'), '{"type":"module"}\n');
-  await symlink(join(ROOT, 'node_modules'), join(pkg, 'node_modules'), 'dir');
-  // tsc emits even when another part of the tree has a type error; the type check is `npm test`'s
-  // own step, so here only the emitted files matter.
-  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
-  const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', join(pkg, 'dist')], { cwd: ROOT, encoding: 'utf8' });
-  CLI = join(pkg, 'dist', 'cli.js');
-  if (!existsSync(CLI) || !existsSync(join(pkg, 'dist', 'spiders', 'rest.js'))) throw new Error(`build failed: ${build.stdout}${build.stderr}`);
+  CLI = buildCli(tmp);
   api = await startFakeRestApi();
 }, 180_000);
 afterAll(async () => {

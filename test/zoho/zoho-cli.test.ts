@@ -2,14 +2,13 @@
 // a complete run, 1 when a module fails, 1 (failed) on bad credentials with the setting named.
 // Built from the current sources into a temp folder (never a stale dist/, no race with other suites).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { buildCli } from '../support/build-cli.js';
 import { diffRows, FAST_BACKOFF, same } from './support.js';
-
-const ROOT = resolve(import.meta.dirname, '../..');
 
 let tmp: string;
 let cliPath: string;
@@ -17,16 +16,7 @@ let sandbox: Sandbox;
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'zoho-cli-'));
-  const build = join(tmp, 'pkg');
-  mkdirSync(build);
-  writeFileSync(join(build, 'package.json'), '{"type":"module"}\n');
-  symlinkSync(join(ROOT, 'node_modules'), join(build, 'node_modules'), 'dir');
-  const out = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', join(build, 'dist')], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  cliPath = join(build, 'dist', 'cli.js');
-  if (!existsSync(cliPath)) throw new Error(`build failed: ${out.stdout}${out.stderr}`);
+  cliPath = buildCli(tmp);
   sandbox = await startSandbox({ preset: 'tiny', seed: 13 });
 }, 180_000);
 afterAll(async () => {
