@@ -66,6 +66,11 @@ export function isPermanentS3Error(error: unknown): boolean {
   return status === 400 || status === 401 || status === 403 || status === 301 || status === 405;
 }
 
+/** The store did not answer at all (connection refused, DNS, timeout): an outage, not a refusal. */
+export class S3UnreachableError extends Error {
+  override name = 'S3UnreachableError';
+}
+
 export class S3Target {
   readonly bucket: string;
   readonly client: S3Client;
@@ -122,7 +127,8 @@ export class S3Target {
         throw new Error(`S3 bucket ${this.bucket}: access denied (HTTP 403 on HeadBucket); check the AWS credentials and that they may read and write this bucket`);
       }
       if (status === 301) throw new Error(`S3 bucket ${this.bucket} is not in AWS_REGION ${this.region} (HTTP 301); set AWS_REGION to the bucket's region`);
-      if (status !== 404) throw new Error(`S3 bucket ${this.bucket} cannot be reached: ${describeS3Error(error)}`);
+      if (status === undefined) throw new S3UnreachableError(`S3 bucket ${this.bucket} cannot be reached: ${describeS3Error(error)}`);
+      if (status !== 404) throw new Error(`S3 bucket ${this.bucket} cannot be checked: ${describeS3Error(error)}`);
     }
     logger.info(`S3 bucket ${this.bucket} does not exist; creating it in ${this.region}`);
     try {

@@ -9,7 +9,7 @@ import { outputsOf } from '../core/context.js';
 import type { Item } from '../core/items.js';
 import type { ItemPipeline } from '../core/pipeline.js';
 import { UPLOAD_ERROR_PREFIX } from './manifest.js';
-import { describeS3Error, JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE, S3Target, type S3Options, type UploadJob } from './s3-target.js';
+import { describeS3Error, JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE, S3Target, S3UnreachableError, type S3Options, type UploadJob } from './s3-target.js';
 import { UploadQueue } from './upload-queue.js';
 
 interface FileJob extends UploadJob {
@@ -31,7 +31,19 @@ export class S3UploadPipeline implements ItemPipeline {
     }
     const target = new S3Target(settings, this.opts);
     this.target = target;
-    await target.ensureBucket(logger, settings.S3_UPLOAD_RETRIES);
+    try {
+      await target.ensureBucket(logger, settings.S3_UPLOAD_RETRIES);
+    } catch (error) {
+      if (!(error instanceof S3UnreachableError)) throw error;
+      // An outage is no reason to lose tonight's data: crawl to disk, end partial, upload later.
+      // (A refusal — 403, wrong region — is a setting to fix and still fails the run at once.)
+      const message = `${error.message}; crawling to ${ctx.runDir} only, finish it later with: zoho-crawler upload ${ctx.runDir}`;
+      logger.error(message);
+      ctx.report.error('upload', `${UPLOAD_ERROR_PREFIX}${message}`);
+      target.destroy();
+      this.target = undefined;
+      return;
+    }
     logger.info(`uploading run ${ctx.runId} to ${target.location}${ctx.runId}/ while crawling`);
     const outputs = outputsOf(ctx);
     const queue = new UploadQueue<FileJob>(target, settings.S3_UPLOAD_RETRIES, logger, outputs.uploads);

@@ -144,10 +144,14 @@ describe('bucket creation', () => {
     expect(seen[1].body).not.toContain('LocationConstraint');
   });
 
-  test('an unreachable store fails the run with a message naming the bucket and the cause', async () => {
-    const ran = await runCrawl(plannedSpider([records('Leads', 0, 1)]), { ...store(KEYS), AWS_S3_ENDPOINT: 'http://127.0.0.1:9', S3_UPLOAD_RETRIES: '2' });
+  test('an unreachable store (an outage) does not cost the data: crawled to disk, partial, named with the way out', async () => {
+    const ran = await runCrawl(plannedSpider([records('Leads', 0, 3)]), { ...store(KEYS), AWS_S3_ENDPOINT: 'http://127.0.0.1:9', S3_UPLOAD_RETRIES: '2' });
     dirs.push(ran.outputDir);
-    expect(ran.status).toBe('failed');
-    expect(ran.report.fatal).toMatch(/S3 bucket guarded cannot be reached: .*ECONNREFUSED/);
+    expect(ran.status).toBe('partial');
+    expect(ran.report.fatal).toBeUndefined();
+    expect(ran.report.errors).toEqual([{ scope: 'upload', message: expect.stringMatching(/^upload: S3 bucket guarded cannot be reached: .*ECONNREFUSED.*finish it later with: zoho-crawler upload /) }]);
+    const files = filesOf(ran.runDir);
+    expect(files.get('Leads/Leads-0.json')?.toString().split('\n').filter(Boolean)).toHaveLength(3);
+    expect(JSON.parse(files.get('manifest.json')!.toString())).toMatchObject({ status: 'partial', modules: { Leads: { records: 3 } } });
   });
 });
