@@ -130,7 +130,7 @@ async function cmdCrawl(args: ParsedArgs, io: CliIO): Promise<number> {
   }
   const level = result.status === 'complete' ? 'info' : 'error';
   logger.log(level, `run ${result.runId} ${result.status}`, { runDir: result.runDir, items: result.items });
-  for (const e of result.report.errors) logger.error(`${e.scope}: ${e.message}`);
+  for (const e of result.report.errors) logger.error(e.message.startsWith(`${e.scope}: `) ? e.message : `${e.scope}: ${e.message}`);
   await flush(logger);
   return exitCodeOf(result.status);
 }
@@ -243,9 +243,19 @@ const HEAP_GROWING_PERCENT = 50;
 /** Runs main and exits with its code once output is flushed (Crawlee may leave timers behind). */
 export async function runAsProcess(argv: string[]): Promise<void> {
   tuneHeapGrowth();
+  quietSdkNodeNotice();
   const code = await main(argv);
   process.exitCode = code;
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+/**
+ * The AWS SDK warns on every run that its releases after January 2027 will need Node 22: nothing a
+ * user can act on mid-crawl (package.json states the Node range), and it would land in cron mail
+ * nightly. The SDK's own switch turns it off unless the user set it.
+ */
+export function quietSdkNodeNotice(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
 if (isEntry(import.meta.url)) void runAsProcess(process.argv.slice(2));

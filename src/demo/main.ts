@@ -4,7 +4,7 @@
 import { readdirSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { main as cli, isEntry, parseArgs } from '../cli.js';
+import { main as cli, isEntry, parseArgs, quietSdkNodeNotice } from '../cli.js';
 import { runIdOf } from '../core/context.js';
 import { startLocalS3 } from '../dev/local-s3.js';
 import { startSandbox } from '../sandbox/index.js';
@@ -98,6 +98,7 @@ async function countObjects(endpoints: Record<string, string>, prefix: string): 
 }
 
 if (isEntry(import.meta.url)) {
+  quietSdkNodeNotice();
   const started = Date.now();
   const result = await runDemo({ extraArgs: process.argv.slice(2) });
   process.stdout.write(`demo wall time: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
