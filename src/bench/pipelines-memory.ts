@@ -19,6 +19,7 @@ import { createLogger, type Logger } from '../core/logger.js';
 import { RunReport, type RunStatus } from '../core/report.js';
 import { request, Spider, type SpiderClass, type SpiderOutput } from '../core/spider.js';
 import { startLocalS3 } from '../dev/local-s3.js';
+import { tuneHeapGrowth } from '../cli.js';
 import { crawl } from '../engine/engine.js';
 import { buildPipelines, PipelineChain } from '../engine/pipeline-chain.js';
 import { PIPELINES } from '../pipelines/index.js';
@@ -125,6 +126,8 @@ async function countObjects(endpoint: string, bucket: string): Promise<number> {
 async function bench(): Promise<void> {
   const total = Number(argValue('--items') ?? 1_000_000);
   const linesPerFile = argValue('--lines-per-file') ?? '1000';
+  // The same V8 heap tuning as every CLI run (`runAsProcess`), so the figure is what a user's crawl gets.
+  tuneHeapGrowth();
   const useS3 = !process.argv.includes('--no-s3');
   const outputDir = mkdtempSync(join(tmpdir(), 'bench-pipelines-'));
   const store = useS3 ? await startStore() : undefined;
