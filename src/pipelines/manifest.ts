@@ -68,6 +68,9 @@ export interface ManifestInputs {
   report: RunReport;
 }
 
+/** Error scopes that belong to the run rather than to a module (see RunError.scope). */
+const RUN_SCOPES = ['upload', 'pipelines'];
+
 const chunkIndex = (path: string): number => Number(/-(\d+)\.[^./]*$/.exec(path)?.[1] ?? 0);
 
 function byStemThenIndex(a: OutputFile, b: OutputFile): number {
@@ -88,8 +91,11 @@ export function buildManifest(input: ManifestInputs): Manifest {
     moduleOf(file.module).files.push({ path: file.path, lines: file.lines, bytes: file.bytes, sha256: file.sha256 });
   }
   const errors: Manifest['errors'] = [];
+  // DESIGN: a failed module is "named in its errors", also one that never yielded an item (a
+  // whitelisted module Zoho refuses, or one the org lacks); only run-wide scopes stay outside.
+  const runScopes = new Set([input.spider, ...RUN_SCOPES]);
   for (const e of input.report.errors) {
-    if (modules[e.scope]) modules[e.scope].errors.push(e.message);
+    if (modules[e.scope] || !runScopes.has(e.scope)) moduleOf(e.scope).errors.push(e.message);
     else errors.push({ scope: e.scope, message: e.message });
   }
   if (input.report.fatal !== undefined) errors.push({ scope: input.spider, message: input.report.fatal });

@@ -132,6 +132,22 @@ describe('a local run', () => {
     expect(manifest.errors).toEqual([]);
   });
 
+  test('a module that failed before yielding anything is still named in its own errors', async () => {
+    const refused = plannedSpider([[]], {
+      beforePage: async () => {
+        throw new Error('403 NO_PERMISSION');
+      },
+      moduleOfPage: () => 'Refused',
+    });
+    const r = await runCrawl(refused, {});
+    dirs.push(r.outputDir);
+    expect(r.status).toBe('partial');
+    const manifest = manifestSchema.parse(JSON.parse(filesOf(r.runDir).get('manifest.json')!.toString('utf8')));
+    expect(manifest.modules.Refused).toEqual({ records: 0, deleted: 0, fields: [], files: [], errors: [expect.stringContaining('403 NO_PERMISSION')] });
+    expect(manifest.errors).toEqual([]);
+    expect(readdirSync(r.runDir)).toEqual(['manifest.json']);
+  });
+
   test('a second run in the same folder fails before any data and leaves the first run intact', async () => {
     const first = await runCrawl(plannedSpider([records('Leads', 0, 2)]), {});
     dirs.push(first.outputDir);
