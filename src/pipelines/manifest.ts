@@ -26,7 +26,6 @@ const moduleSchema = z.looseObject({
   records: z.number().int().nonnegative(),
   deleted: z.number().int().nonnegative(),
   fields: z.array(z.object({ api_name: z.string(), data_type: z.string() })),
-  expected: z.number().int().nonnegative().optional(),
   files: z.array(fileSchema),
   errors: z.array(z.string()),
 });
@@ -40,8 +39,11 @@ export const manifestSchema = z.looseObject({
   settings: z.record(z.string(), z.string().nullable()),
   modules: z.record(z.string(), moduleSchema),
   skipped: z.record(z.string(), z.string()),
-  /** Errors that belong to no module (the spider, the pipelines, the manifest's own upload). */
-  errors: z.array(z.object({ scope: z.string(), message: z.string() })),
+  /**
+   * Errors that belong to no module (the spider, the pipelines, the manifest's own upload). Written
+   * only when there are some: DESIGN's manifest has no such key, so a run without them matches it exactly.
+   */
+  errors: z.array(z.object({ scope: z.string(), message: z.string() })).optional(),
   api: z.object({ requests: z.number(), credits: z.number() }),
 });
 
@@ -85,12 +87,11 @@ export function buildManifest(input: ManifestInputs): Manifest {
     m.records = tally.records;
     m.deleted = tally.deleted;
     m.fields = tally.fields;
-    if (tally.expected !== undefined) m.expected = tally.expected;
   }
   for (const file of [...input.files].sort(byStemThenIndex)) {
     moduleOf(file.module).files.push({ path: file.path, lines: file.lines, bytes: file.bytes, sha256: file.sha256 });
   }
-  const errors: Manifest['errors'] = [];
+  const errors: NonNullable<Manifest['errors']> = [];
   // DESIGN: a failed module is "named in its errors", also one that never yielded an item (a
   // whitelisted module Zoho refuses, or one the org lacks); only run-wide scopes stay outside.
   const runScopes = new Set([input.spider, ...RUN_SCOPES]);
@@ -108,7 +109,7 @@ export function buildManifest(input: ManifestInputs): Manifest {
     settings: input.settings,
     modules,
     skipped: { ...input.report.skipped },
-    errors,
+    ...(errors.length ? { errors } : {}),
     api: { requests: input.report.api.requests, credits: input.report.api.credits },
   };
 }
@@ -120,10 +121,11 @@ export function buildManifest(input: ManifestInputs): Manifest {
 export function withoutUploadErrors(manifest: Manifest): Manifest {
   const keep = (message: string): boolean => !message.startsWith(UPLOAD_ERROR_PREFIX);
   const modules = Object.fromEntries(Object.entries(manifest.modules).map(([name, m]) => [name, { ...m, errors: m.errors.filter(keep) }]));
-  const errors = manifest.errors.filter((e) => keep(e.message));
+  const { errors: all = [], ...rest } = manifest;
+  const errors = all.filter((e) => keep(e.message));
   const anyLeft = errors.length > 0 || Object.values(modules).some((m) => m.errors.length > 0);
   const status: RunStatus = manifest.status === 'failed' ? 'failed' : anyLeft ? 'partial' : 'complete';
-  return { ...manifest, modules, errors, status };
+  return { ...rest, modules, ...(errors.length ? { errors } : {}), status };
 }
 
 /** Writes manifest.json atomically (temporary name, then rename): a reader never sees half of it. */

@@ -152,6 +152,7 @@ describe('bucket creation', () => {
     expect(ran.report.errors).toEqual([{ scope: 'upload', message: expect.stringMatching(/^upload: S3 bucket guarded cannot be reached: .*ECONNREFUSED.*finish it later with: zoho-crawler upload /) }]);
     const files = filesOf(ran.runDir);
     expect(files.get('Leads/Leads-0.json')?.toString().split('\n').filter(Boolean)).toHaveLength(3);
-    expect(JSON.parse(files.get('manifest.json')!.toString())).toMatchObject({ status: 'partial', modules: { Leads: { records: 3 } } });
+    // A run-wide error (no module's) is the one thing written beside DESIGN's keys.
+    expect(JSON.parse(files.get('manifest.json')!.toString())).toMatchObject({ status: 'partial', modules: { Leads: { records: 3 } }, errors: [{ scope: 'upload' }] });
   });
 });
