@@ -166,8 +166,9 @@ function cmdSettings(args: ParsedArgs, io: CliIO): number {
   const values = describeSettings(loaded.settings);
   const width = Math.max(...SETTINGS_DOCS.map((d) => d.name.length));
   for (const d of SETTINGS_DOCS) {
-    const value = values[d.name];
-    io.stdout.write(`${d.name.padEnd(width)}  ${value === null ? '(unset)' : value}  [${loaded.sources[d.name]}]\n`);
+    // An unset value that has a documented meaning (ZOHO_MODULE_WHITELIST: ALL) shows that meaning.
+    const value = values[d.name] ?? d.defaultText;
+    io.stdout.write(`${d.name.padEnd(width)}  ${value ?? '(unset)'}  [${loaded.sources[d.name]}]\n`);
   }
   return EXIT.ok;
 }

@@ -130,6 +130,9 @@ describe('cli: settings', () => {
     expect(rows.get('ZOHO_MAX_RECORDS_PER_MODULE')).toBe('(unset)  [default]');
     expect(rows.get('ZOHO_CLIENT_SECRET')).toBe(`${MASK}  [env]`);
     expect(rows.get('ZOHO_REFRESH_TOKEN')).toBe('(unset)  [default]');
+    // Unset with a documented meaning: DESIGN's "default ALL".
+    const defaults = await cli(['settings'], { cwd: workdir(''), env: {} });
+    expect(new Map(linesOf(defaults.stdout).map((l) => [l.split(/\s+/)[0], l.replace(/^\S+\s+/, '')])).get('ZOHO_MODULE_WHITELIST')).toBe('ALL  [default]');
     // Not the secret, nor any piece of it.
     for (const piece of [SECRET, SECRET.slice(0, 6), SECRET.slice(-6)]) expect(r.stdout + r.stderr).not.toContain(piece);
   });
