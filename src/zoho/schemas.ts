@@ -4,12 +4,25 @@
 import { z } from 'zod';
 
 /** POST {accounts}/oauth/v2/token answers HTTP 200 both on success and on failure. */
-export const tokenSuccessSchema = z.object({
-  access_token: z.string().min(1),
-  api_domain: z.string().url().optional(),
-  token_type: z.string().optional(),
-  expires_in: z.coerce.number().positive().optional(),
-});
+/**
+ * Only access_token is relied on. Every other key is optional and forgiven when odd: an api_domain
+ * that is not an http(s) URL or an unreadable expires_in is dropped (the caller falls back to
+ * ZOHO_API_DOMAIN / the data centre, and to one hour) instead of refusing a token that works.
+ * expires_in_sec, when given, wins: Zoho's older answers put milliseconds in expires_in beside it.
+ */
+const lifetimeSecs = z.unknown().transform((v) => {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined;
+}).optional();
+export const tokenSuccessSchema = z
+  .object({
+    access_token: z.string().min(1),
+    api_domain: z.unknown().transform((v) => (typeof v === 'string' && /^https?:\/\/[^/\s]+/i.test(v.trim()) ? v.trim() : undefined)).optional(),
+    token_type: z.unknown().optional(),
+    expires_in: lifetimeSecs,
+    expires_in_sec: lifetimeSecs,
+  })
+  .transform(({ access_token, api_domain, expires_in, expires_in_sec }) => ({ access_token, api_domain, expires_in: expires_in_sec ?? expires_in }));
 export const tokenFailureSchema = z.object({
   error: z.string(),
   error_description: z.string().optional(),
