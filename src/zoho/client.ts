@@ -115,6 +115,6 @@ export class ZohoClient {
     }
     const parsed = apiErrorSchema.safeParse(body);
     const error = apiErrorOf(res.status, parsed.success ? parsed.data : undefined, call.endpoint);
-    return { outcome: error, retryAfterMs: error.kind === 'throttle' ? parseRetryAfter(res.header('retry-after')) : undefined };
+    return { outcome: error, retryAfterMs: error.retryable ? parseRetryAfter(res.header('retry-after')) : undefined };
   }
 }

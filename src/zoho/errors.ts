@@ -33,14 +33,22 @@ export class ZohoApiError extends Error {
     readonly where: string,
     readonly details?: Record<string, unknown> | null,
   ) {
-    super(`${where}: HTTP ${status} ${code}${apiMessage ? ` (${apiMessage})` : ''}`);
+    const kind = classify(status, code);
+    super(`${where}: HTTP ${status} ${code}${apiMessage ? ` (${apiMessage})` : ''}${kind === 'scope' ? `; the access token lacks the scope ${scopeFor(where)}` : ''}`);
     this.name = 'ZohoApiError';
-    this.kind = classify(status, code);
+    this.kind = kind;
   }
 
   get retryable(): boolean {
     return this.kind === 'throttle' || this.kind === 'server';
   }
+}
+
+/** The OAuth scope an endpoint needs (reference §1), named when Zoho answers OAUTH_SCOPE_MISMATCH. */
+export function scopeFor(where: string): string {
+  if (where.includes('/settings/modules')) return 'ZohoCRM.settings.modules.READ';
+  if (where.includes('/settings/fields')) return 'ZohoCRM.settings.fields.READ';
+  return 'ZohoCRM.modules.READ (or ZohoCRM.modules.ALL)';
 }
 
 export function classify(status: number, code: string): ZohoErrorKind {

@@ -31,13 +31,26 @@ export const tokenFailureSchema = z.object({
 export const tokenAnswerSchema = z.union([tokenSuccessSchema, tokenFailureSchema]);
 export type TokenSuccess = z.infer<typeof tokenSuccessSchema>;
 
-/** `{"code","details","message","status":"error"}`; some answers wrap it in data[0] or omit fields. */
-export const apiErrorSchema = z.object({
-  code: z.string().optional(),
-  message: z.string().optional(),
-  status: z.string().optional(),
-  details: z.record(z.string(), z.unknown()).nullable().optional(),
+/**
+ * `{"code","details","message","status":"error"}`; some answers wrap it in data[0] (as write calls
+ * do) or omit parts. The code must survive whatever the rest looks like (details as an array, a
+ * message that is not a string): it decides between a token renewal and a fatal scope error.
+ */
+const optionalText = z.unknown().transform((v) => (typeof v === 'string' ? v : undefined)).optional();
+const errorFields = z.object({
+  code: optionalText,
+  message: optionalText,
+  status: optionalText,
+  details: z.unknown().transform((v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined)).optional(),
 });
+export const apiErrorSchema = z
+  .object({ data: z.unknown().optional() })
+  .passthrough()
+  .transform((body) => {
+    const top = errorFields.parse(body);
+    if (top.code !== undefined || !Array.isArray(body.data) || typeof body.data[0] !== 'object' || body.data[0] === null) return top;
+    return errorFields.parse(body.data[0]);
+  });
 export type ApiErrorBody = z.infer<typeof apiErrorSchema>;
 
 export const moduleMetaSchema = z.looseObject({
