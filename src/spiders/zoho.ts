@@ -26,12 +26,13 @@ import { ZohoBookkeeping } from '../zoho/incremental.js';
 import { hasConvertedRecords, selectModules } from '../zoho/module-selection.js';
 import { Pace } from '../zoho/pace.js';
 import { ChainError, perPageFor, restartPastLimit, restartStale, takePage, type ChainState } from '../zoho/records-chain.js';
-import { countCall, deletedCall, fieldsCall, modulesCall, recordsCall, type ApiCall } from '../zoho/requests.js';
+import { countCall, deletedCall, fieldsCall, MAX_PER_PAGE, modulesCall, recordsCall, type ApiCall } from '../zoho/requests.js';
 import {
   countAnswerSchema,
   deletedPageSchema,
   fieldsAnswerSchema,
   modulesAnswerSchema,
+  morePages,
   parseBody,
   recordsPageSchema,
   type EntriesPage,
@@ -379,7 +380,8 @@ export class ZohoSpider extends Spider {
     const fresh = body.data.filter((entry) => !this.books.isRepeat(module, 'deleted', entry));
     for (const entry of fresh) yield { kind: 'deleted', module, data: entry };
     const count = data.count + fresh.length;
-    if (body.info.more_records) {
+    // An empty page ends the log even if it claims more: asking page after page of nothing would never stop.
+    if (body.data.length > 0 && morePages(body, 'number', MAX_PER_PAGE)) {
       yield request('deleted', this.urlOf(deletedCall(module, page + 1)), { ...data, page: page + 1, count });
     } else {
       this.log.info(`${module}: ${count} deleted record(s)`);

@@ -99,6 +99,8 @@ export class ZohoClient {
     }
     const { text } = res;
     if (res.status === 204 || res.status === 304) return { outcome: { status: res.status } };
+    // A 2xx with no body at all says what 204 says: nothing there (not a cut answer: that is caught in httpGet).
+    if (res.status >= 200 && res.status < 300 && text.trim() === '') return { outcome: { status: 204 } };
     if (res.status >= 200 && res.status < 300) {
       try {
         return { outcome: { status: 200, body: JSON.parse(text) } };

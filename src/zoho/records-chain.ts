@@ -14,7 +14,7 @@
 //   ids below the lowest one already written.
 import { mergeBatchPages, type PendingParts } from './field-batches.js';
 import { MAX_PER_PAGE, type RecordOrder } from './requests.js';
-import type { EntriesPage, ZohoEntry } from './schemas.js';
+import { morePages, type EntriesPage, type ZohoEntry } from './schemas.js';
 
 export interface ChainState {
   module: string;
@@ -125,7 +125,7 @@ export function takePage(state: ChainState, pages: ReadonlyArray<EntriesPage | n
     }
   }
   next.tokens = pages.map((p, i) => {
-    if (!p || !p.info.more_records) return null;
+    if (!p || !morePages(p, 'token', state.perPage)) return null;
     const token = p.info.next_page_token;
     if (!token) throw new ChainError(`batch ${i + 1}: more_records is true but no next_page_token came; expected one from the first page on`);
     return token;

@@ -79,20 +79,33 @@ const isEntry = (v: unknown): boolean =>
 const entrySchema = z.custom<ZohoEntry>(isEntry, { message: 'an entry that is not an object with a string "id"' });
 export type ZohoEntry = Record<string, unknown> & { id: string };
 
+/**
+ * Only more_records and next_page_token steer paging; count, page, per_page and the rest are Zoho's
+ * to vary (null, absent, strings) and are not checked. more_records may be absent on a last page
+ * (or `info` altogether): it is then read from the page itself, see morePages().
+ */
 const infoSchema = z.looseObject({
-  per_page: z.number().optional(),
-  count: z.number().optional(),
-  page: z.number().optional(),
-  more_records: z.boolean(),
+  more_records: z.boolean().nullable().optional(),
   next_page_token: z.string().nullable().optional(),
 });
 export type PageInfo = z.infer<typeof infoSchema>;
 
-export const recordsPageSchema = z.object({ data: z.array(entrySchema), info: infoSchema });
+export const recordsPageSchema = z.object({ data: z.array(entrySchema), info: infoSchema.optional().transform((i) => i ?? {}) });
 export const deletedPageSchema = recordsPageSchema;
 export interface EntriesPage {
   data: ZohoEntry[];
   info: PageInfo;
+}
+
+/**
+ * Whether another page follows. Zoho says so in more_records; without it, a records page (paged by
+ * token) continues only if it gave a next_page_token, and a deleted page (paged by number) continues
+ * only if it came full, so a missing flag never cuts a full page's successors off.
+ */
+export function morePages(page: EntriesPage, by: 'token' | 'number', perPage: number): boolean {
+  const more = page.info.more_records;
+  if (typeof more === 'boolean') return more;
+  return by === 'token' ? typeof page.info.next_page_token === 'string' && page.info.next_page_token !== '' : page.data.length >= perPage;
 }
 
 export const countAnswerSchema = z.object({ count: z.coerce.number().int().nonnegative() });

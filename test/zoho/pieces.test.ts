@@ -74,10 +74,10 @@ describe('schemas', () => {
     expect(page.data[0]).toEqual(body.data[0]);
   });
 
-  test('a page without ids or without more_records is an error naming the place, not the data', () => {
+  test('a page without ids is an error naming the place, not the data', () => {
     expect(() => parseBody(recordsPageSchema, { data: [{ name: 'secret customer' }], info: { more_records: false } }, 'GET /Leads')).toThrow(UnexpectedAnswerError);
     expect(() => parseBody(recordsPageSchema, { data: [{ name: 'secret customer' }], info: { more_records: false } }, 'GET /Leads')).not.toThrow(/secret customer/);
-    expect(() => parseBody(recordsPageSchema, { data: [], info: {} }, 'GET /Leads')).toThrow(/GET \/Leads: unexpected answer at info.more_records/);
+    expect(() => parseBody(recordsPageSchema, { data: [{ id: '1' }], info: { more_records: 'yes' } }, 'GET /Leads')).toThrow(/GET \/Leads: unexpected answer at info.more_records/);
   });
 
   test('token answers: success and the HTTP-200 error shape', () => {
