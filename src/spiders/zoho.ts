@@ -196,7 +196,9 @@ export class ZohoSpider extends Spider {
     }
     const fields =
       fieldsResult.value.status === 200 ? parseBody(fieldsAnswerSchema, fieldsResult.value.body, `GET /settings/fields?module=${module}`).fields : [];
-    const fieldInfo: FieldInfo[] = fields.map((f) => ({ api_name: f.api_name, data_type: f.data_type }));
+    // A field listed twice is one field: once in the module item, once in the records calls.
+    const listed = new Set<string>();
+    const fieldInfo: FieldInfo[] = fields.filter((f) => !listed.has(f.api_name) && Boolean(listed.add(f.api_name))).map((f) => ({ api_name: f.api_name, data_type: f.data_type }));
     const count = this.countOf(module, countResult);
     const cap = s.ZOHO_MAX_RECORDS_PER_MODULE;
     const baseIms = this.books.sinceFor(module, 'record');
@@ -205,13 +207,22 @@ export class ZohoSpider extends Spider {
 
     if (fieldInfo.length === 0) {
       // Records calls need at least one field: a module without fields has nothing to read but its deletions.
-      this.log.warn(`${module}: the field list is empty; no records requested`);
+      if (count !== undefined && count > 0 && !baseIms) {
+        // Records exist but cannot be asked for (the call needs field names): say so, do not pass it off as empty.
+        const reason = `GET /settings/fields listed no fields, but actions/count says ${count} record(s); records cannot be requested without field names`;
+        this.log.error(`${module}: ${reason}`);
+        this.ctx.report.error(module, reason);
+      } else {
+        this.log.warn(`${module}: the field list is empty; no records requested`);
+      }
       yield { kind: 'module', module, fields: [], expected };
       yield* this.endOf(module, 'record');
       yield* this.firstDeleted(module);
       return;
     }
     const toRead = Math.min(count ?? 0, cap ?? Infinity);
+    // `id` is sent only when the field list names it: Zoho returns it with every record anyway, and
+    // the merge of field batches keys on the records' ids, not on the field list.
     const names = fieldInfo.map((f) => f.api_name);
     let order: ChainState['order'] = toRead > s.ZOHO_PAGE_TOKEN_LIMIT ? 'modified-asc' : 'default';
     if (order === 'modified-asc' && !names.includes('Modified_Time')) {
@@ -243,7 +254,13 @@ export class ZohoSpider extends Spider {
       return undefined;
     }
     if (result.value.status !== 200) return 0;
-    return parseBody(countAnswerSchema, result.value.body, `GET /${module}/actions/count`).count;
+    // The count only plans the read (order, expectation): an answer of another shape must not fail the module.
+    const parsed = countAnswerSchema.safeParse(result.value.body);
+    if (!parsed.success) {
+      this.log.debug(`${module}: no record count (GET /${module}/actions/count answered in an unexpected shape)`);
+      return undefined;
+    }
+    return parsed.data.count;
   }
 
   private recordsRequest(data: RecordsData) {

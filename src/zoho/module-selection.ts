@@ -16,9 +16,19 @@ export interface Selection {
   unsupported: string[];
 }
 
-export function selectModules(all: readonly ModuleMeta[], whitelist: readonly string[] | undefined): Selection {
-  const supported = all.filter((m) => m.api_supported === true);
-  const unsupported = all.filter((m) => m.api_supported !== true).map((m) => m.api_name);
+/**
+ * Readable unless the list says otherwise: api_supported false is Zoho's word that the API cannot
+ * read a module; a list without the key says nothing, so the module is tried (a refusal is then
+ * skipped and reported like any 403/404), rather than an org's data silently left out.
+ */
+const readable = (m: ModuleMeta): boolean => m.api_supported !== false;
+
+export function selectModules(listed: readonly ModuleMeta[], whitelist: readonly string[] | undefined): Selection {
+  // A module listed twice is read once (the first entry wins): its stem must not get every record twice.
+  const seen = new Set<string>();
+  const all = listed.filter((m) => !seen.has(m.api_name) && Boolean(seen.add(m.api_name)));
+  const supported = all.filter(readable);
+  const unsupported = all.filter((m) => !readable(m)).map((m) => m.api_name);
   if (!whitelist) return { modules: supported.map((meta) => ({ meta, explicit: false })), unreadable: [], unsupported };
 
   const modules: SelectedModule[] = [];
@@ -31,7 +41,7 @@ export function selectModules(all: readonly ModuleMeta[], whitelist: readonly st
     const meta = exact ?? (loose.length === 1 ? loose[0] : undefined);
     if (!meta) {
       unreadable.push({ name, reason: `ZOHO_MODULE_WHITELIST names ${JSON.stringify(name)}, which is not a module of this org (no such api_name)` });
-    } else if (meta.api_supported !== true) {
+    } else if (!readable(meta)) {
       unreadable.push({ name: meta.api_name, reason: `ZOHO_MODULE_WHITELIST names ${JSON.stringify(name)}, which the API cannot read (api_supported: false)` });
     } else if (!taken.has(meta.api_name)) {
       taken.add(meta.api_name);

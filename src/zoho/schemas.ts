@@ -56,7 +56,7 @@ export type ApiErrorBody = z.infer<typeof apiErrorSchema>;
 export const moduleMetaSchema = z.looseObject({
   api_name: z.string().min(1),
   module_name: z.string().optional(),
-  api_supported: z.boolean().optional(),
+  api_supported: z.boolean().nullable().optional(),
   generated_type: z.string().optional(),
   convertable: z.boolean().nullable().optional(),
 });
@@ -65,10 +65,12 @@ export const modulesAnswerSchema = z.object({ modules: z.array(moduleMetaSchema)
 
 export const fieldMetaSchema = z.looseObject({
   api_name: z.string().min(1),
-  data_type: z.string(),
+  // Not relied on (only reported in the manifest): a field without one is still read.
+  data_type: z.string().nullable().optional().transform((t) => t ?? 'unknown'),
 });
 export type FieldMeta = z.infer<typeof fieldMetaSchema>;
-export const fieldsAnswerSchema = z.object({ fields: z.array(fieldMetaSchema) });
+/** A 200 without `fields` says what 204 says: no fields listed. */
+export const fieldsAnswerSchema = z.object({ fields: z.array(fieldMetaSchema).nullable().optional().transform((f) => f ?? []) });
 
 /**
  * A record or deleted entry: any JSON object with a string id. Checked, not copied: the object
