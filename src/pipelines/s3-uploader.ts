@@ -37,7 +37,7 @@ export class S3UploadPipeline implements ItemPipeline {
       if (!(error instanceof S3UnreachableError)) throw error;
       // An outage is no reason to lose tonight's data: crawl to disk, end partial, upload later.
       // (A refusal — 403, wrong region — is a setting to fix and still fails the run at once.)
-      const message = `${error.message}; crawling to ${ctx.runDir} only, finish it later with: zoho-crawler upload ${ctx.runDir}`;
+      const message = `${error.message}; crawling to ${ctx.runDir} only, finish it later with: node dist/cli.js upload ${ctx.runDir}`;
       logger.error(message);
       ctx.report.error('upload', `${UPLOAD_ERROR_PREFIX}${message}`);
       target.destroy();
@@ -67,7 +67,7 @@ export class S3UploadPipeline implements ItemPipeline {
       if (failures.length) {
         ctx.logger.error(
           `${failures.length} file(s) not uploaded: ${failures.map((f) => f.job.path).join(', ')}. ` +
-            `The local run is kept in ${ctx.runDir}; finish it with: zoho-crawler upload ${ctx.runDir}`,
+            `The local run is kept in ${ctx.runDir}; finish it with: node dist/cli.js upload ${ctx.runDir}`,
         );
       } else {
         const there = this.queue.alreadyThere ? ` (${this.queue.alreadyThere} more were there already)` : '';

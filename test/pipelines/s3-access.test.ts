@@ -149,7 +149,7 @@ describe('bucket creation', () => {
     dirs.push(ran.outputDir);
     expect(ran.status).toBe('partial');
     expect(ran.report.fatal).toBeUndefined();
-    expect(ran.report.errors).toEqual([{ scope: 'upload', message: expect.stringMatching(/^upload: S3 bucket guarded cannot be reached: .*ECONNREFUSED.*finish it later with: zoho-crawler upload /) }]);
+    expect(ran.report.errors).toEqual([{ scope: 'upload', message: expect.stringMatching(/^upload: S3 bucket guarded cannot be reached: .*ECONNREFUSED.*finish it later with: node dist\/cli.js upload /) }]);
     const files = filesOf(ran.runDir);
     expect(files.get('Leads/Leads-0.json')?.toString().split('\n').filter(Boolean)).toHaveLength(3);
     // A run-wide error (no module's) is the one thing written beside DESIGN's keys.
