@@ -82,7 +82,8 @@ export class ZohoClient {
       if (failures >= retries) throw new RetriesExhaustedError(failures + 1, outcome);
       const wait = backoffDelay(backoff, failures, retryAfterMs);
       failures++;
-      this.opts.log?.('debug', `${outcome.message}; retry ${failures}/${retries} in ${wait} ms (pace ${pace.allowed})`);
+      // A 429 now and then is routine (debug); a call that keeps failing is worth a visible line.
+      this.opts.log?.(failures >= 3 ? 'warn' : 'debug', `${call.endpoint}: ${outcome.message}; retry ${failures}/${retries} in ${wait} ms (pace ${pace.allowed})`);
       await sleep(wait);
     }
   }

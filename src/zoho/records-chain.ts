@@ -128,6 +128,8 @@ export function takePage(state: ChainState, pages: ReadonlyArray<EntriesPage | n
     if (!p || !morePages(p, 'token', state.perPage)) return null;
     const token = p.info.next_page_token;
     if (!token) throw new ChainError(`batch ${i + 1}: more_records is true but no next_page_token came; expected one from the first page on`);
+    // The same token again would ask for the same page forever.
+    if (token === state.tokens?.[i]) throw new ChainError(`batch ${i + 1}: Zoho answered the page_token it was sent as the next one; expected a new token or more_records false`);
     return token;
   });
   next.chainRead = state.chainRead + Math.max(0, ...pages.map((p) => p?.data.length ?? 0));

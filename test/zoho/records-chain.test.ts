@@ -57,6 +57,11 @@ describe('takePage', () => {
     expect(takePage(base(), [null])).toEqual({ records: [], leftover: 0 });
   });
 
+  test('the same page_token answered back as the next one is an error, not an endless chain', () => {
+    const one = takePage(base(), [page([5, 4], true, 't1')]);
+    expect(() => takePage(one.next!, [page([5, 4], true, 't1')])).toThrow(/answered the page_token it was sent/);
+  });
+
   test('more_records without a next_page_token is an error', () => {
     expect(() => takePage(base(), [page([1], true)])).toThrow(/no next_page_token/);
   });
