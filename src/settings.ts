@@ -15,7 +15,7 @@ export type SettingSource = 'default' | '.env' | 'env' | 'cli';
 interface FieldMeta {
   /** What the setting is for: shown by `cli settings` and in the README table. */
   doc: string;
-  /** The default as a user would write it (for docs); undefined = unset. */
+  /** The default as a user would write it, when that differs from the parsed default's text (8MiB, ALL). */
   defaultText?: string;
   /** Secrets are masked wherever settings are printed and scrubbed from every log line. */
   secret?: boolean;
@@ -255,7 +255,6 @@ export const settingsSchema = z.object({
   // ---- Zoho
   ZOHO_DATA_CENTER: doc(oneOf(DATA_CENTERS, { default: 'us' }), {
     doc: "Zoho data centre of the org (us, eu, in, au, jp, cn, ca, sa, uk): picks the accounts server and the API domain.",
-    defaultText: 'us',
   }),
   ZOHO_ACCOUNTS_URL: doc(url(), {
     doc: "Overrides the data centre's accounts server (OAuth token endpoint), e.g. for a proxy or the local sandbox.",
@@ -285,49 +284,38 @@ export const settingsSchema = z.object({
   }),
   ZOHO_INCLUDE_MODULE_NAME: doc(bool({ default: false }), {
     doc: 'Adds "module": "<api_name>" to every record line.',
-    defaultText: 'false',
   }),
   ZOHO_INCLUDE_DELETED: doc(bool({ default: true }), {
     doc: 'Extracts the deleted-record log of each module into <Module>-Deleted.',
-    defaultText: 'true',
   }),
   ZOHO_MAX_CONCURRENCY: doc(int({ default: 5, min: 1, max: 100 }), {
     doc: "Most API requests in flight at once across the whole crawl. 5 is the smallest edition's limit (Free); Standard 10, Professional 15, Enterprise 20, Ultimate 25.",
-    defaultText: '5',
   }),
   ZOHO_REQUEST_RETRIES: doc(int({ default: 8, min: 0, max: 100 }), {
     doc: 'How often one API request is retried after 429, 5xx or a dropped connection before its module is given up as failed.',
-    defaultText: '8',
   }),
   ZOHO_BACKOFF_BASE_MS: doc(int({ default: 1000, min: 0, max: 600_000 }), {
     doc: 'First wait before retrying an API call after 429 (without Retry-After), 5xx or a dropped connection; doubles per attempt, with jitter, up to ZOHO_BACKOFF_MAX_MS.',
-    defaultText: '1000',
   }),
   ZOHO_BACKOFF_MAX_MS: doc(int({ default: 60_000, min: 0, max: 3_600_000 }), {
     doc: 'Longest wait between retries of one API call; also the wait before asking again for an access token when Zoho throttles token grants.',
-    defaultText: '60000',
   }),
   ZOHO_REQUEST_TIMEOUT_SECS: doc(int({ default: 120, min: 1, max: 3600 }), {
     doc: 'Longest one API call may take (headers and body) before it is abandoned and retried.',
-    defaultText: '120',
   }),
   ZOHO_PAGE_TOKEN_LIMIT: doc(int({ default: 100_000, min: 200 }), {
     doc: "Records one page_token chain can reach (Zoho: 100,000). A module larger than this is read in Modified_Time order, in several chains that each start where the previous one stopped.",
-    defaultText: '100000',
   }),
   ZOHO_INCREMENTAL: doc(bool({ default: false }), {
     doc: 'Incremental mode: after a complete run, remember what was extracted and next time ask only for changes since then.',
-    defaultText: 'false',
   }),
   ZOHO_INCREMENTAL_OVERLAP_SECS: doc(int({ default: 60, min: 0, max: 86_400 }), {
     doc: 'Incremental mode: how far before the last run\'s latest change the next run asks again (If-Modified-Since), so nothing on the boundary or from a slightly wrong clock is missed; the repeats are dropped.',
-    defaultText: '60',
   }),
 
   // ---- Output
   LOCAL_OUTPUT_DIRECTORY: doc(str({ default: 'exports' }), {
     doc: 'Folder that receives one run folder (YYYY-MM-DD_HH-MM-SS, UTC) per crawl; working state lives in its .state/ subfolder.',
-    defaultText: 'exports',
   }),
   OUTPUT_FILE_TYPE: doc(
     str({ default: 'json' }).superRefine((v, ctx) => {
@@ -335,22 +323,20 @@ export const settingsSchema = z.object({
         ctx.addIssue({ code: 'custom', message: `${shown(v)} is not a file extension; expected 1-16 letters or digits such as json or ndjson` });
       }
     }),
-    { doc: 'Extension of the chunk files (the content is always NDJSON).', defaultText: 'json' },
+    { doc: 'Extension of the chunk files (the content is always NDJSON).' },
   ),
   OUTPUT_LINES_PER_FILE: doc(int({ default: 1000, min: 1 }), {
     doc: 'Most lines in one chunk file.',
-    defaultText: '1000',
   }),
   ITEM_PIPELINES: doc(pipelineOrder(DEFAULT_ITEM_PIPELINES), {
     doc: 'Item pipelines and their order, as name:priority pairs; lower priorities see each item first (like Scrapy\'s ITEM_PIPELINES).',
-    defaultText: DEFAULT_ITEM_PIPELINES,
   }),
 
   // ---- S3
   AWS_BUCKET_NAME: doc(str(), {
     doc: 'S3 bucket receiving each run (created when missing). Unset = local run only, said at start.',
   }),
-  AWS_REGION: doc(str({ default: 'us-east-1' }), { doc: 'AWS region of the bucket.', defaultText: 'us-east-1' }),
+  AWS_REGION: doc(str({ default: 'us-east-1' }), { doc: 'AWS region of the bucket.' }),
   AWS_ACCESS_KEY_ID: doc(str(), {
     doc: "AWS access key id. Unset = the AWS SDK's default credential chain (profile, SSO, instance role…).",
     secret: true,
@@ -364,11 +350,9 @@ export const settingsSchema = z.object({
   AWS_S3_ENDPOINT: doc(url(), { doc: 'Endpoint of an S3-compatible store (MinIO, R2, a local test server) instead of AWS.' }),
   AWS_S3_FORCE_PATH_STYLE: doc(bool({ default: false }), {
     doc: 'Path-style bucket addressing (http://host/bucket/key), which most S3-compatible stores need.',
-    defaultText: 'false',
   }),
   S3_MAX_CONCURRENCY: doc(int({ default: 10, min: 1, max: 1000 }), {
     doc: 'Most uploads (and multipart parts) in flight at once.',
-    defaultText: '10',
   }),
   S3_MULTIPART_THRESHOLD: doc(bytes({ default: 8 * 1024 ** 2, min: 5 * 1024 ** 2 }), {
     doc: 'Files at least this large are uploaded in multipart.',
@@ -380,7 +364,6 @@ export const settingsSchema = z.object({
   }),
   S3_UPLOAD_RETRIES: doc(int({ default: 4, min: 0, max: 100 }), {
     doc: 'How often a failed upload is retried (with backoff) before it is listed as failed.',
-    defaultText: '4',
   }),
 
   // ---- rest spider
@@ -392,11 +375,9 @@ export const settingsSchema = z.object({
   }),
   REST_NEXT: doc(parsedBy(parseRestNext, { default: 'link' }), {
     doc: 'rest spider: how to find the next page. link = the Link header\'s rel="next"; json:<dot.path> = a next-page URL in the body (relative ones resolved); cursor:<dot.path>:<param> = a token in the body, sent as ?<param>=token; page:<param> = count ?<param>= up from its value in REST_URL (else 1) until an empty page; none = one page. Paging stops when the next URL, token or link is missing, null or empty; a next page on another origin than REST_URL is not followed.',
-    defaultText: 'link',
   }),
   REST_RESOURCE: doc(parsedBy(resourceName, { default: 'items' }), {
     doc: 'rest spider: name of the resource: the output stem (<RUN>/<name>/<name>-0.json) and the module in the manifest.',
-    defaultText: 'items',
   }),
   REST_HEADERS: doc(parsedBy(parseRestHeaders), {
     doc: 'rest spider: extra request headers as "Name: value; Name2: value2" (e.g. an API key; values cannot contain ";"). Secret: masked and redacted.',
@@ -409,7 +390,6 @@ export const settingsSchema = z.object({
   // ---- Logging
   LOG_LEVEL: doc(oneOf(['error', 'warn', 'info', 'debug'] as const, { default: 'info' }), {
     doc: 'Least severe log level shown: error, warn, info or debug.',
-    defaultText: 'info',
   }),
   LOG_FORMAT: doc(oneOf(['pretty', 'json'] as const), {
     doc: 'pretty (coloured lines) or json (one JSON object per line). Unset = pretty on a terminal, json otherwise.',
@@ -421,10 +401,13 @@ export type SettingName = keyof Settings;
 export const SETTING_NAMES = Object.keys(settingsSchema.shape) as SettingName[];
 
 /** Documentation of every setting, in schema order. */
+// The defaults as the schema itself produces them, so the docs never state a default twice.
+const SCHEMA_DEFAULTS: Record<string, unknown> = settingsSchema.parse(Object.fromEntries(SETTING_NAMES.map((n) => [n, undefined])));
+
 export const SETTINGS_DOCS: ReadonlyArray<FieldMeta & { name: SettingName }> = SETTING_NAMES.map((name) => {
   const meta = SCHEMA_META.get(settingsSchema.shape[name]);
   if (!meta) throw new Error(`setting ${name} has no doc(): every setting must be documented`);
-  return { name, ...meta };
+  return { name, ...meta, defaultText: meta.defaultText ?? formatValue(SCHEMA_DEFAULTS[name]) ?? undefined };
 });
 for (const d of SETTINGS_DOCS) META.set(d.name, d);
 
