@@ -1,5 +1,4 @@
 // What every API handler needs: the data, who the user is, the limits, the clock.
-import { MODULES } from './catalog.js';
 import type { OrgDataset } from './dataset.js';
 import type { ModuleData } from './module-data.js';
 import type { PageTokens } from './page-token.js';
@@ -23,7 +22,7 @@ export interface ApiContext {
 
 /** The readable module a URL names (api_name, matched case-insensitively as a fallback), or the error to answer. */
 export function resolveModule(ctx: ApiContext, name: string, forList: boolean): { m: ModuleData } | { reply: Reply } {
-  const spec = MODULES.find((s) => s.api === name) ?? MODULES.find((s) => s.api.toLowerCase() === name.toLowerCase());
+  const spec = ctx.dataset.catalog.find(name);
   if (!spec || !spec.supported) return { reply: invalidModule(name) };
   if (forList && spec.adminOnly && !ctx.admin) return { reply: notesForbidden() };
   const m = ctx.dataset.module(spec.api);

@@ -2,7 +2,7 @@
 // COMPLETED), download a ZIP holding `{job}.csv`. 200,000 records a page, every record (converted
 // Leads included) in ascending id; the only criteria supported is Modified_Time greater_than.
 import { z } from 'zod';
-import { ID_PREFIX, MODULES } from './catalog.js';
+import { ID_PREFIX } from './catalog.js';
 import type { ApiContext } from './api-context.js';
 import { csvRow } from './csv.js';
 import { clientBug, errorReply, type Call, type Reply } from './reply.js';
@@ -58,7 +58,7 @@ export class BulkRead {
       return clientBug(400, 'INVALID_DATA', `invalid Bulk Read body at ${issue.path.join('.') || '(root)'}: ${issue.message}`, { path: issue.path.join('.') });
     }
     const q = parsed.data.query;
-    const spec = MODULES.find((s) => s.api === q.module.api_name);
+    const spec = this.ctx.dataset.catalog.spec(q.module.api_name);
     if (!spec || !spec.supported) return clientBug(400, 'INVALID_MODULE', 'the module name given seems to be invalid', { api_name: q.module.api_name });
     if (spec.noBulk) return clientBug(400, 'NOT_SUPPORTED', `Bulk Read does not support ${spec.api}`, { api_name: spec.api });
     const known = spec.fields.map((f) => f.api);

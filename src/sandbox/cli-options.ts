@@ -11,6 +11,8 @@ export const USAGE = `Usage: npm run sandbox -- [options]
   --size Module=N           records of one module (repeatable), e.g. --size Leads=1000000
   --deleted Module=N        deleted entries of one module (repeatable)
   --admin                   the user is an administrator (Notes readable)
+  --min-fields N            widen every readable module to at least N fields (Custom_Field_1…)
+  --extra-modules N         add N readable custom modules Custom_Module_1… (size them with --size)
   --rate429 P               probability of an injected 429 (0..1)
   --retry-after S           Retry-After seconds on 429s (default: half with 1, half without)
   --rate500 P               probability of an injected 500
@@ -36,11 +38,16 @@ function sizes(name: string, list: string[] | undefined): Record<string, number>
   if (!list || list.length === 0) return undefined;
   const out: Record<string, number> = {};
   for (const item of list) {
-    const m = /^([A-Za-z_]+)=(\d+)$/.exec(item);
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(\d+)$/.exec(item);
     if (!m) throw new UsageError(`--${name} ${JSON.stringify(item)} is not Module=N, e.g. Leads=1000`);
     out[m[1]] = Number(m[2]);
   }
   return out;
+}
+
+/** `{ [key]: value }` when the flag was given, `{}` otherwise: unset options stay absent. */
+function optional<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, number>);
 }
 
 export function optionsFromArgs(argv: string[]): SandboxOptions | 'help' {
@@ -50,6 +57,7 @@ export function optionsFromArgs(argv: string[]): SandboxOptions | 'help' {
     options: {
       port: { type: 'string' }, host: { type: 'string' }, seed: { type: 'string' }, preset: { type: 'string' },
       size: { type: 'string', multiple: true }, deleted: { type: 'string', multiple: true }, admin: { type: 'boolean' },
+      'min-fields': { type: 'string' }, 'extra-modules': { type: 'string' },
       rate429: { type: 'string' }, 'retry-after': { type: 'string' }, rate500: { type: 'string' }, 'rate-drop': { type: 'string' },
       'concurrency-limit': { type: 'string' }, 'token-lifetime-calls': { type: 'string' }, latency: { type: 'string' },
       jitter: { type: 'string' }, help: { type: 'boolean', short: 'h' },
@@ -77,6 +85,8 @@ export function optionsFromArgs(argv: string[]): SandboxOptions | 'help' {
     sizes: sizes('size', values.size),
     deletedSizes: sizes('deleted', values.deleted),
     admin: values.admin ?? false,
+    ...optional('minFields', num('min-fields', values['min-fields'], true)),
+    ...optional('extraModules', num('extra-modules', values['extra-modules'], true)),
     faults,
   };
 }

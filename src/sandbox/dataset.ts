@@ -1,8 +1,9 @@
 // The org as a whole: metadata, the ground-truth iterators, the query views the API pages through,
 // and mutate() for incremental tests.
-import { moduleSpec, MODULES, type UserRef } from './catalog.js';
+import type { UserRef } from './catalog.js';
 import { allModuleMeta, fieldsMeta } from './metadata.js';
 import { CONVERTED_PERIOD, CONVERTED_RESIDUE, makeUsers, ModuleData, type DeletedRef, type Org } from './module-data.js';
+import { Catalog } from './org-catalog.js';
 import { MAX_MODULE_RECORDS, PRESETS } from './presets.js';
 import { hash, Rng } from './prng.js';
 import { orgOffset } from './time.js';
@@ -31,17 +32,20 @@ export interface DatasetOptions {
   preset: Preset;
   sizes?: Record<string, number>;
   deletedSizes?: Record<string, number>;
+  minFields?: number;
+  extraModules?: number;
 }
 
-function checkSizes(what: string, sizes: Record<string, number> | undefined): void {
+function checkSizes(catalog: Catalog, what: string, sizes: Record<string, number> | undefined): void {
   for (const [api, n] of Object.entries(sizes ?? {})) {
-    const spec = moduleSpec(api);
-    if (!spec || !spec.supported) throw new Error(`sandbox ${what}: "${api}" is not a readable module; expected one of ${MODULES.filter((m) => m.supported).map((m) => m.api).join(', ')}`);
+    const spec = catalog.spec(api);
+    if (!spec || !spec.supported) throw new Error(`sandbox ${what}: "${api}" is not a readable module; expected one of ${catalog.readable().map((m) => m.api).join(', ')}`);
     if (!Number.isInteger(n) || n < 0 || n > MAX_MODULE_RECORDS) throw new Error(`sandbox ${what}.${api}: ${n} is not allowed; expected a whole number from 0 to ${MAX_MODULE_RECORDS}`);
   }
 }
 
 export class OrgDataset implements Dataset, Org {
+  readonly catalog: Catalog;
   readonly seed: number;
   readonly offset: string;
   readonly users: UserRef[];
@@ -50,13 +54,14 @@ export class OrgDataset implements Dataset, Org {
   private mutations = 0;
 
   constructor(opts: DatasetOptions) {
-    checkSizes('sizes', opts.sizes);
-    checkSizes('deletedSizes', opts.deletedSizes);
+    this.catalog = new Catalog({ minFields: opts.minFields, extraModules: opts.extraModules });
+    checkSizes(this.catalog, 'sizes', opts.sizes);
+    checkSizes(this.catalog, 'deletedSizes', opts.deletedSizes);
     this.seed = opts.seed;
     this.offset = orgOffset(opts.seed);
     this.users = makeUsers(opts.seed);
     const preset = PRESETS[opts.preset];
-    for (const spec of MODULES) {
+    for (const spec of this.catalog.modules) {
       if (!spec.supported) continue;
       const n = opts.sizes?.[spec.api] ?? preset.records[spec.api] ?? 0;
       const dn = opts.deletedSizes?.[spec.api] ?? preset.deleted[spec.api] ?? 0;
@@ -75,13 +80,13 @@ export class OrgDataset implements Dataset, Org {
   }
 
   modules(): ModuleMeta[] {
-    return allModuleMeta(this.offset);
+    return allModuleMeta(this.catalog, this.offset);
   }
 
   fields(apiName: string): FieldMeta[] {
-    const spec = moduleSpec(apiName);
+    const spec = this.catalog.spec(apiName);
     if (!spec) throw new Error(`sandbox dataset: no module "${apiName}"`);
-    return fieldsMeta(spec);
+    return fieldsMeta(this.catalog, spec);
   }
 
   count(apiName: string): number {

@@ -34,7 +34,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   if (!(preset in PRESETS)) throw new Error(`sandbox preset: "${preset}" is not allowed; expected one of ${Object.keys(PRESETS).join(', ')}`);
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const faults = new Faults(opts.faults ?? {}, seed);
-  const dataset = new OrgDataset({ seed, preset, sizes: opts.sizes, deletedSizes: opts.deletedSizes });
+  const dataset = new OrgDataset({ seed, preset, sizes: opts.sizes, deletedSizes: opts.deletedSizes, minFields: opts.minFields, extraModules: opts.extraModules });
   const credentials = makeCredentials(seed);
   const stats = new StatsRecorder();
   let url = '';
@@ -56,7 +56,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     pageTokens: new PageTokens(createHash('sha256').update(`page-token|${seed}|${process.pid}|${Date.now()}`).digest('hex')),
     now: () => Date.now(),
   };
-  const server = makeServer({ ctx, oauth, bulk: new BulkRead(ctx), faults, stats, onRequest: opts.onRequest });
+  const server = makeServer({ ctx, oauth, bulk: new BulkRead(ctx), faults, stats, onRequest: opts.onRequest, onResponse: opts.onResponse });
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,5 +1,6 @@
 // GET /settings/modules and /settings/fields bodies, built from the catalog.
-import { fieldId, moduleId, moduleNo, moduleSpec, MODULES, type DataType, type FieldSpec, type ModuleSpec } from './catalog.js';
+import { fieldId, moduleId, type DataType, type FieldSpec, type ModuleSpec } from './catalog.js';
+import type { Catalog } from './org-catalog.js';
 import { isoWithOffset, ORG_START_MS } from './time.js';
 import type { FieldMeta, ModuleMeta } from './types.js';
 
@@ -15,8 +16,8 @@ function label(api: string): string {
   return api.replace(/_/g, ' ');
 }
 
-export function moduleMeta(spec: ModuleSpec, offset: string): ModuleMeta {
-  const no = moduleNo(spec.api);
+export function moduleMeta(catalog: Catalog, spec: ModuleSpec, offset: string): ModuleMeta {
+  const no = catalog.no(spec.api);
   return {
     api_name: spec.api,
     module_name: spec.moduleName,
@@ -40,12 +41,12 @@ export function moduleMeta(spec: ModuleSpec, offset: string): ModuleMeta {
   };
 }
 
-export function allModuleMeta(offset: string): ModuleMeta[] {
-  return MODULES.map((m) => moduleMeta(m, offset));
+export function allModuleMeta(catalog: Catalog, offset: string): ModuleMeta[] {
+  return catalog.modules.map((m) => moduleMeta(catalog, m, offset));
 }
 
-function fieldMeta(no: number, f: FieldSpec, k: number): FieldMeta {
-  const target = f.lookup === undefined ? undefined : moduleSpec(f.lookup);
+function fieldMeta(catalog: Catalog, no: number, f: FieldSpec, k: number): FieldMeta {
+  const target = f.lookup === undefined ? undefined : catalog.spec(f.lookup);
   return {
     api_name: f.api,
     field_label: f.label ?? label(f.api),
@@ -60,14 +61,14 @@ function fieldMeta(no: number, f: FieldSpec, k: number): FieldMeta {
     length: LENGTH[f.type] ?? 255,
     decimal_place: f.type === 'currency' || f.type === 'double' ? 2 : null,
     lookup: target
-      ? { module: { api_name: target.api, id: moduleId(moduleNo(target.api)) }, display_label: label(f.api), api_name: f.api }
+      ? { module: { api_name: target.api, id: moduleId(catalog.no(target.api)) }, display_label: label(f.api), api_name: f.api }
       : {},
     subform: null,
     pick_list_values: (f.picks ?? []).map((v, n) => ({ display_value: v, actual_value: v, id: fieldId(no, 500 + k * 20 + n) })),
   };
 }
 
-export function fieldsMeta(spec: ModuleSpec): FieldMeta[] {
-  const no = moduleNo(spec.api);
-  return spec.fields.map((f, k) => fieldMeta(no, f, k));
+export function fieldsMeta(catalog: Catalog, spec: ModuleSpec): FieldMeta[] {
+  const no = catalog.no(spec.api);
+  return spec.fields.map((f, k) => fieldMeta(catalog, no, f, k));
 }

@@ -1,6 +1,7 @@
 // One readable module's records and deleted entries, each a pure function of (seed, module, index),
 // plus the small overlay of changes mutate() made. Nothing here holds records in memory.
-import { ID_PREFIX, moduleNo, recordId, type FieldSpec, type GenCtx, type LookupRef, type ModuleSpec, type UserRef } from './catalog.js';
+import { ID_PREFIX, recordId, type FieldSpec, type GenCtx, type LookupRef, type ModuleSpec, type UserRef } from './catalog.js';
+import type { Catalog } from './org-catalog.js';
 import { hash, Rng, unit } from './prng.js';
 import { ALL_OFFSETS, isoDate, isoWithOffset, ORG_NOW_MS, ORG_START_MS } from './time.js';
 import * as V from './values.js';
@@ -28,6 +29,7 @@ export const CONVERTED_PERIOD = 10;
 export const CONVERTED_RESIDUE = 9;
 
 export interface Org {
+  catalog: Catalog;
   seed: number;
   offset: string;
   users: UserRef[];
@@ -55,7 +57,7 @@ export class ModuleData {
   private readonly template: Record<string, null>;
 
   constructor(readonly org: Org, readonly spec: ModuleSpec, n: number, dn: number) {
-    this.no = moduleNo(spec.api);
+    this.no = org.catalog.no(spec.api);
     this.n = n;
     this.dn = dn;
     this.currency = spec.fields.some((f) => f.type === 'currency');

@@ -1,6 +1,8 @@
 // The HTTP front: routes a request to the accounts server, the observer endpoints or an API handler,
-// and around API handlers applies, in order: concurrency limit, latency, authentication, injected
-// 429/500, the handler, a possible dropped connection, and the accounting.
+// and around API handlers applies, in order: concurrency limit, authentication, injected 429/500, the
+// handler and its serialisation, then the wait until latency (± jitter) has passed since the call
+// arrived (building the answer happens inside that wait, not after it), a possible dropped
+// connection, and the accounting.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,6 +27,7 @@ export interface ServerParts {
   bulk: BulkRead;
   faults: Faults;
   stats: StatsRecorder;
+  onResponse?: SandboxOptions['onResponse'];
 }
 
 interface Route {
@@ -94,31 +97,42 @@ function handleObserver(parts: ServerParts, req: IncomingMessage, res: ServerRes
   sendJson(res, 404, { code: 'INVALID_URL_PATTERN', details: {}, message: 'unknown sandbox endpoint', status: 'error' });
 }
 
-async function answer(parts: ServerParts, req: IncomingMessage, url: URL, r: Route, body: string): Promise<Reply> {
+interface Answered {
+  reply: Reply;
+  /** Latency ± jitter drawn for this call; its answer leaves no earlier than arrival + this. */
+  delayMs: number;
+}
+
+/** Decides the answer at once; only the sending waits for the latency. */
+async function answer(parts: ServerParts, req: IncomingMessage, url: URL, r: Route, body: string): Promise<Answered> {
   const { faults, stats, oauth } = parts;
   const limit = faults.opts.concurrencyLimit;
   if (limit !== undefined && stats.inFlight > limit) {
     stats.injected('concurrency429');
-    return tooMany(faults);
+    return { reply: tooMany(faults), delayMs: 0 };
   }
-  const delay = faults.delayMs();
-  if (delay > 0) await sleep(delay);
+  const delayMs = faults.delayMs();
   const auth = oauth.authorize(req.headers.authorization);
   if (!auth.ok) {
     if (auth.expired) stats.injected('expired401');
-    return auth.reply;
+    return { reply: auth.reply, delayMs };
   }
   const fault = faults.roll();
   if (fault === 429) {
     stats.injected('429');
-    return tooMany(faults);
+    return { reply: tooMany(faults), delayMs };
   }
   if (fault === 500) {
     stats.injected('500');
-    return errorReply(500, 'INTERNAL_ERROR', 'Internal Server Error');
+    return { reply: errorReply(500, 'INTERNAL_ERROR', 'Internal Server Error'), delayMs };
   }
   const call: Call = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body };
-  return r.handle(call);
+  return { reply: r.handle(call), delayMs };
+}
+
+/** Resolves once performance.now() ≥ dueMs (a timer may fire a little early: it is checked again). */
+async function waitUntil(dueMs: number): Promise<void> {
+  for (let left = dueMs - performance.now(); left > 0; left = dueMs - performance.now()) await sleep(Math.ceil(left));
 }
 
 function tooMany(faults: Faults): Reply {
@@ -126,34 +140,43 @@ function tooMany(faults: Faults): Reply {
   return { ...errorReply(429, 'TOO_MANY_REQUESTS', 'too many requests continuously'), headers: after === undefined ? {} : { 'Retry-After': after } };
 }
 
-async function handleApi(parts: ServerParts, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  const { stats, faults } = parts;
+async function handleApi(parts: ServerParts, req: IncomingMessage, res: ServerResponse, url: URL, arrivedMs: number): Promise<void> {
+  const { stats, faults, onResponse } = parts;
   const method = req.method ?? 'GET';
   stats.apiCallStarted();
   res.once('close', () => stats.apiCallEnded());
   const r = route(parts, method, url.pathname);
   const body = method === 'POST' ? await readBody(req) : '';
-  const reply = await answer(parts, req, url, r, body);
+  const { reply, delayMs } = await answer(parts, req, url, r, body);
   const ok = (reply.status >= 200 && reply.status < 300) || reply.status === 304;
   if (reply.unexpected !== undefined && reply.status >= 400 && reply.status < 500) {
     stats.unexpected(method, url.pathname + url.search, reply.status, reply.unexpected);
   }
+  const sent = (status: number | 'drop', readyMs: number): void =>
+    onResponse?.({ method, path: url.pathname, status, arrivedMs, readyMs, answeredMs: performance.now(), delayMs });
 
   if (reply.stream) {
+    const readyMs = performance.now();
+    if (delayMs > 0) await waitUntil(arrivedMs + delayMs);
     stats.request(r.key, reply.status);
     if (ok) stats.credits(reply.credits ?? 1);
     res.writeHead(reply.status, reply.headers);
+    sent(reply.status, readyMs);
     await pipeline(reply.stream, res).catch(() => undefined);
     return;
   }
   const payload = reply.json === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(reply.json), 'utf8');
   const headers: Record<string, string> = { ...(reply.json === undefined ? {} : { 'Content-Type': JSON_TYPE }), ...reply.headers };
-  if (payload.length > 1 && faults.drop()) {
+  const drop = payload.length > 1 && faults.drop();
+  const readyMs = performance.now();
+  if (delayMs > 0) await waitUntil(arrivedMs + delayMs);
+  if (drop) {
     // Headers promise the whole body; half of it arrives, then the connection dies.
     stats.injected('drop');
     stats.request(r.key, 'drop');
     res.writeHead(reply.status, { ...headers, 'Content-Length': String(payload.length) });
     res.write(payload.subarray(0, Math.floor(payload.length / 2)), () => res.socket?.destroy());
+    sent('drop', readyMs);
     return;
   }
   stats.request(r.key, reply.status);
@@ -164,21 +187,23 @@ async function handleApi(parts: ServerParts, req: IncomingMessage, res: ServerRe
   if (reply.status === 204 || reply.status === 304) {
     res.writeHead(reply.status, reply.headers);
     res.end();
-    return;
+  } else {
+    res.writeHead(reply.status, { ...headers, 'Content-Length': String(payload.length) });
+    res.end(payload);
   }
-  res.writeHead(reply.status, { ...headers, 'Content-Length': String(payload.length) });
-  res.end(payload);
+  sent(reply.status, readyMs);
 }
 
 export function makeServer(parts: ServerParts): Server {
   const server = createServer((req, res) => {
+    const arrivedMs = performance.now();
     const url = new URL(req.url ?? '/', 'http://sandbox.local');
     parts.onRequest?.({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams });
     const work = url.pathname === '/oauth/v2/token'
       ? handleToken(parts, req, res, url)
       : url.pathname.startsWith('/__sandbox/')
         ? Promise.resolve(handleObserver(parts, req, res, url.pathname))
-        : handleApi(parts, req, res, url);
+        : handleApi(parts, req, res, url, arrivedMs);
     work.catch((err: unknown) => {
       // A handler bug must answer something a client can see, never hang the request.
       if (!res.headersSent) sendJson(res, 500, { code: 'INTERNAL_ERROR', details: { sandbox: String(err) }, message: 'sandbox failure', status: 'error' });

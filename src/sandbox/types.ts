@@ -54,6 +54,18 @@ export interface SandboxOptions {
   deletedSizes?: Record<string, number>;
   /** The token's user is an admin: Notes readable. Default false (Notes → 403 NOT_SUPPORTED). */
   admin?: boolean;
+  /**
+   * Added: every readable module with fewer fields gets custom fields `Custom_Field_1`… (text, integer,
+   * double, currency, date, datetime, picklist, boolean, email, phone; some nulls) appended up to this
+   * many, in metadata, records and Bulk Read. Default off (0): the catalogue as it is.
+   */
+  minFields?: number;
+  /**
+   * Added: this many readable custom modules `Custom_Module_1`… (generated_type custom, 20–40 fields
+   * including the system fields) after the fixed ones; sized through `sizes`/`deletedSizes` (default
+   * empty). At most 50. Default 0.
+   */
+  extraModules?: number;
   faults?: FaultOptions;
   limits?: SandboxLimits;
   /** Default '127.0.0.1'. */
@@ -65,6 +77,21 @@ export interface SandboxOptions {
    * included): lets a test act at an exact point of a crawl, e.g. kill the crawler on the Nth call.
    */
   onRequest?: (request: SandboxRequest) => void;
+  /** Added: called as each API call's answer is sent (token and observer endpoints excluded). */
+  onResponse?: (response: SandboxResponse) => void;
+}
+
+export interface SandboxResponse {
+  method: string;
+  path: string;
+  /** HTTP status, or 'drop' when the connection was cut mid-body. */
+  status: number | 'drop';
+  /** performance.now() when the call arrived, when its answer was ready, and when it was sent. */
+  arrivedMs: number;
+  readyMs: number;
+  answeredMs: number;
+  /** The latency ± jitter drawn for this call (0 without latency faults). */
+  delayMs: number;
 }
 
 export interface SandboxRequest {

@@ -1,6 +1,7 @@
 // Each fault knob, over HTTP. Verdicts count answers, never measure speed (except lower bounds of latency).
 import { describe, test, expect, afterEach } from '@jest/globals';
 import { startSandbox } from '../../src/sandbox/index.js';
+import type { SandboxResponse } from '../../src/sandbox/index.js';
 import { startClient, type Client } from './helpers.js';
 
 let c: Client | undefined;
@@ -106,6 +107,33 @@ describe('fault injection', () => {
     const t0 = performance.now();
     await c.get(PAGE);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(145);
+  });
+
+  test('latency counts from arrival: the answer leaves ≥ latencyMs after the call arrived, built inside the wait', async () => {
+    const seen: SandboxResponse[] = [];
+    c = await startClient({ faults: { latencyMs: 400 }, onResponse: (r) => seen.push(r) });
+    const page = await c.get('/crm/v8/Leads?fields=Last_Name,Email,Description,Owner,Modified_Time');
+    expect(page.status).toBe(200);
+    expect(page.json.data.length).toBe(200);
+    expect(seen).toHaveLength(1);
+    const [r] = seen;
+    expect(r).toMatchObject({ method: 'GET', path: '/crm/v8/Leads', status: 200, delayMs: 400 });
+    expect(r.answeredMs - r.arrivedMs).toBeGreaterThanOrEqual(400);
+    // The page was ready before its latency was up, so the latency is not added on top of building it.
+    expect(r.readyMs).toBeLessThan(r.arrivedMs + 400);
+    expect(r.readyMs).toBeLessThanOrEqual(r.answeredMs);
+  });
+
+  test('a call over the concurrency limit is refused at once, without the latency', async () => {
+    const seen: SandboxResponse[] = [];
+    c = await startClient({ faults: { latencyMs: 300, concurrencyLimit: 1 }, onResponse: (r) => seen.push(r) });
+    const answers = await Promise.all([c.get(PAGE), c.get(PAGE), c.get(PAGE)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 429, 429]);
+    const refused = seen.filter((r) => r.status === 429);
+    expect(refused).toHaveLength(2);
+    for (const r of refused) expect(r.delayMs).toBe(0);
+    const served = seen.find((r) => r.status === 200)!;
+    expect(served.answeredMs - served.arrivedMs).toBeGreaterThanOrEqual(300);
   });
 
   test('jitterMs varies the delay around latencyMs, never below latency − jitter', async () => {
