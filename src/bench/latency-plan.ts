@@ -9,11 +9,23 @@ export const latencyTarget = (c: number, limit: number, latencyMs: number): numb
  * The modules a latency run reads. The target counts 200 records per call, so only modules whose
  * fields fit one records call (≤ 50) qualify; a page_token chain is sequential, so the calls in
  * flight can only be kept busy by as many modules as calls: min(c, limit) of them when the org has
- * that many. Fewer chains than calls in flight cap throughput below the target whatever the crawler.
+ * that many (see latencyExtraModules). Fewer chains than calls in flight would cap throughput below the
+ * target whatever the crawler.
  */
 export function latencyModules(shapes: readonly Pick<ModuleShape, 'apiName' | 'readable' | 'fields'>[], c: number, limit: number): string[] {
-  const fit = shapes.filter((m) => m.readable && m.fields > 0 && m.fields <= FIELDS_PER_CALL).map((m) => m.apiName);
-  return fit.slice(0, Math.min(c, limit));
+  return singleBatch(shapes).slice(0, Math.min(c, limit));
+}
+
+/**
+ * Generated custom modules (the sandbox's `extraModules`, ≤ 40 fields each) to add to an org of these
+ * shapes so that it has min(c, limit) single-batch modules: the catalogue alone has fewer than 10.
+ */
+export function latencyExtraModules(shapes: readonly Pick<ModuleShape, 'apiName' | 'readable' | 'fields'>[], c: number, limit: number): number {
+  return Math.max(0, Math.min(c, limit) - singleBatch(shapes).length);
+}
+
+function singleBatch(shapes: readonly Pick<ModuleShape, 'apiName' | 'readable' | 'fields'>[]): string[] {
+  return shapes.filter((m) => m.readable && m.fields > 0 && m.fields <= FIELDS_PER_CALL).map((m) => m.apiName);
 }
 
 /** Pages each module's chain needs so that reading it at one page per latency takes `seconds`. */

@@ -1,12 +1,13 @@
 // Mode 2: every API call takes `latencyMs` and the sandbox answers 429 above `limit` calls in flight.
 // The crawl runs at several ZOHO_MAX_CONCURRENCY values; throughput should grow with concurrency up to
 // the limit and never cause a 429 while the setting stays within it. The org is one the target (200
-// records per call) can be measured on: min(c, limit) modules of ≤ 50 fields, equal in size, picked
-// with ZOHO_MODULE_WHITELIST, each one page_token chain of `latencySeconds` worth of pages.
+// records per call) can be measured on: min(c, limit) modules of ≤ 50 fields (the catalogue's 9, then
+// generated custom modules), equal in size, picked with ZOHO_MODULE_WHITELIST, each one page_token
+// chain of `latencySeconds` worth of pages.
 import { startSandbox } from './servers.js';
 import { count429, effectiveRequests, runCrawl } from './crawl-run.js';
 import type { LocalStore } from './local-store.js';
-import { callRounds, latencyModules, latencyPagesPerModule, latencyTarget } from './latency-plan.js';
+import { callRounds, latencyExtraModules, latencyModules, latencyPagesPerModule, latencyTarget } from './latency-plan.js';
 import { PAGE_SIZE } from './lower-bound.js';
 import { boundOf, DELETED_PER_RECORD, meanFields, shapesOf } from './org.js';
 
@@ -55,7 +56,9 @@ export interface LatencyOptions {
 
 export async function runLatency(opts: LatencyOptions): Promise<LatencyResult> {
   const seed = opts.seed ?? 1;
-  const modules = latencyModules(await probeShapes(seed), opts.concurrency, opts.limit);
+  // The catalogue has 9 single-batch modules; generated custom modules make up the rest of min(c, limit).
+  const extraModules = latencyExtraModules(await probeShapes(seed, 0), opts.concurrency, opts.limit);
+  const modules = latencyModules(await probeShapes(seed, extraModules), opts.concurrency, opts.limit);
   if (modules.length === 0) throw new Error('the sandbox has no readable module of ≤ 50 fields for the latency mode');
   const perModule = latencyPagesPerModule(opts.latencyMs, opts.targetSeconds) * PAGE_SIZE;
   // Few deletions: one deleted call per module, as the lower bound's minimum.
@@ -63,6 +66,7 @@ export async function runLatency(opts: LatencyOptions): Promise<LatencyResult> {
   const sandbox = await startSandbox({
     seed,
     admin: true,
+    extraModules,
     sizes: Object.fromEntries(modules.map((m) => [m, perModule])),
     deletedSizes: Object.fromEntries(modules.map((m) => [m, deletedPerModule])),
     faults: { latencyMs: opts.latencyMs, concurrencyLimit: opts.limit },
@@ -120,8 +124,8 @@ export async function runLatency(opts: LatencyOptions): Promise<LatencyResult> {
 }
 
 /** Every module's shape in the sandbox's generated org (fields do not depend on sizes). */
-async function probeShapes(seed: number) {
-  const probe = await startSandbox({ seed, preset: 'tiny', admin: true });
+async function probeShapes(seed: number, extraModules: number) {
+  const probe = await startSandbox({ seed, preset: 'tiny', admin: true, extraModules });
   try {
     return shapesOf(probe.dataset, { admin: true });
   } finally {

@@ -8,6 +8,12 @@ export interface OrgPlan {
   deletedSizes: Record<string, number>;
 }
 
+/**
+ * Issue 8's throughput target is for "typical 40-field records": the throughput org widens every
+ * module to at least this many fields (the sandbox's `minFields`; Leads keeps its 62).
+ */
+export const TYPICAL_FIELDS = 40;
+
 /** 1 deletion per 100 records: the deleted log stays a small part of the crawl, as in real orgs. */
 export const DELETED_PER_RECORD = 0.01;
 

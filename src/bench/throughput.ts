@@ -1,9 +1,10 @@
-// Mode 1: a zero-latency sandbox org of N records, crawled end to end; speed, memory and API economy.
+// Mode 1: a zero-latency sandbox org of N records (every module ≥ 40 fields), crawled end to end; speed,
+// memory and API economy.
 import { startSandbox } from './servers.js';
 import { count429, countCalls, effectiveRequests, runCrawl } from './crawl-run.js';
 import type { LocalStore } from './local-store.js';
 import { requestRatio } from './lower-bound.js';
-import { boundOf, meanFields, planOrg, readableModules, shapesOf } from './org.js';
+import { boundOf, meanFields, planOrg, readableModules, shapesOf, TYPICAL_FIELDS } from './org.js';
 
 export interface ThroughputResult {
   size: number;
@@ -56,7 +57,7 @@ export async function probeModules(seed = 1): Promise<string[]> {
 
 export async function runThroughput(opts: ThroughputOptions, modules: string[]): Promise<ThroughputResult> {
   const plan = planOrg(modules, opts.size);
-  const sandbox = await startSandbox({ seed: opts.seed ?? 1, admin: true, sizes: plan.sizes, deletedSizes: plan.deletedSizes });
+  const sandbox = await startSandbox({ seed: opts.seed ?? 1, admin: true, minFields: TYPICAL_FIELDS, sizes: plan.sizes, deletedSizes: plan.deletedSizes });
   try {
     const shapes = shapesOf(sandbox.dataset, { admin: true });
     const bound = boundOf(shapes);

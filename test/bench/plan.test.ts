@@ -1,7 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { parseBenchArgs } from '../../src/bench/args.js';
-import { callRounds, latencyModules, latencyOrgSize, latencyPagesPerModule, latencyTarget } from '../../src/bench/latency-plan.js';
-import { planOrg } from '../../src/bench/org.js';
+import { callRounds, latencyExtraModules, latencyModules, latencyOrgSize, latencyPagesPerModule, latencyTarget } from '../../src/bench/latency-plan.js';
+import { meanFields, planOrg, readableModules, shapesOf, TYPICAL_FIELDS } from '../../src/bench/org.js';
+import { OrgDataset } from '../../src/sandbox/dataset.js';
 import { throughputVerdicts } from '../../src/bench/report.js';
 import type { ThroughputResult } from '../../src/bench/throughput.js';
 
@@ -38,6 +39,30 @@ describe('benchmark planning', () => {
     expect(callRounds(261, 50, 5, 10)).toBe(53);
     // 3 modules at c = 10: the chain (module list, fields, 50 pages) is the bound.
     expect(callRounds(157, 50, 20, 10)).toBe(52);
+  });
+
+  test('the latency org has min(c, limit) single-batch chains for every c: the catalogue’s 9, then generated modules', () => {
+    const shapes = (extraModules: number) => shapesOf(new OrgDataset({ seed: 1, preset: 'tiny', extraModules }), { admin: true });
+    const plain = shapes(0);
+    expect(latencyModules(plain, 20, 10)).toHaveLength(9);
+    for (const c of [1, 5, 9, 10, 20]) {
+      const extra = latencyExtraModules(plain, c, 10);
+      expect(extra).toBe(Math.max(0, Math.min(c, 10) - 9));
+      const modules = latencyModules(shapes(extra), c, 10);
+      expect(modules).toHaveLength(Math.min(c, 10));
+      expect(new Set(modules).size).toBe(modules.length);
+    }
+    expect(latencyModules(shapes(1), 10, 10).at(-1)).toBe('Custom_Module_1');
+    expect(latencyExtraModules(plain, 20, 15)).toBe(6);
+  });
+
+  test('the throughput org: every module of 40 fields (one batch) but Leads (62), the same modules as before', () => {
+    const ds = new OrgDataset({ seed: 1, preset: 'tiny', minFields: TYPICAL_FIELDS });
+    expect(readableModules(ds)).toEqual(readableModules(new OrgDataset({ seed: 1, preset: 'tiny' })));
+    const shapes = shapesOf(ds, { admin: true }).filter((m) => m.readable);
+    for (const m of shapes) expect(m.fields).toBe(m.apiName === 'Leads' ? 62 : TYPICAL_FIELDS);
+    const even = shapes.map((m) => ({ ...m, records: 1000 }));
+    expect(meanFields(even)).toBeCloseTo((62 + 9 * 40) / 10);
   });
 
   test('flags: defaults, --with-1m, --latency alone, bad values', () => {
