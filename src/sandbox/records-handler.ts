@@ -89,12 +89,17 @@ export function listRecords(ctx: ApiContext, call: Call, moduleName: string): Re
   const end = Math.min(view.length, offset + size);
   const wanted = new Set(fields);
   const order = m.spec.fields.map((f) => f.api).filter((f) => wanted.has(f));
-  const data: Record<string, unknown>[] = [];
-  let shape: Shape | undefined;
-  for (let k = offset; k < end; k++) {
-    const full = m.record(view.at(k));
-    shape ??= shapeOf(order, full);
-    data.push(project(full, shape));
+  const data: Record<string, unknown>[] = new Array(end - offset);
+  if (order.length === m.spec.fields.length) {
+    // Every field asked for: the full record already has the answer's keys in the answer's order.
+    for (let k = offset; k < end; k++) data[k - offset] = m.record(view.at(k));
+  } else {
+    let shape: Shape | undefined;
+    for (let k = offset; k < end; k++) {
+      const full = m.record(view.at(k));
+      shape ??= shapeOf(order, full);
+      data[k - offset] = project(full, shape);
+    }
   }
   const more = end < view.length;
   return {

@@ -32,13 +32,39 @@ export const ALL_OFFSETS: readonly string[] = OFFSETS;
 
 /** `2026-06-23T23:47:59-11:00`: the instant `ms` written in the given offset, second precision. */
 export function isoWithOffset(ms: number, offset: string): string {
-  const local = new Date(floor(ms / 1000) * 1000 + offsetMinutes(offset) * 60000);
-  return local.toISOString().slice(0, 19) + offset;
+  const s = floor(ms / 1000) + offsetMinutes(offset) * 60;
+  if (!(s >= 0 && s < MAX_FAST_S)) return new Date(s * 1000).toISOString().slice(0, 19) + offset;
+  const days = floor(s / 86400);
+  let sod = s - days * 86400;
+  const hh = floor(sod / 3600);
+  sod -= hh * 3600;
+  const mm = floor(sod / 60);
+  return `${civilDate(days)}T${TWO[hh]}:${TWO[mm]}:${TWO[sod - mm * 60]}${offset}`;
 }
 
 /** `2026-06-23`: the calendar day of `ms` in UTC. */
 export function isoDate(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  if (!(ms >= 0 && ms < MAX_FAST_S * 1000)) return new Date(ms).toISOString().slice(0, 10);
+  return civilDate(floor(ms / 86400000));
+}
+
+// Records carry several datetimes each: formatting them by hand is ~5x cheaper than Date#toISOString
+// and gives the same text for 1970-01-01 … 9999-12-31 (outside it, the Date path above answers).
+const MAX_FAST_S = 253402300800; // 10000-01-01T00:00:00Z
+const TWO = Array.from({ length: 100 }, (_, k) => (k < 10 ? `0${k}` : `${k}`));
+
+/** `YYYY-MM-DD` of a day count since 1970-01-01 (≥ 0), by the proleptic Gregorian calendar. */
+function civilDate(days: number): string {
+  const z = days + 719468;
+  const era = floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = floor((doe - floor(doe / 1460) + floor(doe / 36524) - floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + floor(yoe / 4) - floor(yoe / 100));
+  const mp = floor((5 * doy + 2) / 153);
+  const d = doy - floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return `${y}-${TWO[m]}-${TWO[d]}`;
 }
 
 const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;

@@ -102,7 +102,21 @@ export function money(r: Rng, max: number): number {
 /** A multi-select value: 0–3 distinct picks, in the picklist's order. */
 export function multi(r: Rng, values: readonly string[]): string[] {
   const k = r.int(min(4, values.length + 1));
-  const chosen = new Set<number>();
-  while (chosen.size < k) chosen.add(r.int(values.length));
-  return [...chosen].sort((a, b) => a - b).map((x) => values[x]);
+  if (values.length > 30) {
+    const chosen = new Set<number>();
+    while (chosen.size < k) chosen.add(r.int(values.length));
+    return [...chosen].sort((a, b) => a - b).map((x) => values[x]);
+  }
+  // Picklists are short: a bit set draws the same numbers as a Set, and reads them back in order.
+  let bits = 0;
+  for (let n = 0; n < k; ) {
+    const bit = 1 << r.int(values.length);
+    if ((bits & bit) === 0) {
+      bits |= bit;
+      n++;
+    }
+  }
+  const out: string[] = [];
+  for (let x = 0; bits !== 0; x++, bits >>>= 1) if (bits & 1) out.push(values[x]);
+  return out;
 }
