@@ -38,6 +38,40 @@ export type LineItem = RecordItem | DeletedItem;
 export const isLineItem = (item: Item): item is LineItem => item.kind === 'record' || item.kind === 'deleted';
 
 /**
+ * A line item made from the JSON the source sent, kept as bytes: `data` is parsed from them only when
+ * something reads it. Writing a record is then a copy of its bytes, not JSON.parse plus
+ * JSON.stringify (the largest part of the crawler's CPU). Once `data` has been read it may have been
+ * changed (pipelines may edit items in place), so from then on the line is written from `data`.
+ */
+export class JsonLineItem<K extends LineItem['kind'] = LineItem['kind']> {
+  private parsed: Record<string, unknown> | undefined;
+
+  constructor(
+    readonly kind: K,
+    readonly module: string,
+    /** The entry's id, known without parsing. */
+    readonly id: string,
+    private readonly json: Buffer,
+  ) {}
+
+  get data(): Record<string, unknown> {
+    return (this.parsed ??= JSON.parse(this.json.toString('utf8')) as Record<string, unknown>);
+  }
+
+  set data(value: Record<string, unknown>) {
+    this.parsed = value;
+  }
+
+  /** The source's JSON while `data` was never handed out (so it still says exactly what the line holds). */
+  untouchedJson(): Buffer | undefined {
+    return this.parsed === undefined ? this.json : undefined;
+  }
+}
+
+/** The id of a line item, without parsing a JsonLineItem. */
+export const lineIdOf = (item: LineItem): string => (item instanceof JsonLineItem ? item.id : String(item.data.id));
+
+/**
  * A control signal, not an item: the spider will yield no more lines of kind `of` for `module`, so
  * that stem is complete. The engine hands it to each pipeline's `endStem` in the stream's order (the
  * chunk writer closes the stem's last file), then records the stem as finished for crash resume.

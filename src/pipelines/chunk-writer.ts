@@ -10,6 +10,8 @@ import type { OutputFile } from '../core/context.js';
 
 /** Lines are gathered up to this many bytes before one write: far fewer syscalls, still tiny. */
 const BUFFER_BYTES = 64 * 1024;
+const NEWLINE = 0x0a;
+const NEWLINE_BYTES = Buffer.from('\n');
 
 export interface ChunkWriterOptions {
   runDir: string;
@@ -49,9 +51,18 @@ export class ChunkWriter {
     return undefined;
   }
 
-  private async openAndWrite(line: string): Promise<void> {
+  /** Appends one line given as its JSON bytes (without the `\n`, which is added); same waiting as write(). */
+  writeJson(json: Buffer): Promise<void> | undefined {
+    const chunk = this.current;
+    if (!chunk) return this.openAndWrite(json);
+    const flushing = chunk.writeJson(json);
+    if (flushing || chunk.lines >= this.opts.linesPerFile) return this.afterWrite(chunk, flushing);
+    return undefined;
+  }
+
+  private async openAndWrite(line: string | Buffer): Promise<void> {
     this.current = await this.openNext();
-    await this.write(line);
+    await (typeof line === 'string' ? this.write(line) : this.writeJson(line));
   }
 
   private async afterWrite(chunk: OpenChunk, flushing: Promise<void> | undefined): Promise<void> {
@@ -110,6 +121,27 @@ class OpenChunk {
       return undefined;
     }
     return this.spill(line);
+  }
+
+  /** Buffers one line given as JSON bytes plus the newline; a promise only when the buffer was written out first. */
+  writeJson(json: Buffer): Promise<void> | undefined {
+    this.lines += 1;
+    if (json.length + 1 <= this.buffer.length - this.used) {
+      this.used += json.copy(this.buffer, this.used);
+      this.buffer[this.used++] = NEWLINE;
+      return undefined;
+    }
+    return this.spillJson(json);
+  }
+
+  private async spillJson(json: Buffer): Promise<void> {
+    await this.flush();
+    if (json.length + 1 <= this.buffer.length) {
+      this.used = json.copy(this.buffer, 0);
+      this.buffer[this.used++] = NEWLINE;
+      return;
+    }
+    await this.put(Buffer.concat([json, NEWLINE_BYTES]));
   }
 
   private async spill(line: string): Promise<void> {

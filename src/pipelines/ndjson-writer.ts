@@ -4,7 +4,7 @@
 // completed, and a line whose id is in those chunks is dropped (the argument: src/state/resume-plan.ts).
 import type { CrawlContext } from '../core/context.js';
 import { outputsOf } from '../core/context.js';
-import { isLineItem, stemOf, type Item, type LineItem, type StemEnd } from '../core/items.js';
+import { isLineItem, JsonLineItem, lineIdOf, stemOf, type Item, type LineItem, type StemEnd } from '../core/items.js';
 import type { ItemPipeline } from '../core/pipeline.js';
 import { ChunkWriter } from './chunk-writer.js';
 import { MANIFEST_FILE } from './manifest.js';
@@ -25,12 +25,19 @@ interface StemWriter {
 export class NdjsonWriterPipeline implements ItemPipeline {
   private readonly writers = new Map<string, StemWriter>();
 
-  async process(item: Item, ctx: CrawlContext): Promise<Item | null> {
+  // Not async: a line that only lands in the writer's buffer (nearly all) costs no promise.
+  process(item: Item, ctx: CrawlContext): Item | null | Promise<Item | null> {
     if (!isLineItem(item)) return item;
-    const stem = this.writers.get(outputStem(item)) ?? (await this.openStem(item, ctx));
-    if (stem.kept?.has(String(item.data.id))) return null;
-    await stem.writer.write(ndjsonLine(item.data));
-    return item;
+    const stem = this.writers.get(outputStem(item));
+    if (!stem) return this.openStem(item, ctx).then((opened) => this.write(opened, item));
+    return this.write(stem, item);
+  }
+
+  private write(stem: StemWriter, item: LineItem): LineItem | null | Promise<LineItem> {
+    if (stem.kept?.has(lineIdOf(item))) return null;
+    const json = item instanceof JsonLineItem ? item.untouchedJson() : undefined;
+    const waiting = json ? stem.writer.writeJson(json) : stem.writer.write(ndjsonLine(item.data));
+    return waiting ? waiting.then(() => item) : item;
   }
 
   /** The stem is complete: its last file is closed (and announced) now, not at the end of the run. */

@@ -15,7 +15,8 @@ import { addSecrets, redactKnown } from '../core/logger.js';
 import type { FieldInfo } from '../core/items.js';
 import { NonRetryableError, request, Spider, type CallbackInput, type SpiderCallback, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
 import { stemDone, type CrawlContext } from '../core/context.js';
-import type { Item } from '../core/items.js';
+import { JsonLineItem, type Item } from '../core/items.js';
+import { RawEntry } from '../zoho/entries-page.js';
 import type { RunStatus } from '../core/report.js';
 import type { BackoffPolicy } from '../zoho/backoff.js';
 import { ZohoClient, type ApiAnswer } from '../zoho/client.js';
@@ -29,12 +30,11 @@ import { ChainError, perPageFor, restartPastLimit, restartStale, takePage, type 
 import { countCall, deletedCall, fieldsCall, MAX_PER_PAGE, modulesCall, recordsCall, type ApiCall } from '../zoho/requests.js';
 import {
   countAnswerSchema,
-  deletedPageSchema,
+  entriesPageOf,
   fieldsAnswerSchema,
   modulesAnswerSchema,
   morePages,
   parseBody,
-  recordsPageSchema,
   type EntriesPage,
   type ZohoEntry,
 } from '../zoho/schemas.js';
@@ -82,6 +82,7 @@ export class ZohoSpider extends Spider {
   // ctx.resume says are finished are not read again, and every line (record or deletion) has an id.
   override readonly resumable = true;
   private readonly books: ZohoBookkeeping;
+  private readonly moduleKeys = new Map<string, Buffer>();
   private readonly pace: Pace;
   private readonly backoff: BackoffPolicy;
   private tokens?: TokenSource;
@@ -304,15 +305,18 @@ export class ZohoSpider extends Spider {
       }
       throw failure(error);
     }
-    const pages = settled.map((r, i): EntriesPage | null => {
+    const wide = state.batches.length > 1;
+    const pages = settled.map((r, i): EntriesPage<RawEntry | ZohoEntry> | null => {
       const answer = (r as PromiseFulfilledResult<ApiAnswer | null>).value;
       if (!answer || answer.status !== 200) return null;
-      const page = parseBody(recordsPageSchema, answer.body, `GET /${module} (fields batch ${i + 1})`);
-      return { data: page.data as ZohoEntry[], info: page.info };
+      const page = entriesPageOf(answer.body, `GET /${module} (fields batch ${i + 1})`);
+      // Field batches are merged into new records: as objects.
+      return wide ? { data: page.data.map((e) => e.object()), info: page.info } : page;
     });
+    const repeat = this.books.mayRepeat(module, 'record') ? (record: RawEntry | ZohoEntry) => this.books.isRepeat(module, 'record', this.lineOf(module, objectOf(record))) : undefined;
     let outcome;
     try {
-      outcome = takePage(state, pages, (record) => this.books.isRepeat(module, 'record', this.lineOf(module, record)));
+      outcome = takePage(state, pages, repeat);
     } catch (chainError) {
       throw failure(chainError);
     }
@@ -323,7 +327,7 @@ export class ZohoSpider extends Spider {
       yield { kind: 'module', module, fields: data.first.fields, expected: data.first.expected };
       yield* this.firstDeleted(module);
     }
-    for (const record of outcome.records) yield { kind: 'record', module, data: this.lineOf(module, record) };
+    for (const record of outcome.records) yield this.recordItem(module, record);
     if (outcome.next) {
       yield this.recordsRequest({ module, explicit, state: outcome.next, ahead });
       return;
@@ -334,6 +338,26 @@ export class ZohoSpider extends Spider {
       this.log.warn(`${module}: ${outcome.leftover} record(s) changed while their field batches were read and were seen in only some of them; left out of this run`);
     }
     this.log.info(`${module}: ${written} record(s)`);
+  }
+
+  /**
+   * A record's item. Its bytes, as Zoho sent them, are its line whenever they can be (see
+   * entries-page.ts); `module` is appended to them when ZOHO_INCLUDE_MODULE_NAME asks for it. Else
+   * the record is an object the writer serialises.
+   */
+  private recordItem(module: string, record: RawEntry | ZohoEntry): Item {
+    const withModule = this.ctx.settings.ZOHO_INCLUDE_MODULE_NAME;
+    if (record instanceof RawEntry && record.compact && !(withModule && record.hasModuleKey)) {
+      return new JsonLineItem('record', module, record.id, withModule ? appendKey(record.bytes, this.moduleKeyOf(module)) : record.bytes);
+    }
+    return { kind: 'record', module, data: this.lineOf(module, objectOf(record)) };
+  }
+
+  /** `,"module":"<name>"}` as bytes, once per module. */
+  private moduleKeyOf(module: string): Buffer {
+    let bytes = this.moduleKeys.get(module);
+    if (!bytes) this.moduleKeys.set(module, (bytes = Buffer.from(`,"module":${JSON.stringify(module)}}`)));
+    return bytes;
   }
 
   /** A record as its line holds it: `module` added when ZOHO_INCLUDE_MODULE_NAME asks for it. */
@@ -393,9 +417,9 @@ export class ZohoSpider extends Spider {
       yield* this.endOf(module, 'deleted');
       return;
     }
-    const body = parseBody(deletedPageSchema, answer.body, `GET /${module}/deleted`);
-    const fresh = body.data.filter((entry) => !this.books.isRepeat(module, 'deleted', entry));
-    for (const entry of fresh) yield { kind: 'deleted', module, data: entry };
+    const body = entriesPageOf(answer.body, `GET /${module}/deleted`);
+    const fresh = this.books.mayRepeat(module, 'deleted') ? body.data.filter((entry) => !this.books.isRepeat(module, 'deleted', entry.object())) : body.data;
+    for (const entry of fresh) yield entry.compact ? new JsonLineItem('deleted', module, entry.id, entry.bytes) : { kind: 'deleted', module, data: entry.object() };
     const count = data.count + fresh.length;
     // An empty page ends the log even if it claims more: asking page after page of nothing would never stop.
     if (body.data.length > 0 && morePages(body, 'number', MAX_PER_PAGE)) {
@@ -477,4 +501,15 @@ function failure(error: unknown): Error {
     return new NonRetryableError(error.message);
   }
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/** A page entry as an object. */
+const objectOf = (entry: RawEntry | ZohoEntry): ZohoEntry => (entry instanceof RawEntry ? entry.object() : entry);
+
+/** An object's JSON bytes with one more key: `suffix` is `,"key":value}` and replaces the closing brace. */
+function appendKey(json: Buffer, suffix: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(json.length - 1 + suffix.length);
+  json.copy(out, 0, 0, json.length - 1);
+  suffix.copy(out, json.length - 1);
+  return out;
 }

@@ -6,12 +6,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay, parseRetryAfter, type BackoffPolicy } from './backoff.js';
 import { apiErrorOf, NetworkError, RetriesExhaustedError, ZohoApiError, ZohoAuthError } from './errors.js';
 import type { Pace } from './pace.js';
+import { PageShapeError, scanEntriesPage } from './entries-page.js';
 import { httpGet, type GetAnswer } from './http-get.js';
 import { formatIfModifiedSince, type ApiCall } from './requests.js';
 import { apiErrorSchema } from './schemas.js';
 import type { TokenSource } from './token-source.js';
 
 export type ApiAnswer =
+  /** body: parsed JSON; for an `entries` call a ScannedPage, or the PageShapeError it failed with. */
   | { status: 200; body: unknown }
   /** No content: nothing there (empty module, no deletions). */
   | { status: 204 }
@@ -98,18 +100,21 @@ export class ZohoClient {
     } catch (error) {
       return { outcome: new NetworkError(call.endpoint, error) };
     }
-    const { text } = res;
+    const { body: bytes } = res;
     if (res.status === 204 || res.status === 304) return { outcome: { status: res.status } };
-    // A 2xx with no body at all says what 204 says: nothing there (not a cut answer: that is caught in httpGet).
-    if (res.status >= 200 && res.status < 300 && text.trim() === '') return { outcome: { status: 204 } };
     if (res.status >= 200 && res.status < 300) {
+      // A 2xx with no body at all says what 204 says: nothing there (not a cut answer: that is caught in httpGet).
+      if (isBlank(bytes)) return { outcome: { status: 204 } };
       try {
-        return { outcome: { status: 200, body: JSON.parse(text) } };
-      } catch {
+        return { outcome: { status: 200, body: call.entries ? scanEntriesPage(bytes) : JSON.parse(bytes.toString('utf8')) } };
+      } catch (error) {
+        // Valid JSON of the wrong shape is the caller's to report (it is not retried).
+        if (error instanceof PageShapeError) return { outcome: { status: 200, body: error } };
         // A 2xx whose body is not JSON was cut short or mangled on the way: worth another try.
-        return { outcome: new NetworkError(call.endpoint, new Error(`HTTP ${res.status} with an unreadable body (${text.length} bytes)`)) };
+        return { outcome: new NetworkError(call.endpoint, new Error(`HTTP ${res.status} with an unreadable body (${bytes.length} bytes)`)) };
       }
     }
+    const text = bytes.toString('utf8');
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -120,4 +125,10 @@ export class ZohoClient {
     const error = apiErrorOf(res.status, parsed.success ? parsed.data : undefined, call.endpoint);
     return { outcome: error, retryAfterMs: error.retryable ? parseRetryAfter(res.header('retry-after')) : undefined };
   }
+}
+
+/** Only JSON whitespace (or nothing). */
+function isBlank(bytes: Buffer): boolean {
+  for (const c of bytes) if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false;
+  return true;
 }

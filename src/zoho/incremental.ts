@@ -90,6 +90,16 @@ export class ZohoBookkeeping {
 
   /** True when this exact line was written by an earlier run (a repeat from the overlap). */
   isRepeat(module: string, kind: Kind, data: Record<string, unknown>): boolean {
+    const filter = this.filterOf(module, kind);
+    return filter !== null && filter.isRepeat(timeOf(data, TIME_FIELD[kind]), data);
+  }
+
+  /** Whether a line of this stem can be a repeat at all: if not, isRepeat need not be asked (nor a record parsed for it). */
+  mayRepeat(module: string, kind: Kind): boolean {
+    return this.filterOf(module, kind) !== null;
+  }
+
+  private filterOf(module: string, kind: Kind): RepeatFilter | null {
     let filter = this.filters.get(key(module, kind));
     if (filter === undefined) {
       // With an explicit ZOHO_LAST_MODIFIED_TIME the user asked for every change since then: no drops.
@@ -97,7 +107,7 @@ export class ZohoBookkeeping {
       filter = bookmark ? new RepeatFilter(bookmark) : null;
       this.filters.set(key(module, kind), filter);
     }
-    return filter !== null && filter.isRepeat(timeOf(data, TIME_FIELD[kind]), data);
+    return filter;
   }
 
   /** The spider will send no more lines of this stem: it was read to the end. */

@@ -65,16 +65,22 @@ export class ChainError extends Error {
   }
 }
 
-export interface PageOutcome {
+/** What the chain reads of a record: its id and, in Modified_Time order, its Modified_Time. */
+export interface ChainEntry {
+  readonly id: string;
+  readonly Modified_Time?: unknown;
+}
+
+export interface PageOutcome<E extends ChainEntry = ZohoEntry> {
   /** Records to write, in order: merged, de-duplicated against earlier chains, within the cap. */
-  records: ZohoEntry[];
+  records: E[];
   /** The next page's state, or undefined when the module's records are done. */
   next?: ChainState;
   /** When done: records seen in only some field batches (changed while being read), left out. */
   leftover: number;
 }
 
-const modifiedAt = (record: Record<string, unknown>): number => {
+const modifiedAt = (record: ChainEntry): number => {
   const value = record.Modified_Time;
   const at = typeof value === 'string' ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(at)) throw new ChainError(`record ${String(record.id)} has no readable Modified_Time; cannot page past the page_token limit by time`);
@@ -94,12 +100,8 @@ const idLess = (a: string, b: string): boolean => {
  * 204/304) and decides what is written and what comes next. `repeat` names merged records written
  * by an earlier run (incremental overlap): they are dropped before the cap counts.
  */
-export function takePage(state: ChainState, pages: ReadonlyArray<EntriesPage | null>, repeat?: (record: ZohoEntry) => boolean): PageOutcome {
-  const merged = mergeBatchPages(
-    pages.map((p) => p?.data ?? null),
-    state.pending,
-    state.batches,
-  );
+export function takePage<E extends ChainEntry>(state: ChainState, pages: ReadonlyArray<EntriesPage<E & { id: string }> | null>, repeat?: (record: E) => boolean): PageOutcome<E> {
+  const merged = mergePages(state, pages);
   let fresh = merged.complete;
   if (state.boundary && state.order === 'modified-asc') {
     const { at, ids } = state.boundary;
@@ -140,6 +142,34 @@ export function takePage(state: ChainState, pages: ReadonlyArray<EntriesPage | n
   // spending a call on the 400 PAGINATION_LIMIT_EXCEEDED it would get.
   if (next.chainRead >= next.pageTokenLimit) return { records, next: restartPastLimit(next), leftover: 0 };
   return { records, next, leftover: 0 };
+}
+
+/**
+ * The page's complete records. One field batch (nearly every module) needs no merge: its entries
+ * are passed on as they are, whatever their representation. Several batches are merged by id; their
+ * entries are then objects (the caller parses them: a merge builds new records anyway).
+ */
+function mergePages<E extends ChainEntry>(state: ChainState, pages: ReadonlyArray<EntriesPage<E & { id: string }> | null>): { complete: E[]; pending: PendingParts } {
+  if (pages.length === 1 && state.pending.length === 0) return { complete: firstOfEachId(pages[0]?.data ?? []), pending: [] };
+  const merged = mergeBatchPages(
+    pages.map((p) => (p?.data ?? null) as ZohoEntry[] | null),
+    state.pending,
+    state.batches,
+  );
+  return { complete: merged.complete as unknown as E[], pending: merged.pending };
+}
+
+/** A page that repeats an id (moved while being read) keeps its first entry, as the merge does. */
+function firstOfEachId<E extends ChainEntry>(entries: readonly E[]): E[] {
+  const seen = new Set<string>();
+  let repeated = false;
+  for (const e of entries) {
+    if (seen.has(e.id)) repeated = true;
+    seen.add(e.id);
+  }
+  if (!repeated) return entries as E[];
+  seen.clear();
+  return entries.filter((e) => !seen.has(e.id) && seen.add(e.id) !== undefined);
 }
 
 /** A new chain after the page_token limit: only possible in Modified_Time order. */

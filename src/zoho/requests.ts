@@ -17,6 +17,8 @@ export interface ApiCall {
   ifModifiedSince?: Date;
   /** Zoho API credits the call costs when answered (deleted records cost 2). */
   credits: number;
+  /** A page of entries (records, deleted): read from its bytes by scanEntriesPage, not JSON.parse. */
+  entries?: boolean;
 }
 
 const seg = (s: string): string => encodeURIComponent(s);
@@ -70,12 +72,12 @@ export function recordsCall(q: RecordsQuery): ApiCall {
     sort_order: q.order === 'modified-asc' ? 'asc' : undefined,
     page_token: q.pageToken,
   });
-  return { path, endpoint: `GET /${q.module}`, ifModifiedSince: q.ifModifiedSince, credits: 1 };
+  return { path, endpoint: `GET /${q.module}`, ifModifiedSince: q.ifModifiedSince, credits: 1, entries: true };
 }
 
 export function deletedCall(module: string, page: number, ifModifiedSince?: Date): ApiCall {
   const path = withQuery(`${API_PREFIX}/${seg(module)}/deleted`, { type: 'all', page, per_page: MAX_PER_PAGE });
-  return { path, endpoint: `GET /${module}/deleted`, ifModifiedSince, credits: 2 };
+  return { path, endpoint: `GET /${module}/deleted`, ifModifiedSince, credits: 2, entries: true };
 }
 
 /** If-Modified-Since as Zoho documents it: ISO 8601 to the second with an explicit offset. */

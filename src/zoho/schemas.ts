@@ -2,6 +2,7 @@
 // Records and deleted entries are kept exactly as Zoho sent them (every key, in order); only the
 // parts the crawler relies on (ids, paging info) are checked.
 import { z } from 'zod';
+import { PageShapeError, type RawEntry, type ScannedPage } from './entries-page.js';
 
 /** POST {accounts}/oauth/v2/token answers HTTP 200 both on success and on failure. */
 /**
@@ -72,13 +73,7 @@ export type FieldMeta = z.infer<typeof fieldMetaSchema>;
 /** A 200 without `fields` says what 204 says: no fields listed. */
 export const fieldsAnswerSchema = z.object({ fields: z.array(fieldMetaSchema).nullable().optional().transform((f) => f ?? []) });
 
-/**
- * A record or deleted entry: any JSON object with a string id. Checked, not copied: the object
- * Zoho sent is kept as is, every key in its order (and a page of 200 wide records is not rebuilt).
- */
-const isEntry = (v: unknown): boolean =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { id?: unknown }).id === 'string' && (v as { id: string }).id.length > 0;
-const entrySchema = z.custom<ZohoEntry>(isEntry, { message: 'an entry that is not an object with a string "id"' });
+/** A record or deleted entry as an object: any JSON object with a string id (checked by entries-page.ts). */
 export type ZohoEntry = Record<string, unknown> & { id: string };
 
 /**
@@ -92,11 +87,24 @@ const infoSchema = z.looseObject({
 });
 export type PageInfo = z.infer<typeof infoSchema>;
 
-export const recordsPageSchema = z.object({ data: z.array(entrySchema), info: infoSchema.optional().transform((i) => i ?? {}) });
-export const deletedPageSchema = recordsPageSchema;
-export interface EntriesPage {
-  data: ZohoEntry[];
+export interface EntriesPage<E extends { id: string } = ZohoEntry> {
+  data: E[];
   info: PageInfo;
+}
+
+/**
+ * The page an `entries` call answered (see entries-page.ts: the entries were checked while their
+ * bytes were scanned; `info` is checked here). A body of another shape is an UnexpectedAnswerError.
+ */
+export function entriesPageOf(body: unknown, what: string): EntriesPage<RawEntry> {
+  if (body instanceof PageShapeError) throw new UnexpectedAnswerError(`${what}: ${body.message}`);
+  const page = body as ScannedPage;
+  const info = infoSchema.optional().safeParse(page.info);
+  if (!info.success) {
+    const issue = info.error.issues[0];
+    throw new UnexpectedAnswerError(`${what}: unexpected answer at ${['info', ...issue.path].join('.')}: ${issue.message}`);
+  }
+  return { data: page.entries, info: info.data ?? {} };
 }
 
 /**
@@ -104,7 +112,7 @@ export interface EntriesPage {
  * token) continues only if it gave a next_page_token, and a deleted page (paged by number) continues
  * only if it came full, so a missing flag never cuts a full page's successors off.
  */
-export function morePages(page: EntriesPage, by: 'token' | 'number', perPage: number): boolean {
+export function morePages(page: EntriesPage<{ id: string }>, by: 'token' | 'number', perPage: number): boolean {
   const more = page.info.more_records;
   if (typeof more === 'boolean') return more;
   return by === 'token' ? typeof page.info.next_page_token === 'string' && page.info.next_page_token !== '' : page.data.length >= perPage;

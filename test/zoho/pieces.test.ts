@@ -9,7 +9,8 @@ import { fieldBatches, mergeBatchPages } from '../../src/zoho/field-batches.js';
 import { hasConvertedRecords, selectModules } from '../../src/zoho/module-selection.js';
 import { Pace } from '../../src/zoho/pace.js';
 import { deletedCall, fieldsCall, formatIfModifiedSince, recordsCall } from '../../src/zoho/requests.js';
-import { parseBody, recordsPageSchema, tokenAnswerSchema, UnexpectedAnswerError, type ZohoEntry } from '../../src/zoho/schemas.js';
+import { entriesPageOf, tokenAnswerSchema, UnexpectedAnswerError, type ZohoEntry } from '../../src/zoho/schemas.js';
+import { scanEntriesPage } from '../../src/zoho/entries-page.js';
 import { missingCredentials } from '../../src/zoho/token-source.js';
 
 describe('data centres', () => {
@@ -67,17 +68,30 @@ describe('request building', () => {
 });
 
 describe('schemas', () => {
+  /** A records page as the client hands it over: scanned from its bytes (or the shape error it gave). */
+  const answered = (body: unknown): unknown => {
+    try {
+      return scanEntriesPage(Buffer.from(JSON.stringify(body)));
+    } catch (error) {
+      return error;
+    }
+  };
+
   test('records pages keep every key of every record, in order', () => {
     const body = { data: [{ id: '1', z: 1, a: { name: 'n', id: '2' }, $state: null }], info: { more_records: false, count: 1 } };
-    const page = parseBody(recordsPageSchema, body, 'GET /Leads');
-    expect(Object.keys(page.data[0])).toEqual(['id', 'z', 'a', '$state']);
-    expect(page.data[0]).toEqual(body.data[0]);
+    const page = entriesPageOf(answered(body), 'GET /Leads');
+    const record = page.data[0].object();
+    expect(Object.keys(record)).toEqual(['id', 'z', 'a', '$state']);
+    expect(record).toEqual(body.data[0]);
+    expect(page.info).toEqual(body.info);
   });
 
   test('a page without ids is an error naming the place, not the data', () => {
-    expect(() => parseBody(recordsPageSchema, { data: [{ name: 'secret customer' }], info: { more_records: false } }, 'GET /Leads')).toThrow(UnexpectedAnswerError);
-    expect(() => parseBody(recordsPageSchema, { data: [{ name: 'secret customer' }], info: { more_records: false } }, 'GET /Leads')).not.toThrow(/secret customer/);
-    expect(() => parseBody(recordsPageSchema, { data: [{ id: '1' }], info: { more_records: 'yes' } }, 'GET /Leads')).toThrow(/GET \/Leads: unexpected answer at info.more_records/);
+    const noIds = answered({ data: [{ name: 'secret customer' }], info: { more_records: false } });
+    expect(() => entriesPageOf(noIds, 'GET /Leads')).toThrow(UnexpectedAnswerError);
+    expect(() => entriesPageOf(noIds, 'GET /Leads')).toThrow(/^GET \/Leads: unexpected answer at data\.0/);
+    expect(() => entriesPageOf(noIds, 'GET /Leads')).not.toThrow(/secret customer/);
+    expect(() => entriesPageOf(answered({ data: [{ id: '1' }], info: { more_records: 'yes' } }), 'GET /Leads')).toThrow(/GET \/Leads: unexpected answer at info.more_records/);
   });
 
   test('token answers: success and the HTTP-200 error shape', () => {

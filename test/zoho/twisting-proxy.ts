@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, expect } from '@jest/globals';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { PipelineFactory } from '../../src/core/pipeline.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { crawlSandbox, diffRows, readableModules, same, type Crawled } from './support.js';
 
@@ -82,12 +83,12 @@ export function twistedSandbox(opts: SandboxOptions) {
     get sandbox(): Sandbox {
       return the();
     },
-    async crawlThrough(twist: Twist, extra: Record<string, unknown> = {}): Promise<Crawled> {
+    async crawlThrough(twist: Twist, extra: Record<string, unknown> = {}, pipelines: Record<string, PipelineFactory> = {}): Promise<Crawled> {
       await close(proxy);
       const p = await twistingProxy(the(), twist);
       proxy = p.server;
       the().resetStats();
-      return crawlSandbox(the(), { ZOHO_API_DOMAIN: p.url, ...extra });
+      return crawlSandbox(the(), { ZOHO_API_DOMAIN: p.url, ...extra }, pipelines);
     },
     expectWhole(run: Crawled, modules = readableModules(the(), opts.admin ?? false)): void {
       const d = the().dataset;

@@ -1,0 +1,395 @@
+// A records or deleted page read straight from the answer's bytes: `{"data":[{…},…],"info":{…}}`.
+//
+// Why not JSON.parse: every record would be decoded to a string, built as an object with ~40
+// properties, checked, then serialised again by JSON.stringify to become its NDJSON line — in the
+// profile that round trip (decode, parse, stringify, encode and the garbage it leaves) was over a
+// third of the crawler's CPU. Here one pass over the bytes checks the whole body is JSON (a syntax
+// error is reported as JSON.parse would, so the call is retried), finds each entry's bytes and reads
+// only the top-level keys the crawler relies on (`id`, `Modified_Time`). An entry's bytes then become
+// its line as they are: the same JSON value, not re-encoded (numbers keep every digit Zoho sent).
+//
+// Entries whose bytes cannot be a line as they are — whitespace between tokens (a pretty-printed
+// answer: a line must not hold a newline) or U+2028/U+2029 inside a string (some line readers split
+// there) — are marked `compact: false` and are re-serialised by the caller, as before.
+import { isUtf8 } from 'node:buffer';
+
+/** One entry of `data`: its bytes and the top-level values the crawler needs. */
+export class RawEntry {
+  constructor(
+    readonly id: string,
+    /** Top-level `Modified_Time` when it is a string (records); undefined otherwise. */
+    readonly Modified_Time: string | undefined,
+    /** The entry's JSON, exactly as sent (a view of the answer's bytes). */
+    readonly bytes: Buffer,
+    /** The bytes can be written as one NDJSON line unchanged. */
+    readonly compact: boolean,
+    /** The entry has a top-level key named `module` (ZOHO_INCLUDE_MODULE_NAME must then rebuild it). */
+    readonly hasModuleKey: boolean,
+  ) {}
+
+  /** The entry as an object: a parse, only where an object is needed (merges, incremental repeats). */
+  object(): Record<string, unknown> & { id: string } {
+    return JSON.parse(this.bytes.toString('utf8')) as Record<string, unknown> & { id: string };
+  }
+}
+
+export interface ScannedPage {
+  entries: RawEntry[];
+  /** The parsed `info` object, or undefined when absent (validated by the caller). */
+  info: unknown;
+}
+
+/** The body is not JSON (cut short or mangled): the same failure JSON.parse reports. */
+export class JsonSyntaxError extends SyntaxError {
+  constructor(message: string, at: number) {
+    super(`${message} at byte ${at}`);
+    this.name = 'JsonSyntaxError';
+  }
+}
+
+/** Valid JSON of another shape than a page of entries: names where and what was expected. */
+export class PageShapeError extends Error {
+  constructor(
+    readonly path: string,
+    readonly expected: string,
+  ) {
+    super(`unexpected answer at ${path}: expected ${expected}`);
+    this.name = 'PageShapeError';
+  }
+}
+
+/** Reads a page; throws JsonSyntaxError (not JSON) or PageShapeError (JSON, not a page of entries). */
+export function scanEntriesPage(body: Buffer): ScannedPage {
+  // Invalid UTF-8 would be copied into the output as is; JSON.parse would have made it U+FFFD.
+  const bytes = isUtf8(body) ? body : Buffer.from(body.toString('utf8'), 'utf8');
+  return new Scanner(bytes).page();
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const MAX_DEPTH = 512;
+
+/** Bytes inside a string that need a look: the quote, the backslash, control bytes, and 0xE2 (U+2028/9's lead). */
+const STRING_SPECIAL = new Uint8Array(256);
+for (let c = 0; c < 0x20; c++) STRING_SPECIAL[c] = 1;
+STRING_SPECIAL[QUOTE] = 1;
+STRING_SPECIAL[BACKSLASH] = 1;
+STRING_SPECIAL[0xe2] = 1;
+const ESCAPABLE = new Set([QUOTE, BACKSLASH, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]); // " \ / b f n r t
+const isHex = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+
+const KEY_ID = Buffer.from('id');
+const KEY_MODIFIED = Buffer.from('Modified_Time');
+const KEY_MODULE = Buffer.from('module');
+const KEY_DATA = Buffer.from('data');
+const KEY_INFO = Buffer.from('info');
+
+class Scanner {
+  private i = 0;
+  /** Whitespace between tokens seen since the flag was last cleared. */
+  private spaced = false;
+  /** U+2028 or U+2029 seen inside a string since the flag was last cleared. */
+  private separator = false;
+  /** Where the last string's content starts and ends, and whether it holds an escape. */
+  private strStart = 0;
+  private strEnd = 0;
+  private strEscaped = false;
+
+  constructor(private readonly b: Buffer) {}
+
+  page(): ScannedPage {
+    let entries: RawEntry[] | undefined;
+    let info: unknown;
+    let shape: PageShapeError | undefined;
+    this.ws();
+    if (this.b[this.i] !== OPEN_BRACE) {
+      this.value(0);
+      this.end();
+      throw new PageShapeError('(top)', 'an object with "data"');
+    }
+    this.i++;
+    this.ws();
+    if (this.b[this.i] !== CLOSE_BRACE) {
+      for (;;) {
+        this.string();
+        const [ks, ke, kesc] = [this.strStart, this.strEnd, this.strEscaped];
+        this.ws();
+        this.expect(COLON);
+        this.ws();
+        // JSON.parse keeps the last of two equal keys: so does this.
+        if (this.keyIs(ks, ke, kesc, KEY_DATA)) {
+          if (this.b[this.i] === OPEN_BRACKET) {
+            const read = this.entries();
+            entries = read.entries;
+            shape = read.shape;
+          } else {
+            this.value(1);
+            entries = undefined;
+            shape = new PageShapeError('data', 'an array of entries');
+          }
+        } else if (this.keyIs(ks, ke, kesc, KEY_INFO)) {
+          const start = this.i;
+          this.value(1);
+          info = JSON.parse(this.b.toString('utf8', start, this.i));
+        } else {
+          this.value(1);
+        }
+        this.ws();
+        if (this.b[this.i] === COMMA) {
+          this.i++;
+          this.ws();
+          continue;
+        }
+        this.expect(CLOSE_BRACE);
+        break;
+      }
+    } else {
+      this.i++;
+    }
+    this.end();
+    if (shape) throw shape;
+    if (!entries) throw new PageShapeError('data', 'an array of entries');
+    return { entries, info };
+  }
+
+  /** The `data` array: each element should be an object with a string id. */
+  private entries(): { entries: RawEntry[]; shape?: PageShapeError } {
+    const out: RawEntry[] = [];
+    let shape: PageShapeError | undefined;
+    this.i++;
+    this.ws();
+    if (this.b[this.i] === CLOSE_BRACKET) {
+      this.i++;
+      return { entries: out };
+    }
+    for (let n = 0; ; n++) {
+      const entry = this.entry();
+      if (entry) out.push(entry);
+      else shape ??= new PageShapeError(`data.${n}`, 'an entry that is an object with a string "id"');
+      this.ws();
+      if (this.b[this.i] === COMMA) {
+        this.i++;
+        this.ws();
+        continue;
+      }
+      this.expect(CLOSE_BRACKET);
+      return { entries: out, shape };
+    }
+  }
+
+  /** One element of `data`; undefined when it is valid JSON but not an object with a string id. */
+  private entry(): RawEntry | undefined {
+    const b = this.b;
+    const start = this.i;
+    this.spaced = false;
+    this.separator = false;
+    if (b[this.i] !== OPEN_BRACE) {
+      this.value(2);
+      return undefined;
+    }
+    let id: string | undefined;
+    let idOk = false;
+    let modified: string | undefined;
+    let hasModuleKey = false;
+    this.i++;
+    this.ws();
+    if (b[this.i] === CLOSE_BRACE) {
+      this.i++;
+      return undefined;
+    }
+    for (;;) {
+      this.string();
+      const ks = this.strStart;
+      const ke = this.strEnd;
+      const kesc = this.strEscaped;
+      this.ws();
+      this.expect(COLON);
+      this.ws();
+      const isId = this.keyIs(ks, ke, kesc, KEY_ID);
+      const isModified = !isId && this.keyIs(ks, ke, kesc, KEY_MODIFIED);
+      if (!isId && !isModified && this.keyIs(ks, ke, kesc, KEY_MODULE)) hasModuleKey = true;
+      if ((isId || isModified) && b[this.i] === QUOTE) {
+        this.string();
+        const text = this.lastString();
+        if (isId) {
+          id = text;
+          idOk = text.length > 0;
+        } else {
+          modified = text;
+        }
+      } else {
+        this.value(3);
+        if (isId) idOk = false;
+        else if (isModified) modified = undefined;
+      }
+      this.ws();
+      if (b[this.i] === COMMA) {
+        this.i++;
+        this.ws();
+        continue;
+      }
+      this.expect(CLOSE_BRACE);
+      break;
+    }
+    if (!idOk || id === undefined) return undefined;
+    return new RawEntry(id, modified, b.subarray(start, this.i), !this.spaced && !this.separator, hasModuleKey);
+  }
+
+  /** Any JSON value, checked and skipped. */
+  private value(depth: number): void {
+    const b = this.b;
+    const c = b[this.i];
+    if (c === QUOTE) return this.string();
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) return this.container(depth + 1);
+    if (c === 0x2d || isDigit(c)) return this.number();
+    if (c === 0x74) return this.literal('true');
+    if (c === 0x66) return this.literal('false');
+    if (c === 0x6e) return this.literal('null');
+    this.fail(this.i >= b.length ? 'unexpected end of JSON' : 'unexpected token');
+  }
+
+  private container(depth: number): void {
+    if (depth > MAX_DEPTH) this.fail(`nested deeper than ${MAX_DEPTH}`);
+    const b = this.b;
+    const object = b[this.i] === OPEN_BRACE;
+    const close = object ? CLOSE_BRACE : CLOSE_BRACKET;
+    this.i++;
+    this.ws();
+    if (b[this.i] === close) {
+      this.i++;
+      return;
+    }
+    for (;;) {
+      if (object) {
+        this.string();
+        this.ws();
+        this.expect(COLON);
+        this.ws();
+      }
+      this.value(depth);
+      this.ws();
+      if (b[this.i] === COMMA) {
+        this.i++;
+        this.ws();
+        continue;
+      }
+      this.expect(close);
+      return;
+    }
+  }
+
+  /** A string at the cursor; leaves its content's bounds in strStart/strEnd. */
+  private string(): void {
+    const b = this.b;
+    const n = b.length;
+    if (b[this.i] !== QUOTE) this.fail(this.i >= n ? 'unexpected end of JSON' : 'expected a string');
+    let i = this.i + 1;
+    this.strStart = i;
+    let escaped = false;
+    for (;;) {
+      if (i >= n) this.fail('unterminated string', i);
+      const c = b[i];
+      if (STRING_SPECIAL[c] === 0) {
+        i++;
+        continue;
+      }
+      if (c === QUOTE) break;
+      if (c === BACKSLASH) {
+        escaped = true;
+        const e = b[i + 1];
+        if (e === 0x75) {
+          if (!(isHex(b[i + 2]) && isHex(b[i + 3]) && isHex(b[i + 4]) && isHex(b[i + 5]))) this.fail('bad \\u escape', i);
+          i += 6;
+        } else if (ESCAPABLE.has(e)) {
+          i += 2;
+        } else {
+          this.fail('bad escape', i);
+        }
+        continue;
+      }
+      if (c === 0xe2) {
+        if (b[i + 1] === 0x80 && (b[i + 2] === 0xa8 || b[i + 2] === 0xa9)) this.separator = true;
+        i++;
+        continue;
+      }
+      this.fail('control character in a string', i);
+    }
+    this.strEnd = i;
+    this.strEscaped = escaped;
+    this.i = i + 1;
+  }
+
+  /** The last string read, decoded. */
+  private lastString(): string {
+    return this.strEscaped ? (JSON.parse(this.b.toString('utf8', this.strStart - 1, this.strEnd + 1)) as string) : this.b.toString('utf8', this.strStart, this.strEnd);
+  }
+
+  private keyIs(start: number, end: number, escaped: boolean, key: Buffer): boolean {
+    if (escaped) return JSON.parse(this.b.toString('utf8', start - 1, end + 1)) === key.toString('utf8');
+    if (end - start !== key.length) return false;
+    for (let k = 0; k < key.length; k++) if (this.b[start + k] !== key[k]) return false;
+    return true;
+  }
+
+  private number(): void {
+    const b = this.b;
+    let i = this.i;
+    if (b[i] === 0x2d) i++;
+    if (b[i] === 0x30) i++;
+    else if (isDigit(b[i])) while (isDigit(b[i])) i++;
+    else this.fail('bad number', i);
+    if (b[i] === 0x2e) {
+      i++;
+      if (!isDigit(b[i])) this.fail('bad number', i);
+      while (isDigit(b[i])) i++;
+    }
+    if (b[i] === 0x65 || b[i] === 0x45) {
+      i++;
+      if (b[i] === 0x2b || b[i] === 0x2d) i++;
+      if (!isDigit(b[i])) this.fail('bad number', i);
+      while (isDigit(b[i])) i++;
+    }
+    this.i = i;
+  }
+
+  private literal(word: 'true' | 'false' | 'null'): void {
+    for (let k = 0; k < word.length; k++) if (this.b[this.i + k] !== word.charCodeAt(k)) this.fail('unexpected token');
+    this.i += word.length;
+  }
+
+  private ws(): void {
+    const b = this.b;
+    let i = this.i;
+    for (;;) {
+      const c = b[i];
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+      else break;
+    }
+    if (i !== this.i) {
+      this.spaced = true;
+      this.i = i;
+    }
+  }
+
+  private expect(byte: number): void {
+    if (this.b[this.i] !== byte) this.fail(this.i >= this.b.length ? 'unexpected end of JSON' : `expected ${String.fromCharCode(byte)}`);
+    this.i++;
+  }
+
+  /** Only whitespace may follow the top-level value. */
+  private end(): void {
+    this.ws();
+    if (this.i !== this.b.length) this.fail('unexpected data after the JSON value');
+  }
+
+  private fail(message: string, at = this.i): never {
+    throw new JsonSyntaxError(message, at);
+  }
+}
