@@ -215,9 +215,13 @@ class CommitQueue {
           else if (out.kind === 'end') {
             await this.chain.process(out);
             await this.observer.ended(out);
-          } else if (await this.chain.process(out)) {
-            this.count(out);
-            this.observer.passed(out);
+          } else {
+            // Awaited only when a pipeline had to wait: most items pass synchronously.
+            const result = this.chain.process(out);
+            if (result instanceof Promise ? await result : result) {
+              this.count(out);
+              this.observer.passed(out);
+            }
           }
         }
       } catch (error) {
@@ -236,6 +240,7 @@ class CommitQueue {
     this.tracker.observe(item);
   }
 }
+
 
 async function drain(outputs: AsyncIterable<SpiderOutput>): Promise<SpiderOutput[]> {
   const all: SpiderOutput[] = [];

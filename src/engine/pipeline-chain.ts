@@ -45,18 +45,29 @@ export class PipelineChain {
    * Sends one item through the pipelines; returns false when one of them dropped it. A StemEnd goes
    * to every pipeline's endStem, in order, and returns false (it is no item).
    */
-  async process(item: Item | StemEnd): Promise<boolean> {
-    if (item.kind === 'end') {
-      for (const p of this.pipelines) await p.pipeline.endStem?.(item, this.ctx);
-      return false;
-    }
+  process(item: Item | StemEnd): boolean | Promise<boolean> {
+    if (item.kind === 'end') return this.endStem(item);
+    return this.from(0, item);
+  }
+
+  /**
+   * Runs pipelines `index`… on the item. Synchronous while they answer synchronously (a line that
+   * only lands in a buffer): no promise per item per pipeline on the path every record takes.
+   */
+  private from(index: number, item: Item): boolean | Promise<boolean> {
     let current: Item | null = item;
-    for (const p of this.pipelines) {
-      const result = p.pipeline.process(current, this.ctx);
-      current = result instanceof Promise ? await result : result;
+    for (let i = index; i < this.pipelines.length; i++) {
+      const result = this.pipelines[i].pipeline.process(current, this.ctx);
+      if (result instanceof Promise) return result.then((next) => (next === null ? false : this.from(i + 1, next)));
+      current = result;
       if (current === null) return false;
     }
     return true;
+  }
+
+  private async endStem(end: StemEnd): Promise<boolean> {
+    for (const p of this.pipelines) await p.pipeline.endStem?.(end, this.ctx);
+    return false;
   }
 
   /** Closes every pipeline that was opened, in order; a failing close is reported, the rest still close. */
