@@ -305,13 +305,10 @@ export class ZohoSpider extends Spider {
       }
       throw failure(error);
     }
-    const wide = state.batches.length > 1;
     const pages = settled.map((r, i): EntriesPage<RawEntry | ZohoEntry> | null => {
       const answer = (r as PromiseFulfilledResult<ApiAnswer | null>).value;
       if (!answer || answer.status !== 200) return null;
-      const page = entriesPageOf(answer.body, `GET /${module} (fields batch ${i + 1})`);
-      // Field batches are merged into new records: as objects.
-      return wide ? { data: page.data.map((e) => e.object()), info: page.info } : page;
+      return entriesPageOf(answer.body, `GET /${module} (fields batch ${i + 1})`);
     });
     const repeat = this.books.mayRepeat(module, 'record') ? (record: RawEntry | ZohoEntry) => this.books.isRepeat(module, 'record', this.lineOf(module, objectOf(record))) : undefined;
     let outcome;
@@ -347,8 +344,9 @@ export class ZohoSpider extends Spider {
    */
   private recordItem(module: string, record: RawEntry | ZohoEntry): Item {
     const withModule = this.ctx.settings.ZOHO_INCLUDE_MODULE_NAME;
-    if (record instanceof RawEntry && record.compact && !(withModule && record.hasModuleKey)) {
-      return new JsonLineItem('record', module, record.id, withModule ? appendKey(record.bytes, this.moduleKeyOf(module)) : record.bytes);
+    if (record instanceof RawEntry && !(withModule && record.hasModuleKey)) {
+      const line = record.line();
+      return new JsonLineItem('record', module, record.id, withModule ? appendKey(line, this.moduleKeyOf(module)) : line);
     }
     return { kind: 'record', module, data: this.lineOf(module, objectOf(record)) };
   }
@@ -419,7 +417,7 @@ export class ZohoSpider extends Spider {
     }
     const body = entriesPageOf(answer.body, `GET /${module}/deleted`);
     const fresh = this.books.mayRepeat(module, 'deleted') ? body.data.filter((entry) => !this.books.isRepeat(module, 'deleted', entry.object())) : body.data;
-    for (const entry of fresh) yield entry.compact ? new JsonLineItem('deleted', module, entry.id, entry.bytes) : { kind: 'deleted', module, data: entry.object() };
+    for (const entry of fresh) yield new JsonLineItem('deleted', module, entry.id, entry.line());
     const count = data.count + fresh.length;
     // An empty page ends the log even if it claims more: asking page after page of nothing would never stop.
     if (body.data.length > 0 && morePages(body, 'number', MAX_PER_PAGE)) {

@@ -27,10 +27,125 @@ export class RawEntry {
     readonly hasModuleKey: boolean,
   ) {}
 
+  /**
+   * The entry as one NDJSON line's JSON: its bytes when compact, else a copy without whitespace
+   * between tokens and with U+2028/U+2029 escaped — the same value, still never parsed.
+   */
+  line(): Buffer {
+    return this.compact ? this.bytes : compactJson(this.bytes);
+  }
+
+  /**
+   * The entry's top-level members in order, each as its key and the byte range of `"key":value`;
+   * undefined when a key repeats (JSON.parse would keep the last value at the first place: only an
+   * object says that simply). Used to merge field batches without parsing.
+   */
+  members(): RawMember[] | undefined {
+    const b = this.bytes;
+    const out: RawMember[] = [];
+    const seen = new Set<string>();
+    let i = skipWs(b, 1);
+    if (b[i] === CLOSE_BRACE) return out;
+    for (;;) {
+      const start = i;
+      const keyEnd = skipString(b, i);
+      const key = keyOf(b, start, keyEnd);
+      if (seen.has(key)) return undefined;
+      seen.add(key);
+      i = skipWs(b, skipWs(b, keyEnd) + 1);
+      i = skipValue(b, i);
+      out.push({ key, start, end: i });
+      i = skipWs(b, i);
+      if (b[i] !== COMMA) return out;
+      i = skipWs(b, i + 1);
+    }
+  }
+
   /** The entry as an object: a parse, only where an object is needed (merges, incremental repeats). */
   object(): Record<string, unknown> & { id: string } {
     return JSON.parse(this.bytes.toString('utf8')) as Record<string, unknown> & { id: string };
   }
+}
+
+/** A top-level member of an entry: `"key":value` at bytes [start, end). */
+export interface RawMember {
+  key: string;
+  start: number;
+  end: number;
+}
+
+// Walkers over bytes the scanner already accepted as JSON: no checks needed.
+function skipWs(b: Buffer, i: number): number {
+  for (;;) {
+    const c = b[i];
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+    else return i;
+  }
+}
+
+/** From the opening quote to just past the closing one. */
+function skipString(b: Buffer, i: number): number {
+  for (i++; ; i++) {
+    const c = b[i];
+    if (c === BACKSLASH) i++;
+    else if (c === QUOTE) return i + 1;
+  }
+}
+
+function skipValue(b: Buffer, i: number): number {
+  const c = b[i];
+  if (c === QUOTE) return skipString(b, i);
+  if (c !== OPEN_BRACE && c !== OPEN_BRACKET) {
+    while (i < b.length && b[i] !== COMMA && b[i] !== CLOSE_BRACE && b[i] !== CLOSE_BRACKET && b[i] !== 0x20 && b[i] !== 0x0a && b[i] !== 0x0d && b[i] !== 0x09) i++;
+    return i;
+  }
+  let depth = 0;
+  for (;;) {
+    const d = b[i];
+    if (d === QUOTE) {
+      i = skipString(b, i);
+      continue;
+    }
+    if (d === OPEN_BRACE || d === OPEN_BRACKET) depth++;
+    else if (d === CLOSE_BRACE || d === CLOSE_BRACKET) depth--;
+    i++;
+    if (depth === 0) return i;
+  }
+}
+
+/** The key of a member whose string spans [start, end) (quotes included). */
+function keyOf(b: Buffer, start: number, end: number): string {
+  for (let k = start + 1; k < end - 1; k++) if (b[k] === BACKSLASH) return JSON.parse(b.toString('utf8', start, end)) as string;
+  return b.toString('utf8', start + 1, end - 1);
+}
+
+/**
+ * Valid JSON made compact: whitespace outside strings dropped, U+2028/U+2029 inside strings written
+ * as \u2028/\u2029 (some line readers split there). Only for bytes the scanner accepted.
+ */
+export function compactJson(json: Buffer): Buffer {
+  // Worst case: every 3-byte separator becomes a 6-byte escape.
+  const out = Buffer.allocUnsafe(json.length * 2);
+  let n = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (!inString) {
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
+      if (c === QUOTE) inString = true;
+      out[n++] = c;
+    } else if (c === BACKSLASH) {
+      out[n++] = c;
+      out[n++] = json[++i];
+    } else if (c === 0xe2 && json[i + 1] === 0x80 && (json[i + 2] === 0xa8 || json[i + 2] === 0xa9)) {
+      n += out.write(json[i + 2] === 0xa8 ? '\\u2028' : '\\u2029', n, 'latin1');
+      i += 2;
+    } else {
+      if (c === QUOTE) inString = false;
+      out[n++] = c;
+    }
+  }
+  return out.subarray(0, n);
 }
 
 export interface ScannedPage {

@@ -1,6 +1,7 @@
 // Zoho serves at most 50 fields per records call, so a wider module is read as several parallel
 // page_token chains, one per batch of fields, whose pages are merged by record id.
 import { MAX_FIELDS_PER_CALL } from './requests.js';
+import { RawEntry, type RawMember } from './entries-page.js';
 import type { ZohoEntry } from './schemas.js';
 
 /** Splits field api names into batches of at most `size`, keeping their order; ["id"] is never needed (Zoho always returns it). */
@@ -17,10 +18,13 @@ export function fieldBatches(fields: readonly string[], size: number = MAX_FIELD
  */
 export type PendingParts = Array<[id: string, parts: Array<Record<string, unknown> | null>]>;
 
+/** A part of a record as one batch's page gave it: its bytes (as read), or an object (from `pending`). */
+export type Part = ZohoEntry | RawEntry;
+
 export interface MergeResult {
   /** Complete records: every batch's part merged, in the order their ids were first seen. */
-  complete: ZohoEntry[];
-  /** Records still missing a batch's part. */
+  complete: Part[];
+  /** Records still missing a batch's part (as objects: they travel as JSON). */
   pending: PendingParts;
 }
 
@@ -38,30 +42,80 @@ export interface MergeResult {
  * by the caller as `leftover` when the whole chain ends.
  */
 export function mergeBatchPages(
-  pages: ReadonlyArray<readonly ZohoEntry[] | null>,
+  pages: ReadonlyArray<readonly Part[] | null>,
   pending: PendingParts,
   batches?: ReadonlyArray<readonly string[]>,
 ): MergeResult {
   const width = pages.length;
   const owned = batches?.map((b) => new Set(b));
-  const parts = new Map<string, Array<Record<string, unknown> | null>>(pending.map(([id, p]) => [id, [...p]]));
+  const parts = new Map<string, Array<Part | null>>(pending.map(([id, p]) => [id, [...p] as Array<Part | null>]));
   pages.forEach((page, b) => {
     for (const record of page ?? []) {
       let slot = parts.get(record.id);
       if (!slot) {
-        slot = new Array<Record<string, unknown> | null>(width).fill(null);
+        slot = new Array<Part | null>(width).fill(null);
         parts.set(record.id, slot);
       }
       slot[b] ??= record;
     }
   });
-  const complete: ZohoEntry[] = [];
+  const complete: Part[] = [];
   const rest: PendingParts = [];
   for (const [id, slot] of parts) {
-    if (slot.every((p) => p !== null)) complete.push(mergeParts(slot as Array<Record<string, unknown>>, owned) as ZohoEntry);
-    else rest.push([id, slot]);
+    if (slot.every((p) => p !== null)) complete.push(mergeSlot(slot as Part[], owned));
+    else rest.push([id, slot.map((p) => (p instanceof RawEntry ? p.object() : p))]);
   }
   return { complete, pending: rest };
+}
+
+/** Parts all read as bytes are merged as bytes; else (a part from `pending`, a repeated key) as objects. */
+function mergeSlot(slot: Part[], owned?: ReadonlyArray<ReadonlySet<string>>): Part {
+  if (slot.every((p): p is RawEntry => p instanceof RawEntry)) {
+    const merged = mergeRawParts(slot, owned);
+    if (merged) return merged;
+  }
+  return mergeParts(slot.map((p) => (p instanceof RawEntry ? p.object() : p)), owned) as ZohoEntry;
+}
+
+/**
+ * mergeParts on bytes: the same keys in the same order, each member's bytes copied from the part
+ * that wins it; undefined when a part repeats a key (left to mergeParts).
+ */
+export function mergeRawParts(parts: readonly RawEntry[], owned?: ReadonlyArray<ReadonlySet<string>>): RawEntry | undefined {
+  if (parts.length === 1) return parts[0];
+  const members = parts.map((p) => p.members());
+  if (members.some((m) => m === undefined)) return undefined;
+  const chosen = new Map<string, { part: number; start: number; end: number }>();
+  const put = (part: number, m: RawMember): void => {
+    if (!chosen.has(m.key)) chosen.set(m.key, { part, start: m.start, end: m.end });
+  };
+  if (owned) {
+    members.forEach((list, b) => {
+      const own = owned[b];
+      if (own) for (const m of list!) if (own.has(m.key)) put(b, m);
+    });
+  }
+  members.forEach((list, b) => {
+    for (const m of list!) put(b, m);
+  });
+  let size = 1 + Math.max(0, chosen.size - 1) + 1;
+  for (const c of chosen.values()) size += c.end - c.start;
+  const out = Buffer.allocUnsafe(size);
+  let n = 0;
+  out[n++] = 0x7b;
+  for (const c of chosen.values()) {
+    if (n > 1) out[n++] = 0x2c;
+    n += parts[c.part].bytes.copy(out, n, c.start, c.end);
+  }
+  out[n++] = 0x7d;
+  const modified = chosen.get('Modified_Time');
+  return new RawEntry(
+    parts[0].id,
+    modified ? parts[modified.part].Modified_Time : undefined,
+    out,
+    parts.every((p) => p.compact),
+    parts.some((p) => p.hasModuleKey),
+  );
 }
 
 /**

@@ -12,7 +12,7 @@
 // - a stale chain (EXPIRED_VALUE, TOKEN_BOUND_DATA_MISMATCH) restarts without repeating what was
 //   written: in Modified_Time order as above; in Zoho's default order (id descending) by keeping only
 //   ids below the lowest one already written.
-import { mergeBatchPages, type PendingParts } from './field-batches.js';
+import { mergeBatchPages, type Part, type PendingParts } from './field-batches.js';
 import { MAX_PER_PAGE, type RecordOrder } from './requests.js';
 import { morePages, type EntriesPage, type ZohoEntry } from './schemas.js';
 
@@ -145,14 +145,13 @@ export function takePage<E extends ChainEntry>(state: ChainState, pages: Readonl
 }
 
 /**
- * The page's complete records. One field batch (nearly every module) needs no merge: its entries
- * are passed on as they are, whatever their representation. Several batches are merged by id; their
- * entries are then objects (the caller parses them: a merge builds new records anyway).
+ * The page's complete records. One field batch needs no merge: its entries are passed on as they
+ * are. Several batches are merged by id (mergeBatchPages: as bytes when read as bytes).
  */
 function mergePages<E extends ChainEntry>(state: ChainState, pages: ReadonlyArray<EntriesPage<E & { id: string }> | null>): { complete: E[]; pending: PendingParts } {
   if (pages.length === 1 && state.pending.length === 0) return { complete: firstOfEachId(pages[0]?.data ?? []), pending: [] };
   const merged = mergeBatchPages(
-    pages.map((p) => (p?.data ?? null) as ZohoEntry[] | null),
+    pages.map((p) => (p?.data ?? null) as Part[] | null),
     state.pending,
     state.batches,
   );

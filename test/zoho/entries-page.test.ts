@@ -1,6 +1,8 @@
 // The byte scanner that reads records and deleted pages: it must accept exactly what JSON.parse
 // accepts, find each entry's bytes, and refuse other shapes with the path that was wrong.
 import { describe, expect, test } from '@jest/globals';
+import { ndjsonLine } from '../../src/pipelines/ndjson-line.js';
+import { mergeBatchPages, mergeParts, mergeRawParts } from '../../src/zoho/field-batches.js';
 import { JsonSyntaxError, PageShapeError, scanEntriesPage } from '../../src/zoho/entries-page.js';
 
 const scan = (text: string | Buffer) => scanEntriesPage(typeof text === 'string' ? Buffer.from(text, 'utf8') : text);
@@ -61,12 +63,14 @@ describe('scanEntriesPage', () => {
     expect(scan('{"data":[{"id":"1"}],"data":[]}').entries).toEqual([]);
   });
 
-  test('bytes that cannot be a line as they are are marked: whitespace between tokens, U+2028/U+2029 in a string', () => {
+  test('bytes that cannot be a line as they are are marked, and made one: whitespace between tokens, U+2028/U+2029 in a string', () => {
     const pretty = JSON.stringify({ data: [{ id: '1', a: [1, 2] }, { id: '2' }] }, null, 2);
     expect(scan(pretty).entries.map((e) => e.compact)).toEqual([false, false]);
     expect(parsedEntries(pretty)).toEqual([{ id: '1', a: [1, 2] }, { id: '2' }]);
     const sep = JSON.stringify({ data: [{ id: '1', a: 'x\u2028y' }, { id: '2', a: 'x\u2029' }, { id: '3', a: 'â€' }] });
     expect(scan(sep).entries.map((e) => e.compact)).toEqual([false, false, true]);
+    expect(scan(sep).entries.map((e) => e.line().toString())).toEqual(['{"id":"1","a":"x\\u2028y"}', '{"id":"2","a":"x\\u2029"}', '{"id":"3","a":"â€"}']);
+    expect(scan(pretty).entries.map((e) => e.line().toString())).toEqual(['{"id":"1","a":[1,2]}', '{"id":"2"}']);
     // Whitespace around entries (outside their bytes) does not matter.
     expect(scan('{ "data" : [ {"id":"1"} , {"id":"2"} ] }').entries.map((e) => e.compact)).toEqual([true, true]);
   });
@@ -112,6 +116,8 @@ describe('scanEntriesPage', () => {
       const text = r() < 0.3 ? JSON.stringify(page, null, r() < 0.5 ? 1 : '\t') : JSON.stringify(page);
       expect(parsedEntries(text)).toEqual(page.data);
       expect(scan(text).info).toEqual(page.info);
+      // The line of each entry is what the writer makes of the object, without parsing it.
+      expect(scan(text).entries.map((e) => `${e.line().toString('utf8')}\n`)).toEqual((page.data as unknown[]).map((d) => ndjsonLine(d)));
       // A cut or a changed byte: the scanner and JSON.parse agree on whether it is still JSON.
       const bytes = Buffer.from(text, 'utf8');
       const mutated = r() < 0.5 ? bytes.subarray(0, Math.floor(r() * bytes.length)) : Buffer.from(bytes);
@@ -131,5 +137,43 @@ describe('scanEntriesPage', () => {
       }
       expect([mutated.toString('utf8'), scanSyntaxOk]).toEqual([mutated.toString('utf8'), jsonOk]);
     }
+  });
+});
+
+describe('field batches merged as bytes', () => {
+  const entryOf = (record: unknown, pretty = false) => scanEntriesPage(Buffer.from(JSON.stringify({ data: [record] }, null, pretty ? 1 : undefined))).entries[0];
+
+  test('the same record, keys in the same order, as mergeParts gives from objects', () => {
+    const r = rng(3);
+    for (let n = 0; n < 200; n++) {
+      // Batch 0 owns F0–F2, batch 1 F3–F5; Zoho adds id and $-keys to every part, sometimes in another order.
+      const shared = () => (r() < 0.5 ? { id: '42', $state: 'save' } : { $state: 'save', id: '42' });
+      const value = () => randomValue(r, 0);
+      const p0 = { ...shared(), F0: value(), F1: value(), Modified_Time: '2026-01-01T00:00:00Z', F2: value() };
+      const p1 = { F3: value(), ...shared(), F4: value(), F5: value() };
+      const owned = [new Set(['F0', 'F1', 'F2', 'Modified_Time']), new Set(['F3', 'F4', 'F5'])];
+      const pretty = r() < 0.3;
+      const parts = [entryOf(p0, pretty), entryOf(p1)];
+      const merged = mergeRawParts(parts, owned)!;
+      expect(merged.bytes.toString()).toBe(pretty ? merged.bytes.toString() : JSON.stringify(mergeParts([p0, p1], owned)));
+      expect(merged.line().toString()).toBe(ndjsonLine(mergeParts([p0, p1], owned)).slice(0, -1));
+      expect([merged.id, merged.Modified_Time, merged.compact]).toEqual(['42', '2026-01-01T00:00:00Z', parts[0].compact && parts[1].compact]);
+    }
+  });
+
+  test('a part that repeats a key is left to the object merge', () => {
+    const part = scanEntriesPage(Buffer.from('{"data":[{"id":"1","a":1,"a":2}]}')).entries[0];
+    expect(part.members()).toBeUndefined();
+    expect(mergeRawParts([part, entryOf({ id: '1', b: 3 })])).toBeUndefined();
+    // The page merge still gives the record JSON.parse would.
+    const { complete } = mergeBatchPages([[part], [entryOf({ id: '1', b: 3 })]], []);
+    expect(complete).toEqual([{ id: '1', a: 2, b: 3 }]);
+  });
+
+  test('parts still waiting for another batch travel as objects', () => {
+    const { complete, pending } = mergeBatchPages([[entryOf({ id: '1', a: 1 })], []], []);
+    expect(complete).toEqual([]);
+    expect(pending).toEqual([['1', [{ id: '1', a: 1 }, null]]]);
+    expect(JSON.parse(JSON.stringify(pending))).toEqual(pending);
   });
 });
