@@ -25,6 +25,8 @@ export class RawEntry {
     readonly compact: boolean,
     /** The entry has a top-level key named `module` (ZOHO_INCLUDE_MODULE_NAME must then rebuild it). */
     readonly hasModuleKey: boolean,
+    /** Not compact because of whitespace between tokens (else only because of U+2028/U+2029). */
+    readonly spaced = !compact,
   ) {}
 
   /**
@@ -32,7 +34,8 @@ export class RawEntry {
    * between tokens and with U+2028/U+2029 escaped — the same value, still never parsed.
    */
   line(): Buffer {
-    return this.compact ? this.bytes : compactJson(this.bytes);
+    if (this.compact) return this.bytes;
+    return this.spaced ? compactJson(this.bytes) : escapeSeparators(this.bytes);
   }
 
   /**
@@ -147,6 +150,25 @@ export function compactJson(json: Buffer): Buffer {
   }
   return out.subarray(0, n);
 }
+
+/**
+ * Compact JSON whose only flaw is U+2028/U+2029 inside strings (they can be nowhere else): each
+ * becomes \u2028/\u2029, the bytes between are copied as they are.
+ */
+function escapeSeparators(json: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (let at = json.indexOf(0xe2); at !== -1; at = json.indexOf(0xe2, at + 1)) {
+    if (json[at + 1] !== 0x80 || (json[at + 2] !== 0xa8 && json[at + 2] !== 0xa9)) continue;
+    parts.push(json.subarray(from, at), json[at + 2] === 0xa8 ? LS_ESCAPE : PS_ESCAPE);
+    from = at + 3;
+    at += 2;
+  }
+  parts.push(json.subarray(from));
+  return Buffer.concat(parts);
+}
+const LS_ESCAPE = Buffer.from('\\u2028', 'latin1');
+const PS_ESCAPE = Buffer.from('\\u2029', 'latin1');
 
 export interface ScannedPage {
   entries: RawEntry[];
@@ -354,7 +376,7 @@ class Scanner {
       break;
     }
     if (!idOk || id === undefined) return undefined;
-    return new RawEntry(id, modified, b.subarray(start, this.i), !this.spaced && !this.separator, hasModuleKey);
+    return new RawEntry(id, modified, b.subarray(start, this.i), !this.spaced && !this.separator, hasModuleKey, this.spaced);
   }
 
   /** Any JSON value, checked and skipped. */

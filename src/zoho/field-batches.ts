@@ -115,6 +115,7 @@ export function mergeRawParts(parts: readonly RawEntry[], owned?: ReadonlyArray<
     out,
     parts.every((p) => p.compact),
     parts.some((p) => p.hasModuleKey),
+    parts.some((p) => p.spaced),
   );
 }
 
