@@ -40,29 +40,21 @@ export class ChunkWriter {
   }
 
   /**
-   * Appends one complete line (ending with `\n`). Resolves once it is buffered within limits; a line
-   * that just lands in the buffer returns nothing to wait for (no promise per line).
+   * Appends one line: text ending with `\n`, or JSON bytes (the `\n` is added). Resolves once it is
+   * buffered within limits; a line that just lands in the buffer returns nothing to wait for (no
+   * promise per line).
    */
-  write(line: string): Promise<void> | undefined {
+  write(line: string | Buffer): Promise<void> | undefined {
     const chunk = this.current;
     if (!chunk) return this.openAndWrite(line);
-    const flushing = chunk.write(line);
-    if (flushing || chunk.lines >= this.opts.linesPerFile) return this.afterWrite(chunk, flushing);
-    return undefined;
-  }
-
-  /** Appends one line given as its JSON bytes (without the `\n`, which is added); same waiting as write(). */
-  writeJson(json: Buffer): Promise<void> | undefined {
-    const chunk = this.current;
-    if (!chunk) return this.openAndWrite(json);
-    const flushing = chunk.writeJson(json);
+    const flushing = typeof line === 'string' ? chunk.write(line) : chunk.writeJson(line);
     if (flushing || chunk.lines >= this.opts.linesPerFile) return this.afterWrite(chunk, flushing);
     return undefined;
   }
 
   private async openAndWrite(line: string | Buffer): Promise<void> {
     this.current = await this.openNext();
-    await (typeof line === 'string' ? this.write(line) : this.writeJson(line));
+    await this.write(line);
   }
 
   private async afterWrite(chunk: OpenChunk, flushing: Promise<void> | undefined): Promise<void> {
