@@ -24,7 +24,7 @@ export const BENCH_USAGE = `Usage: npm run bench -- [options]
   --concurrency 1,5,10,20  concurrencies for the latency mode
   --latency-ms 300       added latency per API call
   --limit 10             the sandbox's concurrency limit
-  --latency-seconds 15   how long each latency run should take at the target pace (sizes its org)
+  --latency-seconds 30   how long each latency run should take at the target pace (sizes its org)
   --cpu-prof             run the CLI child with --cpu-prof (profiles under bench/results/profiles/)
   --out FILE             where to write the JSON results (default bench/results/<timestamp>.json)`;
 
@@ -38,7 +38,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     concurrencies: [1, 5, 10, 20],
     latencyMs: 300,
     limit: 10,
-    latencySeconds: 15,
+    latencySeconds: 30,
     help: false,
   };
   let sizesGiven = false;

@@ -15,7 +15,8 @@ import { formatTable, num, sizeLabel } from './table.js';
 import { probeModules, runThroughput, type ThroughputResult } from './throughput.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CLI_PATH = resolve(here, '..', 'cli.js');
+// BENCH_CLI_PATH: another build's dist/cli.js, to compare two versions against the same sandbox.
+const CLI_PATH = process.env.BENCH_CLI_PATH ? resolve(process.env.BENCH_CLI_PATH) : resolve(here, '..', 'cli.js');
 const REPO_ROOT = resolve(here, '..', '..');
 
 export interface BenchResults {
