@@ -1,7 +1,7 @@
 // The S3 side of a run: one client built from settings, the bucket check, and single-file uploads
 // (PutObject below S3_MULTIPART_THRESHOLD, lib-storage multipart at or above it).
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import {
   CreateBucketCommand,
   HeadBucketCommand,
@@ -75,6 +75,7 @@ export class S3Target {
   readonly bucket: string;
   readonly client: S3Client;
   readonly slots: Slots;
+  private readonly bodies: FileBodies;
   private readonly prefix: string | undefined;
   private readonly region: string;
   readonly retryBaseDelayMs: number;
@@ -89,6 +90,7 @@ export class S3Target {
     this.region = settings.AWS_REGION;
     this.retryBaseDelayMs = opts.retryBaseDelayMs ?? 500;
     this.slots = new Slots(settings.S3_MAX_CONCURRENCY);
+    this.bodies = new FileBodies(settings.S3_MAX_CONCURRENCY);
     this.client = new S3Client({
       region: settings.AWS_REGION,
       endpoint: settings.AWS_S3_ENDPOINT,
@@ -158,10 +160,14 @@ export class S3Target {
       const release = await this.slots.acquire(1);
       try {
         // Below the threshold (a few MiB) the body is read whole: a buffer can be resent by the SDK's
-        // own retries, a stream cannot.
-        const body = await readFile(job.absPath);
-        if (body.length !== job.bytes) throw new Error(`${job.path} is ${body.length} bytes, expected ${job.bytes}`);
-        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: job.key, Body: body, ContentType: job.contentType, Metadata: metadata }));
+        // own retries, a stream cannot. The buffer is one of the spares, given back once sent.
+        const buffer = await this.bodies.read(job.absPath, job.bytes, job.path);
+        try {
+          const body = buffer.subarray(0, job.bytes);
+          await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: job.key, Body: body, ContentType: job.contentType, Metadata: metadata }));
+        } finally {
+          this.bodies.giveBack(buffer);
+        }
       } finally {
         release();
       }
@@ -227,5 +233,52 @@ export class S3Target {
 
   destroy(): void {
     this.client.destroy();
+  }
+}
+
+/**
+ * Buffers that chunk files are read into for upload, reused: a crawl uploads gigabytes, and a new
+ * buffer per file was memory outside the heap that V8 counts towards its next collection (1M records:
+ * 56 → 37 s of CPU with the chunk writer's buffers reused too). At most `keep` spares; a file larger
+ * than every spare gets a new, larger one. One spare per upload slot: with fewer (3 tried), uploads in
+ * flight beyond them allocated again, for no lower peak RSS.
+ */
+export class FileBodies {
+  private readonly spares: Buffer[] = [];
+
+  constructor(private readonly keep: number) {}
+
+  /** The file's `bytes` bytes at the start of a buffer that is the caller's until given back. */
+  async read(absPath: string, bytes: number, name: string): Promise<Buffer> {
+    const handle = await open(absPath, 'r');
+    try {
+      const { size } = await handle.stat();
+      if (size !== bytes) throw new Error(`${name} is ${size} bytes, expected ${bytes}`);
+      const buffer = this.take(bytes);
+      let done = 0;
+      while (done < bytes) {
+        const { bytesRead } = await handle.read(buffer, done, bytes - done, done);
+        if (bytesRead === 0) {
+          this.giveBack(buffer);
+          throw new Error(`${name} ended after ${done} bytes, expected ${bytes}`);
+        }
+        done += bytesRead;
+      }
+      return buffer;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  giveBack(buffer: Buffer): void {
+    if (this.spares.length < this.keep) this.spares.push(buffer);
+  }
+
+  private take(bytes: number): Buffer {
+    const i = this.spares.findIndex((b) => b.length >= bytes);
+    if (i >= 0) return this.spares.splice(i, 1)[0];
+    this.spares.pop();
+    // Room to spare: the next chunk of the same stem is rarely exactly as long.
+    return Buffer.allocUnsafe(Math.ceil((bytes * 1.25) / 65536) * 65536);
   }
 }

@@ -26,6 +26,31 @@ function linesOf(n: number): string[] {
 }
 
 describe('ChunkWriter', () => {
+  test('writers sharing the spare buffers: interleaved stems, text lines and JSON bytes, every file exact', async () => {
+    const files: OutputFile[] = [];
+    const writers = ['A', 'B', 'C'].map((stem) => new ChunkWriter({ runDir: dir, stem: `Spare${stem}`, module: stem, kind: 'record', extension: 'json', linesPerFile: 700, onFile: (f) => files.push(f) }));
+    const lines = linesOf(2000);
+    const expected = new Map<string, string[]>();
+    // Stems take turns line by line while their streams write in the background: a buffer handed to
+    // one stem's stream must not be refilled by another before it is written.
+    for (const [i, line] of lines.entries()) {
+      const w = i % 3;
+      const stem = `Spare${'ABC'[w]}`;
+      expected.set(stem, [...(expected.get(stem) ?? []), line]);
+      await (i % 2 ? writers[w].write(line) : writers[w].write(Buffer.from(line.slice(0, -1), 'utf8')));
+    }
+    await Promise.all(writers.map((w) => w.close()));
+    for (const [stem, want] of expected) {
+      const mine = files.filter((f) => f.stem === stem).sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
+      const text = (await Promise.all(mine.map((f) => readFile(join(dir, f.path), 'utf8')))).join('');
+      expect(text).toBe(want.join(''));
+      for (const f of mine) {
+        const bytes = await readFile(join(dir, f.path));
+        expect([f.path, f.bytes, f.sha256]).toEqual([f.path, bytes.length, createHash('sha256').update(bytes).digest('hex')]);
+      }
+    }
+  });
+
   test('files hold exactly the lines written, with their true bytes and sha256', async () => {
     const files: OutputFile[] = [];
     const writer = new ChunkWriter({ runDir: dir, stem: 'Mixed', module: 'Mixed', kind: 'record', extension: 'json', linesPerFile: 300, onFile: (f) => files.push(f) });
