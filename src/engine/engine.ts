@@ -143,7 +143,15 @@ async function createCrawler(spider: Spider, ctx: CrawlContext, commit: CommitQu
   });
 
   // Storage in memory only: no ./storage in the working directory, nothing inside a run folder.
-  const config = new Configuration({ persistStorage: false, purgeOnStart: true, storageClientOptions: { localDataDirectory: join(ctx.stateDir, 'crawlee') } });
+  // systemInfoIntervalMillis: Crawlee samples memory by spawning `ps -A` every second to scale its
+  // concurrency; ours is fixed (min = max), so once an hour is plenty (a spawn a second is CPU the
+  // crawl can use).
+  const config = new Configuration({
+    persistStorage: false,
+    purgeOnStart: true,
+    storageClientOptions: { localDataDirectory: join(ctx.stateDir, 'crawlee') },
+    systemInfoIntervalMillis: 60 * 60 * 1000,
+  });
   mkdirSync(ctx.stateDir, { recursive: true });
   return new BasicCrawler(
     {
