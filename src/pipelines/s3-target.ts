@@ -90,7 +90,7 @@ export class S3Target {
     this.region = settings.AWS_REGION;
     this.retryBaseDelayMs = opts.retryBaseDelayMs ?? 500;
     this.slots = new Slots(settings.S3_MAX_CONCURRENCY);
-    this.bodies = new FileBodies(settings.S3_MAX_CONCURRENCY);
+    this.bodies = new FileBodies(settings.S3_MULTIPART_THRESHOLD);
     this.client = new S3Client({
       region: settings.AWS_REGION,
       endpoint: settings.AWS_S3_ENDPOINT,
@@ -239,14 +239,18 @@ export class S3Target {
 /**
  * Buffers that chunk files are read into for upload, reused: a crawl uploads gigabytes, and a new
  * buffer per file was memory outside the heap that V8 counts towards its next collection (1M records:
- * 56 → 37 s of CPU with the chunk writer's buffers reused too). At most `keep` spares; a file larger
- * than every spare gets a new, larger one. One spare per upload slot: with fewer (3 tried), uploads in
- * flight beyond them allocated again, for no lower peak RSS.
+ * 56 → 37–43 s of CPU with the chunk writer's buffers reused too). All of them together, in use or
+ * spare, stay within `budget` bytes (the multipart threshold: a larger file is streamed, not read
+ * whole): an upload waits for a buffer rather than raise the peak memory of a crawl, and with 10
+ * uploads in flight at the end of a run that peak was 10–20 MB higher. A file larger than the budget
+ * is still read when no other buffer is held.
  */
 export class FileBodies {
   private readonly spares: Buffer[] = [];
+  private held = 0;
+  private readonly waiting: Array<() => void> = [];
 
-  constructor(private readonly keep: number) {}
+  constructor(private readonly budget: number) {}
 
   /** The file's `bytes` bytes at the start of a buffer that is the caller's until given back. */
   async read(absPath: string, bytes: number, name: string): Promise<Buffer> {
@@ -254,15 +258,17 @@ export class FileBodies {
     try {
       const { size } = await handle.stat();
       if (size !== bytes) throw new Error(`${name} is ${size} bytes, expected ${bytes}`);
-      const buffer = this.take(bytes);
-      let done = 0;
-      while (done < bytes) {
-        const { bytesRead } = await handle.read(buffer, done, bytes - done, done);
-        if (bytesRead === 0) {
-          this.giveBack(buffer);
-          throw new Error(`${name} ended after ${done} bytes, expected ${bytes}`);
+      const buffer = await this.take(bytes);
+      try {
+        let done = 0;
+        while (done < bytes) {
+          const { bytesRead } = await handle.read(buffer, done, bytes - done, done);
+          if (bytesRead === 0) throw new Error(`${name} ended after ${done} bytes, expected ${bytes}`);
+          done += bytesRead;
         }
-        done += bytesRead;
+      } catch (error) {
+        this.giveBack(buffer);
+        throw error;
       }
       return buffer;
     } finally {
@@ -271,14 +277,23 @@ export class FileBodies {
   }
 
   giveBack(buffer: Buffer): void {
-    if (this.spares.length < this.keep) this.spares.push(buffer);
+    this.spares.push(buffer);
+    this.waiting.shift()?.();
   }
 
-  private take(bytes: number): Buffer {
-    const i = this.spares.findIndex((b) => b.length >= bytes);
-    if (i >= 0) return this.spares.splice(i, 1)[0];
-    this.spares.pop();
-    // Room to spare: the next chunk of the same stem is rarely exactly as long.
-    return Buffer.allocUnsafe(Math.ceil((bytes * 1.25) / 65536) * 65536);
+  private async take(bytes: number): Promise<Buffer> {
+    for (;;) {
+      const fit = this.spares.findIndex((b) => b.length >= bytes);
+      if (fit >= 0) return this.spares.splice(fit, 1)[0];
+      // Room to spare: the next chunk of the same stem is rarely exactly as long.
+      const size = Math.ceil((bytes * 1.25) / 65536) * 65536;
+      // Spares too small for this file make room first.
+      while (this.held + size > this.budget && this.spares.length > 0) this.held -= this.spares.pop()!.length;
+      if (this.held + size <= this.budget || this.held === 0) {
+        this.held += size;
+        return Buffer.allocUnsafe(size);
+      }
+      await new Promise<void>((wake) => this.waiting.push(wake));
+    }
   }
 }
