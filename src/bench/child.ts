@@ -1,8 +1,9 @@
 // Runs the real CLI (`node dist/cli.js crawl <spider>`) as a child process and measures it from outside:
 // wall time from spawn to exit, and peak RSS. Peak RSS is taken two ways and the larger is kept:
 // VmHWM polled from /proc/<pid>/status (the kernel's high-water mark, so a late poll loses nothing
-// but the last interval), and getrusage's maxrss, which a tiny --import probe writes at the child's exit
-// so a spike in the final milliseconds is not missed either. The probe also reports the child's CPU time.
+// but the last interval), and the same VmHWM read by a tiny --import probe at the child's exit (not
+// getrusage's maxrss: see rss-probe.ts), so the final milliseconds are not missed either. The probe
+// also reports the child's CPU time.
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ export interface ChildRun {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   wallMs: number;
-  /** max(VmHWM polled, maxrss reported at exit), bytes. */
+  /** max(VmHWM polled, VmHWM reported at exit), bytes. */
   peakRssBytes: number;
   polledHwmBytes: number;
   exitMaxRssBytes: number | null;
@@ -31,7 +32,7 @@ export interface ChildOptions {
   cwd: string;
   /** Extra node flags, e.g. --cpu-prof --cpu-prof-dir=… */
   nodeFlags?: string[];
-  /** Where the exit probe writes maxrss; a file in a temp dir. */
+  /** Where the exit probe writes its figures; a file in a temp dir. */
   probeOutFile: string;
   pollMs?: number;
 }
