@@ -278,13 +278,7 @@ class Scanner {
         } else {
           this.value(1);
         }
-        this.ws();
-        if (this.b[this.i] === COMMA) {
-          this.i++;
-          this.ws();
-          continue;
-        }
-        this.expect(CLOSE_BRACE);
+        if (this.more(CLOSE_BRACE)) continue;
         break;
       }
     } else {
@@ -310,13 +304,7 @@ class Scanner {
       const entry = this.entry();
       if (entry) out.push(entry);
       else shape ??= new PageShapeError(`data.${n}`, 'an entry that is an object with a string "id"');
-      this.ws();
-      if (this.b[this.i] === COMMA) {
-        this.i++;
-        this.ws();
-        continue;
-      }
-      this.expect(CLOSE_BRACKET);
+      if (this.more(CLOSE_BRACKET)) continue;
       return { entries: out, shape };
     }
   }
@@ -366,13 +354,7 @@ class Scanner {
         if (isId) idOk = false;
         else if (isModified) modified = undefined;
       }
-      this.ws();
-      if (b[this.i] === COMMA) {
-        this.i++;
-        this.ws();
-        continue;
-      }
-      this.expect(CLOSE_BRACE);
+      if (this.more(CLOSE_BRACE)) continue;
       break;
     }
     if (!idOk || id === undefined) return undefined;
@@ -411,13 +393,7 @@ class Scanner {
         this.ws();
       }
       this.value(depth);
-      this.ws();
-      if (b[this.i] === COMMA) {
-        this.i++;
-        this.ws();
-        continue;
-      }
-      this.expect(close);
+      if (this.more(close)) continue;
       return;
     }
   }
@@ -513,6 +489,18 @@ class Scanner {
       this.spaced = true;
       this.i = i;
     }
+  }
+
+  /** After a member or element: true past a comma (another follows), false past the closing `close`. */
+  private more(close: number): boolean {
+    this.ws();
+    if (this.b[this.i] === COMMA) {
+      this.i++;
+      this.ws();
+      return true;
+    }
+    this.expect(close);
+    return false;
   }
 
   private expect(byte: number): void {
