@@ -164,9 +164,13 @@ export class ZohoSpider extends Spider {
     this.apiBase = (await this.tokens!.get()).apiBase;
     const { modules } = parseBody(modulesAnswerSchema, answer.body, 'GET /settings/modules');
     const selection = selectModules(modules, s.ZOHO_MODULE_WHITELIST);
-    for (const { name, reason } of selection.unreadable) {
+    for (const { name, reason } of selection.unknown) {
       this.log.error(`${name}: ${reason}; not requested`);
       this.ctx.report.error(name, `${reason}; not requested`);
+    }
+    for (const { name, reason } of selection.skipped) {
+      this.log.warn(`${name}: ${reason}; not requested`);
+      this.ctx.report.skip(name, reason);
     }
     this.log.info(
       `zoho: ${selection.modules.length} module(s) to read: ${selection.modules.map((m) => m.meta.api_name).join(', ') || '(none)'}` +
@@ -430,19 +434,14 @@ export class ZohoSpider extends Spider {
 
   /**
    * A module the org refuses (403 NO_PERMISSION/NOT_SUPPORTED, e.g. Notes for non-admins) or no
-   * longer has (INVALID_MODULE, 404) is skipped, and the run stays complete — unless the whitelist
-   * named it, then it is an error. Returns false when the error is something else.
+   * longer has (INVALID_MODULE, 404) is skipped with a warning, and the run stays complete: the
+   * original's rule, which holds for a whitelisted module too. Returns false for any other error.
    */
   private refused(module: string, explicit: boolean, error: unknown): boolean {
     if (!(error instanceof ZohoApiError) || (error.kind !== 'permission' && error.kind !== 'missing')) return false;
-    const reason = `${error.status} ${error.code}${error.apiMessage ? `: ${error.apiMessage}` : ''}`;
-    if (explicit) {
-      this.log.error(`${module}: named in ZOHO_MODULE_WHITELIST but refused by Zoho (${reason})`);
-      this.ctx.report.error(module, `named in ZOHO_MODULE_WHITELIST but refused by Zoho (${reason})`);
-    } else {
-      this.log.warn(`${module}: skipped, refused by Zoho (${reason})`);
-      this.ctx.report.skip(module, reason);
-    }
+    const reason = `${explicit ? 'named in ZOHO_MODULE_WHITELIST, but ' : ''}refused by Zoho (${error.status} ${error.code}${error.apiMessage ? `: ${error.apiMessage}` : ''})`;
+    this.log.warn(`${module}: skipped, ${reason}`);
+    this.ctx.report.skip(module, reason);
     return true;
   }
 

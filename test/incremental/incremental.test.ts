@@ -148,7 +148,7 @@ describe('incremental runs', () => {
 });
 
 describe('the state is never advanced by a failed or partial run', () => {
-  test('partial (a whitelisted module refused), failed (bad credentials), failed (S3 down): state unchanged locally and in S3; a complete run then moves it', async () => {
+  test('partial (a whitelisted module the org lacks), failed (bad credentials), failed (S3 down): state unchanged locally and in S3; a complete run then moves it', async () => {
     const bucket = 'never-advanced';
     const outputDir = tempDir('inc-c');
     const s3Settings = { ...s3.settings(bucket), AWS_S3_PREFIX: 'crm', S3_UPLOAD_RETRIES: '0' };
@@ -159,7 +159,7 @@ describe('the state is never advanced by a failed or partial run', () => {
     expect(remote).toBe(local);
     sandbox.dataset.mutate({ module: 'Tasks', modify: 2, at: new Date('2026-07-01T00:00:00Z') });
 
-    const partial = await crawlInto(outputDir, { ...s3Settings, ZOHO_MODULE_WHITELIST: 'Tasks,Notes' });
+    const partial = await crawlInto(outputDir, { ...s3Settings, ZOHO_MODULE_WHITELIST: 'Tasks,No_Such_Module' });
     expect(partial.status).toBe('partial');
     expect(readRun(partial.runDir).get('Tasks')).toHaveLength(2);
     expect(messages(partial.lines)).toContain(`incremental: the run is partial; the saved state stays as it was (run ${first.runId})`);

@@ -6,7 +6,7 @@ import { backoffDelay, parseRetryAfter } from '../../src/zoho/backoff.js';
 import { apiBaseOf, DATA_CENTER_HOSTS, resolveHosts } from '../../src/zoho/data-centers.js';
 import { classify } from '../../src/zoho/errors.js';
 import { fieldBatches, mergeBatchPages } from '../../src/zoho/field-batches.js';
-import { hasConvertedRecords, selectModules } from '../../src/zoho/module-selection.js';
+import { closestNames, hasConvertedRecords, selectModules } from '../../src/zoho/module-selection.js';
 import { Pace } from '../../src/zoho/pace.js';
 import { deletedCall, fieldsCall, formatIfModifiedSince, recordsCall } from '../../src/zoho/requests.js';
 import { entriesPageOf, tokenAnswerSchema, UnexpectedAnswerError, type ZohoEntry } from '../../src/zoho/schemas.js';
@@ -263,15 +263,28 @@ describe('module selection', () => {
       ['Events', false],
     ]);
     expect(s.unsupported).toEqual(['Home']);
-    expect(s.unreadable).toEqual([]);
+    expect(s.unknown).toEqual([]);
+    expect(s.skipped).toEqual([]);
   });
 
-  test('the whitelist narrows; missing or unsupported names are reported once by name', () => {
-    const s = selectModules(modules, ['events', 'Home', 'Nope', 'Events']);
+  test('the whitelist narrows; an unreadable name is skipped (the original ignored it), a name not in the org is a likely typo', () => {
+    const s = selectModules(modules, ['events', 'Home', 'Nope', 'Events', 'Lead', 'home']);
     expect(s.modules.map((m) => [m.meta.api_name, m.explicit])).toEqual([['Events', true]]);
-    expect(s.unreadable.map((u) => u.name)).toEqual(['Home', 'Nope']);
-    expect(s.unreadable[0].reason).toMatch(/api_supported: false/);
-    expect(s.unreadable[1].reason).toMatch(/not a module of this org/);
+    expect(s.skipped.map((u) => u.name)).toEqual(['Home']);
+    expect(s.skipped[0].reason).toMatch(/api_supported: false/);
+    expect(s.unknown.map((u) => u.name)).toEqual(['Nope', 'Lead']);
+    expect(s.unknown[0].reason).toMatch(/not a module of this org \(no such api_name\)$/);
+    expect(s.unknown[1].reason).toMatch(/not a module of this org \(no such api_name; did you mean Leads\?\)$/);
+  });
+
+  test('closest names: nearest first, only plausible ones, at most three', () => {
+    const names = ['Leads', 'Contacts', 'Accounts', 'Deals', 'Tasks', 'Products', 'Price_Books'];
+    expect(closestNames('Contcts', names)).toEqual(['Contacts']);
+    expect(closestNames('leds', names)).toEqual(['Leads']);
+    expect(closestNames('Deal', names)).toEqual(['Deals']);
+    expect(closestNames('Contact', [...names, 'Contracts'])).toEqual(['Contacts', 'Contracts']);
+    expect(closestNames('Pricebooks', names)).toEqual(['Price_Books']);
+    expect(closestNames('Invoices_Custom_Module', names)).toEqual([]);
   });
 
   test('converted records are asked for in Leads only', () => {

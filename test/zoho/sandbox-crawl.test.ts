@@ -139,24 +139,39 @@ describe('one tiny org, several runs: whitelist, exact cap, module name, static 
   });
   afterAll(() => sandbox?.stop());
 
-  test('the whitelist: only the named modules are requested; a missing or unreadable name is reported once, not requested', async () => {
+  test('the whitelist: only the named modules are requested; an unreadable name is skipped with a warning, the run complete', async () => {
     sandbox.resetStats();
-    const run = await crawlSandbox(sandbox, { ZOHO_MODULE_WHITELIST: 'Contacts,Home,No_Such_Module,Contacts' });
+    const run = await crawlSandbox(sandbox, { ZOHO_MODULE_WHITELIST: 'Contacts,Home,Contacts' });
     expectModuleEqual(sandbox, run, 'Contacts');
     expect([...run.got.records.keys()]).toEqual(['Contacts']);
-    expect(run.report.errors.map((e) => e.scope).sort()).toEqual(['Home', 'No_Such_Module']);
-    expect(run.report.errorsFor('No_Such_Module')[0]).toMatch(/ZOHO_MODULE_WHITELIST names "No_Such_Module", which is not a module/);
-    expect(run.status).toBe('partial');
+    expect(run.status).toBe('complete');
+    expect(run.report.errors).toEqual([]);
+    expect(run.report.skipped).toEqual({ Home: expect.stringMatching(/named in ZOHO_MODULE_WHITELIST, but the API cannot read it \(api_supported: false\)/) });
+    expect(run.lines.filter((l) => /Home: named in ZOHO_MODULE_WHITELIST/.test(l))).toEqual([expect.stringMatching(/"level":"warn"/)]);
     const stats = sandbox.stats();
     expect(Object.keys(stats.modules)).toEqual(['Contacts']);
     expect(stats.total).toBe(lowerBound(shapesOf(sandbox, ['Contacts'])));
   });
 
-  test('Notes named in the whitelist and refused: an error, not a quiet skip', async () => {
-    const run = await crawlSandbox(sandbox, { ZOHO_MODULE_WHITELIST: 'Notes' });
+  test('a whitelisted name the org does not have is a likely typo: an error naming the closest modules, the run partial', async () => {
+    sandbox.resetStats();
+    const run = await crawlSandbox(sandbox, { ZOHO_MODULE_WHITELIST: 'Contacts,Contcts,No_Such_Module' });
+    expectModuleEqual(sandbox, run, 'Contacts');
     expect(run.status).toBe('partial');
-    expect(run.report.errorsFor('Notes')[0]).toMatch(/named in ZOHO_MODULE_WHITELIST but refused by Zoho \(403 NOT_SUPPORTED/);
-    expect(run.report.skipped).toEqual({});
+    expect(run.report.errors.map((e) => e.scope)).toEqual(['Contcts', 'No_Such_Module']);
+    expect(run.report.errorsFor('Contcts')[0]).toMatch(/ZOHO_MODULE_WHITELIST names "Contcts", which is not a module of this org .*did you mean Contacts\?/);
+    expect(run.report.errorsFor('No_Such_Module')[0]).toMatch(/ZOHO_MODULE_WHITELIST names "No_Such_Module", which is not a module/);
+    expect(run.lines.filter((l) => /Contcts: ZOHO_MODULE_WHITELIST names/.test(l))).toEqual([expect.stringMatching(/"level":"error"/)]);
+    expect(Object.keys(sandbox.stats().modules)).toEqual(['Contacts']);
+  });
+
+  test('Notes named in the whitelist and refused (403 NOT_SUPPORTED): skipped with a warning, the run complete', async () => {
+    const run = await crawlSandbox(sandbox, { ZOHO_MODULE_WHITELIST: 'Notes,Products' });
+    expect(run.status).toBe('complete');
+    expect(run.report.errors).toEqual([]);
+    expect(run.report.skipped).toEqual({ Notes: expect.stringMatching(/^named in ZOHO_MODULE_WHITELIST, but refused by Zoho \(403 NOT_SUPPORTED/) });
+    expect(run.lines.filter((l) => /Notes: skipped/.test(l))).toEqual([expect.stringMatching(/"level":"warn"/)]);
+    expectModuleEqual(sandbox, run, 'Products');
   });
 
   test('ZOHO_MAX_RECORDS_PER_MODULE: exactly that many records per module, no more pages than needed', async () => {

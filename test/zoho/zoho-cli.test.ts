@@ -64,10 +64,10 @@ describe('cli: crawl zoho', () => {
     for (const secret of Object.values(sandbox.credentials)) expect(r.stderr).not.toContain(secret);
   });
 
-  test('a module that fails (named in the whitelist, refused) exits 1, the rest written, the run partial', async () => {
-    const r = await crawlZoho({ ...sandbox.settings(), ZOHO_MODULE_WHITELIST: 'Products,Notes' });
+  test('a whitelisted name the org lacks (a typo) exits 1, the rest written, the run partial', async () => {
+    const r = await crawlZoho({ ...sandbox.settings(), ZOHO_MODULE_WHITELIST: 'Products,Note' });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/Notes: .*named in ZOHO_MODULE_WHITELIST but refused by Zoho/);
+    expect(r.stderr).toMatch(/Note: ZOHO_MODULE_WHITELIST names .*Note.*, which is not a module of this org \(no such api_name; did you mean Notes\?\)/);
     const run = runDirOf(r.outputDir);
     expect(existsSync(join(run, 'Products', 'Products-0.json'))).toBe(true);
     const manifest = JSON.parse(readFileSync(join(run, 'manifest.json'), 'utf8')) as { status: string };
