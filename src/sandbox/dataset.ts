@@ -122,21 +122,20 @@ export class OrgDataset implements Dataset, Org {
   /** Live records in the query's order and filter; O(1) to build on the plain crawl path. */
   recordView(api: string, q: RecordQuery): View {
     const m = this.need(api);
-    if (q.approved === 'false') return rangeView(0); // every generated record is approved
     const converted = m.spec.convertable ? q.converted : 'both';
-    const asc = this.ascendingView(m, q.sortBy, converted, q.sinceS);
+    const asc = this.ascendingView(m, q.sortBy, converted, q.approved, q.sinceS);
     return q.sortOrder === 'asc' ? asc : reversed(asc);
   }
 
-  private ascendingView(m: ModuleData, sortBy: SortBy, converted: Tri, sinceS: number | undefined): View {
+  private ascendingView(m: ModuleData, sortBy: SortBy, converted: Tri, approved: Tri, sinceS: number | undefined): View {
     // Without mutations Created_Time grows with the index, so id and Created_Time orders coincide.
-    const arithmetic = !m.mutated && sinceS === undefined && sortBy !== 'Modified_Time';
+    const arithmetic = !m.mutated && sinceS === undefined && sortBy !== 'Modified_Time' && approved === 'both';
     if (arithmetic) {
       if (converted === 'both') return rangeView(m.n);
       if (converted === 'false') return skipResidueView(m.n, CONVERTED_PERIOD, CONVERTED_RESIDUE);
       return residueView(m.n, CONVERTED_PERIOD, CONVERTED_RESIDUE);
     }
-    const key = `${m.spec.api}|${m.version}|${sortBy}|${converted}|${sinceS ?? ''}`;
+    const key = `${m.spec.api}|${m.version}|${sortBy}|${converted}|${approved}|${sinceS ?? ''}`;
     return this.cache.get(key, () => {
       const ordered = this.cache.get(`${m.spec.api}|${m.version}|order|${sortBy}`, () => {
         const live = this.liveById(m);
@@ -144,9 +143,10 @@ export class OrgDataset implements Dataset, Org {
         if (sortBy === 'Created_Time' && m.createdAtS.length > 0) return sortedBySeconds(live, (i) => m.createdS(i));
         return live;
       });
-      if (converted === 'both' && sinceS === undefined) return ordered;
+      if (converted === 'both' && approved === 'both' && sinceS === undefined) return ordered;
       return filterView(ordered, (i) => {
         if (converted !== 'both' && m.isConverted(i) !== (converted === 'true')) return false;
+        if (approved !== 'both' && m.isApproved(i) !== (approved === 'true')) return false;
         return sinceS === undefined || m.modifiedS(i) > sinceS;
       });
     });

@@ -27,6 +27,14 @@ const DELETED_WINDOW_S = 55 * 86400;
 /** Leads with index ≡ 9 (mod 10) are converted: arithmetic, so "converted=false" pages need no index. */
 export const CONVERTED_PERIOD = 10;
 export const CONVERTED_RESIDUE = 9;
+/**
+ * Records with index ≡ 2 (mod 12), in every module, await approval (an approval process or a review
+ * rule): Zoho lists them only with `approved=false|both`. The residue is even, so none is converted.
+ */
+export const UNAPPROVED_PERIOD = 12;
+export const UNAPPROVED_RESIDUE = 2;
+/** What such records carry as `$approval_state`, in turn. */
+const PENDING_STATES = ['approval_process_pending', 'review_process_pending', 'approval_process_rejected'] as const;
 
 export interface Org {
   catalog: Catalog;
@@ -75,6 +83,10 @@ export class ModuleData {
 
   get mutated(): boolean {
     return this.version > 0;
+  }
+
+  isApproved(i: number): boolean {
+    return i % UNAPPROVED_PERIOD !== UNAPPROVED_RESIDUE;
   }
 
   isConverted(i: number): boolean {
@@ -173,6 +185,7 @@ export class ModuleData {
 
   private setDollarKeys(i: number, out: Record<string, unknown>): void {
     for (const key in COMMON_DOLLAR_KEYS) out[key] = COMMON_DOLLAR_KEYS[key];
+    if (!this.isApproved(i)) out.$approval_state = PENDING_STATES[Math.floor(i / UNAPPROVED_PERIOD) % PENDING_STATES.length];
     if (this.currency) out.$currency_symbol = '$';
     if (this.spec.api === 'Tasks') out.$se_module = out.What_Id ? 'Accounts' : null;
     if (this.spec.convertable) {

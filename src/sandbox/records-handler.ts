@@ -1,6 +1,6 @@
 // GET /crm/v8/{module}: the records list with every documented rule — fields required and ≤ 50,
 // 200 per page, the page-number limit, page_token bound to its query, 204 when empty, 304 for
-// If-Modified-Since with nothing newer, converted Leads left out by default.
+// If-Modified-Since with nothing newer, converted Leads and records awaiting approval left out by default.
 //
 // Choice: the sandbox's modules have no subform, multi-select-lookup, multi-user-lookup or rich-text
 // fields, so a list answer carries each requested field in full (list = full record), plus every
@@ -144,7 +144,9 @@ export function countRecords(ctx: ApiContext, call: Call, moduleName: string): R
   if ('reply' in found) return found.reply;
   const converted = choiceParam(call.query, 'converted', TRI, 'false');
   if (!converted.ok) return converted.reply;
+  const approved = choiceParam(call.query, 'approved', TRI, 'true');
+  if (!approved.ok) return approved.reply;
   const api = found.m.spec.api;
-  const view = ctx.dataset.recordView(api, { sortBy: 'id', sortOrder: 'asc', converted: converted.value, approved: 'true' });
+  const view = ctx.dataset.recordView(api, { sortBy: 'id', sortOrder: 'asc', converted: converted.value, approved: approved.value });
   return { status: 200, json: { count: view.length }, module: { api, call: 'count' } };
 }

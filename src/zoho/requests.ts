@@ -38,9 +38,15 @@ export function fieldsCall(module: string): ApiCall {
   return { path: withQuery(`${API_PREFIX}/settings/fields`, { module }), endpoint: `GET /settings/fields?module=${module}`, credits: 1 };
 }
 
-/** The record count; `converted` counts converted Leads too, as the records calls read them. */
+/**
+ * Zoho lists only approved records unless asked: records awaiting approval (an approval process, a
+ * review rule) are part of the org and of every backup, so every listing and count asks for both.
+ */
+const APPROVED = 'both';
+
+/** The record count, of what the records calls read: records awaiting approval and (`converted`) converted Leads too. */
 export function countCall(module: string, converted = false): ApiCall {
-  const path = withQuery(`${API_PREFIX}/${seg(module)}/actions/count`, { converted: converted ? 'both' : undefined });
+  const path = withQuery(`${API_PREFIX}/${seg(module)}/actions/count`, { converted: converted ? 'both' : undefined, approved: APPROVED });
   return { path, endpoint: `GET /${module}/actions/count`, credits: 1 };
 }
 
@@ -68,6 +74,7 @@ export function recordsCall(q: RecordsQuery): ApiCall {
     fields: q.fields.join(','),
     per_page: q.perPage,
     converted: q.converted ? 'both' : undefined,
+    approved: APPROVED,
     sort_by: q.order === 'modified-asc' ? 'Modified_Time' : undefined,
     sort_order: q.order === 'modified-asc' ? 'asc' : undefined,
     page_token: q.pageToken,
