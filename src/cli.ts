@@ -131,6 +131,8 @@ async function cmdCrawl(args: ParsedArgs, io: CliIO): Promise<number> {
   const level = result.status === 'complete' ? 'info' : 'error';
   logger.log(level, `run ${result.runId} ${result.status}`, { runDir: result.runDir, items: result.items });
   for (const e of result.report.errors) logger.error(e.message.startsWith(`${e.scope}: `) ? e.message : `${e.scope}: ${e.message}`);
+  // Last, so it is the line a reader sees: why the run stopped and what to do about it.
+  if (result.report.stoppedBy !== undefined) logger.error(`${name}: ${result.report.stoppedBy}`);
   await flush(logger);
   return exitCodeOf(result.status);
 }

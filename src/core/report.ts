@@ -18,6 +18,7 @@ export class RunReport {
   /** Spider-reported API accounting: requests sent (retries included) and credits they cost. */
   readonly api = { requests: 0, credits: 0 };
   private fatalMessage?: string;
+  private stopMessage?: string;
 
   // Messages here come from errors, which may quote a secret (a URL with a token, a refused client
   // secret); the report feeds the manifest and the CLI's closing lines, so they are redacted on entry.
@@ -29,6 +30,18 @@ export class RunReport {
 
   set fatal(message: string | undefined) {
     this.fatalMessage = message === undefined ? undefined : redactKnown(message);
+  }
+
+  /**
+   * Set when the run was stopped early for a reason that passes (StopCrawlError): the run is partial
+   * and stays resumable. The message says why and what to do; a later call may refine it.
+   */
+  get stoppedBy(): string | undefined {
+    return this.stopMessage;
+  }
+
+  set stoppedBy(message: string | undefined) {
+    this.stopMessage = message === undefined ? undefined : redactKnown(message);
   }
 
   error(scope: string, message: string): void {
@@ -45,7 +58,7 @@ export class RunReport {
 
   get status(): RunStatus {
     if (this.fatal !== undefined) return 'failed';
-    return this.errors.length ? 'partial' : 'complete';
+    return this.errors.length || this.stopMessage !== undefined ? 'partial' : 'complete';
   }
 }
 

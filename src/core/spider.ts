@@ -54,6 +54,18 @@ export class NonRetryableError extends Error {
   }
 }
 
+/**
+ * The run cannot go on for now, for a reason that passes with time (the API's daily credits are spent,
+ * a budget is reached): the engine stops the crawl at once, keeps everything already stored, ends the
+ * run partial with this message, and leaves it resumable, so the next crawl continues it.
+ */
+export class StopCrawlError extends NonRetryableError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StopCrawlError';
+  }
+}
+
 export abstract class Spider {
   abstract readonly name: string;
   /** Most callbacks running at once (Crawlee's maxConcurrency). */

@@ -2,6 +2,7 @@
 // pass the same redaction and format as ours and never print straight to stdout.
 import { log as crawleeLog, Logger as CrawleeLogger, LogLevel } from '@crawlee/basic';
 import type { Logger } from '../core/logger.js';
+import { StopCrawlError } from '../core/spider.js';
 
 class WinstonBridge extends CrawleeLogger {
   constructor(private readonly target: Logger) {
@@ -15,7 +16,10 @@ class WinstonBridge extends CrawleeLogger {
     if (exception !== undefined) meta.error = exception;
     // Crawlee's INFO lines are about its own bookkeeping (statistics, pool state): ours say what
     // matters to a user, so Crawlee's info goes to debug.
-    const ours = level <= LogLevel.ERROR ? 'error' : level <= LogLevel.WARNING ? 'warn' : 'debug';
+    // A request cut short by a stop of the run (StopCrawlError) is no failure of its own: the engine
+    // says the stop once, so Crawlee's "reached maximum retries" line for it goes to debug too.
+    const stop = message.includes(`${StopCrawlError.name}: `);
+    const ours = stop ? 'debug' : level <= LogLevel.ERROR ? 'error' : level <= LogLevel.WARNING ? 'warn' : 'debug';
     this.target.log(ours, message, meta);
   }
 }

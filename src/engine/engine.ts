@@ -11,7 +11,7 @@ import type { Item, StemEnd } from '../core/items.js';
 import type { Logger } from '../core/logger.js';
 import type { PipelineFactory } from '../core/pipeline.js';
 import { RunReport, type RunStatus } from '../core/report.js';
-import { NonRetryableError, RetryLaterError, type Spider, type SpiderClass, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
+import { NonRetryableError, RetryLaterError, StopCrawlError, type Spider, type SpiderClass, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
 import { SettingsError, type Settings } from '../settings.js';
 import { startRunMarker, type ResumeMode } from '../state/resume-start.js';
 import { routeCrawleeLog } from './crawlee-log.js';
@@ -102,8 +102,11 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
     try {
       first = await commit.run(await drain(spider.startRequests()));
     } catch (error) {
-      report.fatal = error instanceof Error ? error.message : String(error);
-      logger.error(`${spider.name}: ${report.fatal}`);
+      if (error instanceof StopCrawlError) stopped(ctx, error);
+      else {
+        report.fatal = error instanceof Error ? error.message : String(error);
+        logger.error(`${spider.name}: ${report.fatal}`);
+      }
       first = [];
     }
     progress.start();
@@ -123,8 +126,10 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
   } catch (error) {
     logger.error(`${spider.name}: after the run: ${error instanceof Error ? error.message : String(error)}`, { error });
   }
-  // Last: a kill before this point leaves the run resumable (and a resumed run redoes the end).
-  await marker?.finish();
+  // Last: a kill before this point leaves the run resumable (and a resumed run redoes the end). A
+  // stopped run keeps its marker on purpose: the next crawl continues it.
+  if (report.stoppedBy === undefined) await marker?.finish();
+  else if (marker) logger.warn(`run ${ctx.runId} stopped early and stays resumable: the next crawl of ${spider.name} continues it`);
   return { status: report.status, runId: ctx.runId, runDir: ctx.runDir, report, items: counts };
 }
 
@@ -165,20 +170,35 @@ async function createCrawler(spider: Spider, ctx: CrawlContext, commit: CommitQu
       useSessionPool: false,
       retryOnBlocked: false,
       statusMessageLoggingInterval: 3600,
-      errorHandler: async ({ request }, error) => {
+      errorHandler: async ({ request, crawler }, error) => {
         if (error instanceof NonRetryableError) request.noRetry = true;
+        if (error instanceof StopCrawlError) {
+          // Callbacks already running finish (what they fetched is kept); nothing new starts.
+          if (stopped(ctx, error)) crawler.stop(error.message);
+          return;
+        }
         ctx.logger.debug(`retrying ${request.label} (${request.retryCount + 1}/${spider.maxRequestRetries}): ${error.message}`);
         // Crawlee retries at once; a delay asked for (e.g. Retry-After) is waited here, holding the
         // slot, which is what lowers the pace.
         if (error instanceof RetryLaterError && error.delayMs > 0) await sleep(error.delayMs);
       },
       failedRequestHandler: async ({ request }, error) => {
+        // A stop is the run's, said once; the requests it cut short are not failures of their own.
+        if (error instanceof StopCrawlError) return;
         ctx.logger.error(`${spider.name}: request ${request.label} failed for good: ${error.message}`);
         spider.onRequestFailed(fromCrawleeRequest(request), error);
       },
     },
     config,
   );
+}
+
+/** Records the first stop of the run (and logs it); false when the run was already stopping. */
+function stopped(ctx: CrawlContext, error: StopCrawlError): boolean {
+  if (ctx.report.stoppedBy !== undefined) return false;
+  ctx.report.stoppedBy = error.message;
+  ctx.logger.error(`${ctx.spiderName}: ${ctx.report.stoppedBy}; stopping the crawl, keeping what was fetched`);
+  return true;
 }
 
 /**

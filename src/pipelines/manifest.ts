@@ -100,6 +100,7 @@ export function buildManifest(input: ManifestInputs): Manifest {
     else errors.push({ scope: e.scope, message: e.message });
   }
   if (input.report.fatal !== undefined) errors.push({ scope: input.spider, message: input.report.fatal });
+  if (input.report.stoppedBy !== undefined) errors.push({ scope: input.spider, message: input.report.stoppedBy });
   return {
     spider: input.spider,
     run: input.run,

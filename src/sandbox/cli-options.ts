@@ -21,6 +21,7 @@ export const USAGE = `Usage: npm run sandbox -- [options]
   --token-lifetime-calls N  an access token dies after N API calls
   --latency MS              added delay per API call
   --jitter MS               ± random extra delay
+  --daily-credits N         the org's API credits per 24 hours; once spent, calls answer 429
   --help                    this text`;
 
 export class UsageError extends Error {}
@@ -60,7 +61,7 @@ export function optionsFromArgs(argv: string[]): SandboxOptions | 'help' {
       'min-fields': { type: 'string' }, 'extra-modules': { type: 'string' },
       rate429: { type: 'string' }, 'retry-after': { type: 'string' }, rate500: { type: 'string' }, 'rate-drop': { type: 'string' },
       'concurrency-limit': { type: 'string' }, 'token-lifetime-calls': { type: 'string' }, latency: { type: 'string' },
-      jitter: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      jitter: { type: 'string' }, 'daily-credits': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return 'help';
@@ -88,5 +89,6 @@ export function optionsFromArgs(argv: string[]): SandboxOptions | 'help' {
     ...optional('minFields', num('min-fields', values['min-fields'], true)),
     ...optional('extraModules', num('extra-modules', values['extra-modules'], true)),
     faults,
+    ...(values['daily-credits'] === undefined ? {} : { limits: { dailyCredits: num('daily-credits', values['daily-credits'], true) } }),
   };
 }

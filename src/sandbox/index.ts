@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { ApiContext } from './api-context.js';
 import { BulkRead } from './bulk.js';
+import { CreditWindow } from './credits.js';
 import { OrgDataset } from './dataset.js';
 import { Faults } from './faults.js';
 import { makeCredentials, OAuthServer } from './oauth.js';
@@ -37,6 +38,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const dataset = new OrgDataset({ seed, preset, sizes: opts.sizes, deletedSizes: opts.deletedSizes, minFields: opts.minFields, extraModules: opts.extraModules });
   const credentials = makeCredentials(seed);
   const stats = new StatsRecorder();
+  const credits = new CreditWindow(opts.limits?.dailyCredits);
   let url = '';
   const oauth = new OAuthServer(
     credentials,
@@ -56,7 +58,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     pageTokens: new PageTokens(createHash('sha256').update(`page-token|${seed}|${process.pid}|${Date.now()}`).digest('hex')),
     now: () => Date.now(),
   };
-  const server = makeServer({ ctx, oauth, bulk: new BulkRead(ctx), faults, stats, onRequest: opts.onRequest, onResponse: opts.onResponse });
+  const server = makeServer({ ctx, oauth, bulk: new BulkRead(ctx), faults, credits, stats, onRequest: opts.onRequest, onResponse: opts.onResponse });
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -82,6 +84,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     }),
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
+    refillCredits: () => credits.refill(),
     dataset,
     stop: () =>
       (stopped ??= new Promise<void>((resolve) => {

@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiContext } from './api-context.js';
 import type { BulkRead } from './bulk.js';
+import type { CreditWindow } from './credits.js';
 import { listDeleted } from './deleted-handler.js';
 import type { Faults } from './faults.js';
 import { listFields, listModules } from './meta-handlers.js';
@@ -26,6 +27,7 @@ export interface ServerParts {
   oauth: OAuthServer;
   bulk: BulkRead;
   faults: Faults;
+  credits: CreditWindow;
   stats: StatsRecorder;
   onResponse?: SandboxOptions['onResponse'];
 }
@@ -117,6 +119,10 @@ async function answer(parts: ServerParts, req: IncomingMessage, url: URL, r: Rou
     if (auth.expired) stats.injected('expired401');
     return { reply: auth.reply, delayMs };
   }
+  if (parts.credits.spent) {
+    stats.injected('credits429');
+    return { reply: creditsSpent(), delayMs };
+  }
   const fault = faults.roll();
   if (fault === 429) {
     stats.injected('429');
@@ -135,13 +141,18 @@ async function waitUntil(dueMs: number): Promise<void> {
   for (let left = dueMs - performance.now(); left > 0; left = dueMs - performance.now()) await sleep(Math.ceil(left));
 }
 
+/** The org's daily credits are spent: the same code as the concurrency limit, a message that names the credits. */
+function creditsSpent(): Reply {
+  return errorReply(429, 'TOO_MANY_REQUESTS', 'You have exceeded the API credits allowed for the rolling 24 hours. Please try again later.');
+}
+
 function tooMany(faults: Faults): Reply {
   const after = faults.retryAfter();
   return { ...errorReply(429, 'TOO_MANY_REQUESTS', 'too many requests continuously'), headers: after === undefined ? {} : { 'Retry-After': after } };
 }
 
 async function handleApi(parts: ServerParts, req: IncomingMessage, res: ServerResponse, url: URL, arrivedMs: number): Promise<void> {
-  const { stats, faults, onResponse } = parts;
+  const { stats, faults, credits, onResponse } = parts;
   const method = req.method ?? 'GET';
   stats.apiCallStarted();
   res.once('close', () => stats.apiCallEnded());
@@ -149,6 +160,9 @@ async function handleApi(parts: ServerParts, req: IncomingMessage, res: ServerRe
   const body = method === 'POST' ? await readBody(req) : '';
   const { reply, delayMs } = await answer(parts, req, url, r, body);
   const ok = (reply.status >= 200 && reply.status < 300) || reply.status === 304;
+  // Charged as the answer is decided, so a call that arrives after it sees the credits gone.
+  if (ok) credits.charge(reply.credits ?? 1);
+  reply.headers = { ...reply.headers, ...credits.header() };
   if (reply.unexpected !== undefined && reply.status >= 400 && reply.status < 500) {
     stats.unexpected(method, url.pathname + url.search, reply.status, reply.unexpected);
   }

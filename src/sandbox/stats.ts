@@ -23,7 +23,7 @@ export class StatsRecorder {
       maxInFlight: this.inFlight,
       grants: 0,
       grantsRefused: 0,
-      injected: { '429': 0, '500': 0, drop: 0, concurrency429: 0, expired401: 0 },
+      injected: { '429': 0, '500': 0, drop: 0, concurrency429: 0, expired401: 0, credits429: 0 },
       unexpected4xx: [],
       modules: {},
     };

@@ -39,6 +39,13 @@ export interface SandboxLimits {
   bulkPollsBeforeComplete?: number;
   /** Bulk Read result downloads per minute before 429 (added). Default 10. */
   bulkDownloadsPerMinute?: number;
+  /**
+   * The org's API credits per rolling 24 hours (added). Once answered calls have cost this many, every
+   * API call answers 429 TOO_MANY_REQUESTS with a message naming the credits (no Retry-After), until
+   * Sandbox.refillCredits(); from half of them used on, answers carry X-API-CREDITS-REMAINING.
+   * Default unset: no daily limit.
+   */
+  dailyCredits?: number;
 }
 
 export type Preset = 'tiny' | 'small' | 'demo';
@@ -116,6 +123,8 @@ export interface Sandbox {
   /** A snapshot (plain JSON); also served at GET /__sandbox/stats. */
   stats(): SandboxStats;
   resetStats(): void;
+  /** Added: the rolling 24-hour window moved on; every daily credit (limits.dailyCredits) is available again. */
+  refillCredits(): void;
   /** The ground truth. */
   dataset: Dataset;
   stop(): Promise<void>;
@@ -145,7 +154,8 @@ export interface SandboxStats {
   grants: number;
   /** Token requests refused (bad client, bad refresh token, throttled) — added. */
   grantsRefused: number;
-  injected: { '429': number; '500': number; drop: number; concurrency429: number; expired401: number };
+  /** credits429 (added): calls refused because the daily credits (limits.dailyCredits) were spent. */
+  injected: { '429': number; '500': number; drop: number; concurrency429: number; expired401: number; credits429: number };
   /** 4xx a correct client would not cause. */
   unexpected4xx: Array<{ method: string; path: string; status: number; code: string }>;
   /** Answered calls (2xx/304) per module api_name — added. */
@@ -211,7 +221,7 @@ export interface Dataset {
   modules(): ModuleMeta[];
   /** As GET /settings/fields returns them. */
   fields(apiName: string): FieldMeta[];
-  /** Records (converted Leads included). */
+  /** Records (converted Leads and records awaiting approval included). */
   count(apiName: string): number;
   /** Every record, ALL fields, exactly as the API serialises it, ascending id; generated on demand. */
   records(apiName: string): Iterable<Record<string, unknown>>;

@@ -13,7 +13,7 @@
 // call, so a page whose second field batch is throttled does not re-send the first.
 import { addSecrets, redactKnown } from '../core/logger.js';
 import type { FieldInfo } from '../core/items.js';
-import { NonRetryableError, request, Spider, type CallbackInput, type SpiderCallback, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
+import { NonRetryableError, request, Spider, StopCrawlError, type CallbackInput, type SpiderCallback, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
 import { stemDone, type CrawlContext } from '../core/context.js';
 import { JsonLineItem, type Item } from '../core/items.js';
 import { RawEntry } from '../zoho/entries-page.js';
@@ -21,7 +21,8 @@ import type { RunStatus } from '../core/report.js';
 import type { BackoffPolicy } from '../zoho/backoff.js';
 import { ZohoClient, type ApiAnswer } from '../zoho/client.js';
 import { resolveHosts } from '../zoho/data-centers.js';
-import { RetriesExhaustedError, ZohoApiError, ZohoAuthError } from '../zoho/errors.js';
+import { CreditsExhaustedError, RetriesExhaustedError, ZohoApiError, ZohoAuthError } from '../zoho/errors.js';
+import { describeEstimate, RemainingCredits } from '../zoho/credit-estimate.js';
 import { fieldBatches } from '../zoho/field-batches.js';
 import { ZohoBookkeeping } from '../zoho/incremental.js';
 import { hasConvertedRecords, selectModules } from '../zoho/module-selection.js';
@@ -82,6 +83,8 @@ export class ZohoSpider extends Spider {
   // ctx.resume says are finished are not read again, and every line (record or deletion) has an id.
   override readonly resumable = true;
   private readonly books: ZohoBookkeeping;
+  /** What the rest of the run costs, said if the daily credits run out. */
+  private readonly remaining: RemainingCredits;
   private readonly moduleKeys = new Map<string, Buffer>();
   private readonly pace: Pace;
   private readonly backoff: BackoffPolicy;
@@ -102,6 +105,7 @@ export class ZohoSpider extends Spider {
     super(ctx);
     const s = ctx.settings;
     this.books = new ZohoBookkeeping(ctx);
+    this.remaining = new RemainingCredits(s.ZOHO_INCLUDE_DELETED);
     this.pace = new Pace(s.ZOHO_MAX_CONCURRENCY);
     this.backoff = { baseMs: s.ZOHO_BACKOFF_BASE_MS, maxMs: s.ZOHO_BACKOFF_MAX_MS };
     // One callback per API call at a time is enough to fill the pace; field batches share it.
@@ -158,6 +162,7 @@ export class ZohoSpider extends Spider {
     try {
       answer = await client.get(modulesCall());
     } catch (error) {
+      if (error instanceof CreditsExhaustedError) throw this.stop(error);
       throw new Error(startFailure(error));
     }
     if (answer.status !== 200) throw new Error(`GET /settings/modules answered HTTP ${answer.status} with no modules; expected the module list (check ZOHO_API_DOMAIN)`);
@@ -182,10 +187,12 @@ export class ZohoSpider extends Spider {
       if (stemDone(this.ctx.resume, module, 'record')) {
         // Read to the end by the killed attempt: its files are kept, its module item is replayed.
         this.log.info(`${module}: records finished before the run was resumed; not read again`);
+        this.remaining.ended(module, 'record');
         yield { kind: 'module', module, fields: earlier?.fields ?? [], expected: earlier?.expected };
         yield* this.firstDeleted(module);
         continue;
       }
+      this.remaining.planned(module);
       const data: FieldsData = { module, explicit, converted: hasConvertedRecords(meta) };
       yield request('fields', this.urlOf(fieldsCall(module)), data);
     }
@@ -197,7 +204,7 @@ export class ZohoSpider extends Spider {
     const [fieldsResult, countResult] = await Promise.allSettled([this.api.get(fieldsCall(module)), this.api.get(countCall(module, converted))]);
     if (fieldsResult.status === 'rejected') {
       if (this.refused(module, explicit, fieldsResult.reason)) return;
-      throw failure(fieldsResult.reason);
+      throw this.failure(fieldsResult.reason);
     }
     const fields =
       fieldsResult.value.status === 200 ? parseBody(fieldsAnswerSchema, fieldsResult.value.body, `GET /settings/fields?module=${module}`).fields : [];
@@ -249,6 +256,7 @@ export class ZohoSpider extends Spider {
       pending: [],
       staleRestarts: 0,
     };
+    this.remaining.sized(module, state.batches.length, count === undefined ? undefined : toRead, state.perPage);
     if (order === 'modified-asc') this.log.info(`${module}: ${toRead} records, more than one page_token chain reaches; reading by Modified_Time in several chains`);
     yield this.recordsRequest({ module, explicit, state, first: { fields: fieldInfo, expected }, ahead: this.askAhead(state) });
   }
@@ -301,13 +309,13 @@ export class ZohoSpider extends Spider {
         try {
           next = error.kind === 'stale-chain' ? restartStale(state, error.code) : restartPastLimit(state);
         } catch (chainError) {
-          throw failure(chainError);
+          throw this.failure(chainError);
         }
         this.log.warn(`${module}: ${error.code}; starting a new page chain after ${state.written} records`);
         yield this.recordsRequest({ ...data, state: next, ahead: undefined });
         return;
       }
-      throw failure(error);
+      throw this.failure(error);
     }
     const pages = settled.map((r, i): EntriesPage<RawEntry | ZohoEntry> | null => {
       const answer = (r as PromiseFulfilledResult<ApiAnswer | null>).value;
@@ -319,7 +327,7 @@ export class ZohoSpider extends Spider {
     try {
       outcome = takePage(state, pages, repeat);
     } catch (chainError) {
-      throw failure(chainError);
+      throw this.failure(chainError);
     }
     // The next page is asked for now, not once these records have gone through the pipelines and the
     // request through the queue: a chain is sequential, so that time would add to every page.
@@ -370,6 +378,7 @@ export class ZohoSpider extends Spider {
   /** The stem got its last line: the writer closes its file, the run marker records it finished. */
   private *endOf(module: string, of: 'record' | 'deleted'): Iterable<SpiderOutput> {
     this.books.stemEnded(module, of);
+    this.remaining.ended(module, of);
     yield { kind: 'end', module, of };
   }
 
@@ -392,6 +401,7 @@ export class ZohoSpider extends Spider {
     if (!this.ctx.settings.ZOHO_INCLUDE_DELETED) return;
     if (stemDone(this.ctx.resume, module, 'deleted')) {
       this.log.info(`${module}: deleted records finished before the run was resumed; not read again`);
+      this.remaining.ended(module, 'deleted');
       return;
     }
     const ims = this.books.sinceFor(module, 'deleted');
@@ -412,7 +422,7 @@ export class ZohoSpider extends Spider {
         this.ctx.report.skip(`${module}-Deleted`, reason);
         return;
       }
-      throw failure(error);
+      throw this.failure(error);
     }
     if (answer.status !== 200) {
       this.log.info(`${module}: ${data.count} deleted record(s)`);
@@ -442,11 +452,13 @@ export class ZohoSpider extends Spider {
     const reason = `${explicit ? 'named in ZOHO_MODULE_WHITELIST, but ' : ''}refused by Zoho (${error.status} ${error.code}${error.apiMessage ? `: ${error.apiMessage}` : ''})`;
     this.log.warn(`${module}: skipped, ${reason}`);
     this.ctx.report.skip(module, reason);
+    this.remaining.dropped(module);
     return true;
   }
 
   override itemPassed(item: Item): void {
     this.books.observe(item);
+    if (item.kind === 'record') this.remaining.stored(item.module);
   }
 
   override async afterRun(status: RunStatus): Promise<void> {
@@ -460,12 +472,32 @@ export class ZohoSpider extends Spider {
 
   override async close(): Promise<void> {
     if (!this.client) return;
+    // Said now that every running callback has finished: the estimate counts all they stored.
+    if (this.client.exhausted) this.ctx.report.stoppedBy = this.stopMessage(this.client.exhausted);
     const p = this.client.pushback;
     this.log.info(
       `zoho: ${this.ctx.report.api.requests} API call(s), ${this.ctx.report.api.credits} credit(s); ` +
         `pushback: ${p.throttled} throttled, ${p.server} server errors, ${p.network} cut connections, ${p.renewals} token renewals; ` +
         `${this.tokens?.grants ?? 0} token grant(s); at most ${this.pace.peak} call(s) in flight`,
     );
+  }
+
+  /** The stop of the run once Zoho's daily credits are spent: the engine keeps what was fetched and the run resumable. */
+  private stop(error: CreditsExhaustedError): StopCrawlError {
+    return new StopCrawlError(this.stopMessage(error));
+  }
+
+  private stopMessage(error: CreditsExhaustedError): string {
+    return (
+      `${error.message}; everything fetched is kept and run ${this.ctx.runId} stays resumable: ` +
+      `\`npm run crawl zoho\` continues it once the org has credits again (Zoho counts them over a rolling 24 hours); ` +
+      `the rest needs ${describeEstimate(this.remaining.estimate())}`
+    );
+  }
+
+  /** Errors the client already retried (or that retrying cannot fix) end the request at once; spent credits stop the run. */
+  private failure(error: unknown): Error {
+    return error instanceof CreditsExhaustedError ? this.stop(error) : failure(error);
   }
 
   /** A request's URL in the queue: the API URL of its (first) call; never a token. */

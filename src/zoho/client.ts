@@ -4,7 +4,7 @@
 // (4xx the caller must decide on, or retries spent) is thrown as a typed error.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay, parseRetryAfter, type BackoffPolicy } from './backoff.js';
-import { apiErrorOf, NetworkError, RetriesExhaustedError, ZohoApiError, ZohoAuthError } from './errors.js';
+import { apiErrorOf, CreditsExhaustedError, NetworkError, RetriesExhaustedError, ZohoApiError, ZohoAuthError } from './errors.js';
 import type { Pace } from './pace.js';
 import { PageShapeError, scanEntriesPage } from './entries-page.js';
 import { httpGet, type GetAnswer } from './http-get.js';
@@ -38,6 +38,10 @@ const MAX_TOKEN_RENEWALS = 3;
 export class ZohoClient {
   /** Calls answered 429, 5xx or cut, since the start (for the log). */
   readonly pushback = { throttled: 0, server: 0, network: 0, renewals: 0 };
+  /** X-API-CREDITS-REMAINING of the latest answer that had it (Zoho sends it once half the credits are used). */
+  creditsRemaining?: number;
+  /** Set once the daily credits are known to be spent: from then on no call is sent. */
+  exhausted?: CreditsExhaustedError;
 
   constructor(private readonly opts: ClientOptions) {}
 
@@ -46,22 +50,33 @@ export class ZohoClient {
     let failures = 0;
     let renewals = 0;
     for (;;) {
+      if (this.exhausted) throw this.exhausted;
       const token = await tokens.get();
       let outcome: ApiAnswer | Error;
       let retryAfterMs: number | undefined;
       const release = await pace.acquire();
       try {
+        // Checked again after the wait for a slot: the answer that spent the credits may have come meanwhile.
+        if (this.exhausted) throw this.exhausted;
         const sent = await this.send(token.apiBase, token.token, call);
         outcome = sent.outcome;
         retryAfterMs = sent.retryAfterMs;
+        if (sent.creditsRemaining !== undefined) this.creditsRemaining = sent.creditsRemaining;
       } finally {
         release();
       }
-      const answered = !(outcome instanceof NetworkError) && !(outcome instanceof ZohoApiError && outcome.retryable);
+      // A 429 costs nothing, whichever limit it names.
+      const answered = !(outcome instanceof NetworkError) && !(outcome instanceof ZohoApiError && (outcome.retryable || outcome.kind === 'credits'));
       this.opts.onSent?.(answered ? call.credits : 0);
       if (!(outcome instanceof Error)) {
         pace.onSuccess();
+        // The answer is good; the next call would be refused, so none is sent.
+        if (this.creditsRemaining === 0) this.exhausted ??= new CreditsExhaustedError(`Zoho's daily API credit limit is reached (X-API-CREDITS-REMAINING: 0 after ${call.endpoint})`);
         return outcome;
+      }
+      if (outcome instanceof ZohoApiError && outcome.kind === 'credits') {
+        this.exhausted ??= new CreditsExhaustedError(outcome);
+        throw this.exhausted;
       }
       if (outcome instanceof ZohoApiError && outcome.kind === 'token') {
         tokens.invalidate(token.token);
@@ -91,7 +106,7 @@ export class ZohoClient {
   }
 
   /** Sends once; never throws for HTTP or network trouble, returns it as the outcome. */
-  private async send(apiBase: string, token: string, call: ApiCall): Promise<{ outcome: ApiAnswer | Error; retryAfterMs?: number }> {
+  private async send(apiBase: string, token: string, call: ApiCall): Promise<{ outcome: ApiAnswer | Error; retryAfterMs?: number; creditsRemaining?: number }> {
     const headers: Record<string, string> = { authorization: `Zoho-oauthtoken ${token}`, accept: 'application/json' };
     if (call.ifModifiedSince) headers['if-modified-since'] = formatIfModifiedSince(call.ifModifiedSince);
     let res: GetAnswer;
@@ -101,15 +116,16 @@ export class ZohoClient {
       return { outcome: new NetworkError(call.endpoint, error) };
     }
     const { body: bytes } = res;
-    if (res.status === 204 || res.status === 304) return { outcome: { status: res.status } };
+    const creditsRemaining = creditsHeader(res.header('x-api-credits-remaining'));
+    if (res.status === 204 || res.status === 304) return { outcome: { status: res.status }, creditsRemaining };
     if (res.status >= 200 && res.status < 300) {
       // A 2xx with no body at all says what 204 says: nothing there (not a cut answer: that is caught in httpGet).
-      if (isBlank(bytes)) return { outcome: { status: 204 } };
+      if (isBlank(bytes)) return { outcome: { status: 204 }, creditsRemaining };
       try {
-        return { outcome: { status: 200, body: call.entries ? scanEntriesPage(bytes) : JSON.parse(bytes.toString('utf8')) } };
+        return { outcome: { status: 200, body: call.entries ? scanEntriesPage(bytes) : JSON.parse(bytes.toString('utf8')) }, creditsRemaining };
       } catch (error) {
         // Valid JSON of the wrong shape is the caller's to report (it is not retried).
-        if (error instanceof PageShapeError) return { outcome: { status: 200, body: error } };
+        if (error instanceof PageShapeError) return { outcome: { status: 200, body: error }, creditsRemaining };
         // A 2xx whose body is not JSON was cut short or mangled on the way: worth another try.
         return { outcome: new NetworkError(call.endpoint, new Error(`HTTP ${res.status} with an unreadable body (${bytes.length} bytes)`)) };
       }
@@ -122,9 +138,15 @@ export class ZohoClient {
       body = undefined;
     }
     const parsed = apiErrorSchema.safeParse(body);
-    const error = apiErrorOf(res.status, parsed.success ? parsed.data : undefined, call.endpoint);
-    return { outcome: error, retryAfterMs: error.retryable ? parseRetryAfter(res.header('retry-after')) : undefined };
+    const error = apiErrorOf(res.status, parsed.success ? parsed.data : undefined, call.endpoint, creditsRemaining);
+    return { outcome: error, retryAfterMs: error.retryable ? parseRetryAfter(res.header('retry-after')) : undefined, creditsRemaining };
   }
+}
+
+/** X-API-CREDITS-REMAINING as a whole number, or undefined when absent or not a number. */
+function creditsHeader(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\s*-?\d+\s*$/.test(value)) return undefined;
+  return Math.max(0, Number(value));
 }
 
 /** Only JSON whitespace (or nothing). */

@@ -11,8 +11,10 @@ export type ZohoErrorKind =
   | 'permission'
   /** 400 INVALID_MODULE / 404: the module does not exist (any more). */
   | 'missing'
-  /** 429 TOO_MANY_REQUESTS: back off and lower the pace. */
+  /** 429 TOO_MANY_REQUESTS, too many calls in flight: back off and lower the pace (clears in seconds). */
   | 'throttle'
+  /** 429 TOO_MANY_REQUESTS, the org's API credits for the rolling 24 hours are spent: retrying only wastes the night. */
+  | 'credits'
   /** 5xx: retry with backoff. */
   | 'server'
   /** 400 EXPIRED_VALUE / TOKEN_BOUND_DATA_MISMATCH: the page_token chain is stale; restart it. */
@@ -32,8 +34,10 @@ export class ZohoApiError extends Error {
     /** Where it happened, e.g. "GET /crm/v8/Leads" (never with a token: tokens never go in URLs). */
     readonly where: string,
     readonly details?: Record<string, unknown> | null,
+    /** X-API-CREDITS-REMAINING of the answer, when Zoho sent it (it does once half the credits are used). */
+    readonly creditsRemaining?: number,
   ) {
-    const kind = classify(status, code);
+    const kind = classify(status, code, creditsRemaining === 0 || saysCreditsSpent(apiMessage, details));
     super(`${where}: HTTP ${status} ${code}${apiMessage ? ` (${apiMessage})` : ''}${kind === 'scope' ? `; the access token lacks the scope ${scopeFor(where)}` : ''}`);
     this.name = 'ZohoApiError';
     this.kind = kind;
@@ -51,8 +55,8 @@ export function scopeFor(where: string): string {
   return 'ZohoCRM.modules.READ (or ZohoCRM.modules.ALL)';
 }
 
-export function classify(status: number, code: string): ZohoErrorKind {
-  if (status === 429 || code === 'TOO_MANY_REQUESTS') return 'throttle';
+export function classify(status: number, code: string, creditsSpent = false): ZohoErrorKind {
+  if (status === 429 || code === 'TOO_MANY_REQUESTS') return creditsSpent ? 'credits' : 'throttle';
   if (status >= 500) return 'server';
   if (status === 401) return code === 'OAUTH_SCOPE_MISMATCH' ? 'scope' : 'token';
   if (status === 403) return code === 'OAUTH_SCOPE_MISMATCH' ? 'scope' : 'permission';
@@ -62,10 +66,36 @@ export function classify(status: number, code: string): ZohoErrorKind {
   return 'other';
 }
 
+/**
+ * Whether a TOO_MANY_REQUESTS body speaks of the daily credits rather than of calls in flight. Zoho
+ * answers both with the same code; its message (and details) name the credit or API limit when the
+ * credits are spent, and the concurrency limit otherwise.
+ */
+export function saysCreditsSpent(message: string, details: Record<string, unknown> | null | undefined): boolean {
+  const text = `${message} ${details ? JSON.stringify(details) : ''}`;
+  if (/concurren/i.test(text)) return false;
+  return /credit|api limit|daily|24[ -]?hours?|per day|exhausted|quota/i.test(text);
+}
+
 /** Builds the error of a non-2xx answer from its (possibly unparsable) body. */
-export function apiErrorOf(status: number, body: ApiErrorBody | undefined, where: string): ZohoApiError {
+export function apiErrorOf(status: number, body: ApiErrorBody | undefined, where: string, creditsRemaining?: number): ZohoApiError {
   const code = body?.code ?? (status === 429 ? 'TOO_MANY_REQUESTS' : `HTTP_${status}`);
-  return new ZohoApiError(status, code, body?.message ?? '', where, body?.details);
+  return new ZohoApiError(status, code, body?.message ?? '', where, body?.details, creditsRemaining);
+}
+
+/**
+ * The org's API credits for the rolling 24 hours are spent (Zoho said so, or said 0 remain): no call
+ * is sent after it, since every one would be refused until the window rolls on.
+ */
+export class CreditsExhaustedError extends Error {
+  constructor(what: ZohoApiError | string) {
+    super(
+      typeof what === 'string'
+        ? what
+        : `Zoho's daily API credit limit is reached (${what.where}: HTTP ${what.status} ${what.code}${what.apiMessage ? `: ${what.apiMessage}` : ''})`,
+    );
+    this.name = 'CreditsExhaustedError';
+  }
 }
 
 /** The connection failed or was cut before a whole answer arrived: retried like a 5xx. */

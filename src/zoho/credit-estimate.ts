@@ -1,0 +1,87 @@
+// What the rest of a stopped run is expected to cost in API credits, from what the crawl learnt on the
+// way (each module's record count and field batches, the records stored so far). Said when a run stops
+// for spent credits, so the user knows whether tomorrow's window is enough.
+import { MAX_PER_PAGE } from './requests.js';
+
+/** Credits of one GET records call (≤ 200 records, one field batch) and of one deleted-records page. */
+const RECORDS_CALL = 1;
+const DELETED_CALL = 2;
+/** GET /settings/fields and actions/count of a module not reached yet. */
+const METADATA_CALLS = 2;
+
+interface ModuleWork {
+  /** Known once the fields and count were read. */
+  batches?: number;
+  expected?: number;
+  perPage: number;
+  stored: number;
+  recordsDone: boolean;
+  deletedDone: boolean;
+}
+
+export interface CreditEstimate {
+  /** Credits the known part of the rest needs. */
+  credits: number;
+  /** Modules whose size is not known yet (their records cost more than `credits` counts). */
+  unsized: number;
+}
+
+export class RemainingCredits {
+  private readonly modules = new Map<string, ModuleWork>();
+
+  constructor(private readonly withDeleted: boolean) {}
+
+  /** A module the run will read. */
+  planned(module: string): void {
+    if (!this.modules.has(module)) this.modules.set(module, { perPage: MAX_PER_PAGE, stored: 0, recordsDone: false, deletedDone: !this.withDeleted });
+  }
+
+  /** Its fields and count are read: `expected` records (undefined when unknown) in `batches` field batches. */
+  sized(module: string, batches: number, expected: number | undefined, perPage: number): void {
+    const work = this.need(module);
+    Object.assign(work, { batches, expected, perPage });
+  }
+
+  /** Skipped (refused by the org): nothing of it will be read. */
+  dropped(module: string): void {
+    this.modules.delete(module);
+  }
+
+  stored(module: string): void {
+    this.need(module).stored++;
+  }
+
+  ended(module: string, of: 'record' | 'deleted'): void {
+    const work = this.need(module);
+    if (of === 'record') work.recordsDone = true;
+    else work.deletedDone = true;
+  }
+
+  estimate(): CreditEstimate {
+    let credits = 0;
+    let unsized = 0;
+    for (const work of this.modules.values()) {
+      if (!work.deletedDone) credits += DELETED_CALL;
+      if (work.recordsDone) continue;
+      if (work.batches === undefined) credits += METADATA_CALLS;
+      if (work.batches === undefined || work.expected === undefined) {
+        unsized++;
+        continue;
+      }
+      const left = Math.max(0, work.expected - work.stored);
+      credits += Math.max(1, Math.ceil(left / work.perPage)) * work.batches * RECORDS_CALL;
+    }
+    return { credits, unsized };
+  }
+
+  private need(module: string): ModuleWork {
+    this.planned(module);
+    return this.modules.get(module)!;
+  }
+}
+
+/** The estimate as words: "about 1,234 credits", plus what it cannot count yet. */
+export function describeEstimate({ credits, unsized }: CreditEstimate): string {
+  const base = `about ${credits.toLocaleString('en-US')} credit(s)`;
+  return unsized ? `${base}, plus the records of ${unsized} module(s) whose size is not known yet` : base;
+}
