@@ -273,7 +273,7 @@ export const settingsSchema = z.object({
     secret: true,
   }),
   ZOHO_MODULE_WHITELIST: doc(moduleList(), {
-    doc: 'Comma-separated module api names to extract, or ALL. A listed name that is missing or not API-readable is reported, not requested.',
+    doc: 'Comma-separated module api names to extract, or ALL. A listed module the API cannot read (api_supported false, e.g. Home) or the org refuses (403) is skipped with a warning, as the original did; a name the org does not have (a typo) is an error naming the closest modules, and the run is partial.',
     defaultText: 'ALL',
   }),
   ZOHO_MAX_RECORDS_PER_MODULE: doc(int({ min: 1 }), {
