@@ -102,7 +102,8 @@ export class BulkRead {
   }
 
   private ids(job: Job) {
-    const view = this.ctx.dataset.recordView(job.module, { sortBy: 'id', sortOrder: 'asc', converted: 'both', approved: 'true', sinceS: job.sinceS });
+    // A Bulk Read export is the whole module, records awaiting approval too (the sandbox's choice, UNVERIFIED).
+    const view = this.ctx.dataset.recordView(job.module, { sortBy: 'id', sortOrder: 'asc', converted: 'both', approved: 'both', sinceS: job.sinceS });
     const start = (job.page - 1) * BULK_PAGE;
     const end = Math.min(view.length, start + BULK_PAGE);
     return { view, start, end: Math.max(start, end), more: end < view.length };

@@ -17,7 +17,7 @@ describe('fault injection', () => {
     c = await startClient();
     const statuses = await Promise.all(Array.from({ length: 100 }, () => c!.get(PAGE).then((a) => a.status)));
     expect(statuses.every((s) => s === 200)).toBe(true);
-    expect(c.sb.stats().injected).toEqual({ '429': 0, '500': 0, drop: 0, concurrency429: 0, expired401: 0 });
+    expect(c.sb.stats().injected).toEqual({ '429': 0, '500': 0, drop: 0, concurrency429: 0, expired401: 0, credits429: 0 });
   });
 
   test('rate429=1 with no Retry-After setting: 429 TOO_MANY_REQUESTS, with and without Retry-After: 1', async () => {

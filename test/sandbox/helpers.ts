@@ -46,9 +46,23 @@ export async function startClient(opts: SandboxOptions = {}): Promise<Client> {
   return {
     sb,
     token,
-    get: async (path, headers = {}) => answer(await fetch(sb.url + path, { headers: { ...auth, ...headers } })),
+    get: async (path, headers = {}) => answer(await fetch(sb.url + withApproved(path), { headers: { ...auth, ...headers } })),
     post: async (path, body) => answer(await fetch(sb.url + path, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify(body) })),
   };
+}
+
+/**
+ * Records and count calls ask for records awaiting approval too (`approved=both`), as the crawler does,
+ * so the answers compare with dataset.records()/count(); a path that names `approved` itself keeps it,
+ * and `approved=default` sends none (Zoho's default: approved records only).
+ */
+export function withApproved(path: string): string {
+  const url = new URL(path, 'http://x');
+  const listing = /^\/crm\/v8\/[^/]+(\/actions\/count)?$/.test(url.pathname) && !url.pathname.startsWith('/crm/v8/settings');
+  if (url.searchParams.get('approved') === 'default') url.searchParams.delete('approved');
+  else if (listing && !url.searchParams.has('approved')) url.searchParams.set('approved', 'both');
+  else return path;
+  return `${url.pathname}${url.search}`;
 }
 
 /** Every record of a module through the API: page_token chain, one chain per batch of ≤ 50 fields, merged by id. */

@@ -10,7 +10,7 @@ describe('GET /__sandbox/stats', () => {
       await c.get('/crm/v8/settings/modules');
       await c.get('/crm/v8/Leads?fields=Last_Name');
       await c.get('/crm/v8/Leads/deleted');
-      await c.get('/crm/v8/Leads');
+      await c.get('/crm/v8/Leads?approved=default');
       await c.get('/crm/v8/Notes?fields=Note_Title');
       const res = await fetch(`${c.sb.url}/__sandbox/stats`);
       const served = (await res.json()) as any;

@@ -8,7 +8,7 @@ import { classify } from '../../src/zoho/errors.js';
 import { fieldBatches, mergeBatchPages } from '../../src/zoho/field-batches.js';
 import { closestNames, hasConvertedRecords, selectModules } from '../../src/zoho/module-selection.js';
 import { Pace } from '../../src/zoho/pace.js';
-import { deletedCall, fieldsCall, formatIfModifiedSince, recordsCall } from '../../src/zoho/requests.js';
+import { countCall, deletedCall, fieldsCall, formatIfModifiedSince, recordsCall } from '../../src/zoho/requests.js';
 import { entriesPageOf, tokenAnswerSchema, UnexpectedAnswerError, type ZohoEntry } from '../../src/zoho/schemas.js';
 import { scanEntriesPage } from '../../src/zoho/entries-page.js';
 import { missingCredentials } from '../../src/zoho/token-source.js';
@@ -33,7 +33,7 @@ describe('data centres', () => {
 });
 
 describe('request building', () => {
-  test('records: fields, per_page, converted, order and page_token in the query; never a token of auth', () => {
+  test('records: fields, per_page, converted, approved=both, order and page_token in the query; never a token of auth', () => {
     const call = recordsCall({ module: 'Leads', fields: ['Last_Name', 'Email'], perPage: 150, pageToken: 'abc', converted: true, order: 'modified-asc' });
     const url = new URL(`http://x${call.path}`);
     expect(url.pathname).toBe('/crm/v8/Leads');
@@ -41,12 +41,22 @@ describe('request building', () => {
       fields: 'Last_Name,Email',
       per_page: '150',
       converted: 'both',
+      approved: 'both',
       sort_by: 'Modified_Time',
       sort_order: 'asc',
       page_token: 'abc',
     });
     const plain = new URL(`http://x${recordsCall({ module: 'Deals', fields: ['a'], perPage: 200, converted: false, order: 'default' }).path}`);
-    expect(Object.fromEntries(plain.searchParams)).toEqual({ fields: 'a', per_page: '200' });
+    // Records awaiting approval are part of the org: every records call asks for them too.
+    expect(Object.fromEntries(plain.searchParams)).toEqual({ fields: 'a', per_page: '200', approved: 'both' });
+  });
+
+  test('count calls ask approved=both too, and converted=both only when asked', () => {
+    const plain = countCall('Deals');
+    expect(new URL(`http://x${plain.path}`).pathname).toBe('/crm/v8/Deals/actions/count');
+    expect(Object.fromEntries(new URL(`http://x${plain.path}`).searchParams)).toEqual({ approved: 'both' });
+    expect(plain.credits).toBe(1);
+    expect(Object.fromEntries(new URL(`http://x${countCall('Leads', true).path}`).searchParams)).toEqual({ converted: 'both', approved: 'both' });
   });
 
   test('records calls refuse more than 50 fields or per_page past 200', () => {
