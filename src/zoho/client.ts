@@ -9,7 +9,7 @@ import type { Pace } from './pace.js';
 import { PageShapeError, scanEntriesPage } from './entries-page.js';
 import { httpGet, type GetAnswer } from './http-get.js';
 import { formatIfModifiedSince, type ApiCall } from './requests.js';
-import { apiErrorSchema } from './schemas.js';
+import { apiErrorSchema, errorInAnswer, type ApiErrorBody } from './schemas.js';
 import type { TokenSource } from './token-source.js';
 
 export type ApiAnswer =
@@ -122,10 +122,17 @@ export class ZohoClient {
       // A 2xx with no body at all says what 204 says: nothing there (not a cut answer: that is caught in httpGet).
       if (isBlank(bytes)) return { outcome: { status: 204 }, creditsRemaining };
       try {
-        return { outcome: { status: 200, body: call.entries ? scanEntriesPage(bytes) : JSON.parse(bytes.toString('utf8')) }, creditsRemaining };
+        const body = call.entries ? scanEntriesPage(bytes) : JSON.parse(bytes.toString('utf8'));
+        const carried = call.entries ? undefined : errorInAnswer(body);
+        if (carried) return this.failed(res, carried, call, creditsRemaining);
+        return { outcome: { status: 200, body }, creditsRemaining };
       } catch (error) {
-        // Valid JSON of the wrong shape is the caller's to report (it is not retried).
-        if (error instanceof PageShapeError) return { outcome: { status: 200, body: error }, creditsRemaining };
+        if (error instanceof PageShapeError) {
+          // A 2xx holding an error body is that error; other valid JSON of the wrong shape is the caller's to report (not retried).
+          const carried = errorInAnswer(JSON.parse(bytes.toString('utf8')));
+          if (carried) return this.failed(res, carried, call, creditsRemaining);
+          return { outcome: { status: 200, body: error }, creditsRemaining };
+        }
         // A 2xx whose body is not JSON was cut short or mangled on the way: worth another try.
         return { outcome: new NetworkError(call.endpoint, new Error(`HTTP ${res.status} with an unreadable body (${bytes.length} bytes)`)) };
       }
@@ -138,7 +145,11 @@ export class ZohoClient {
       body = undefined;
     }
     const parsed = apiErrorSchema.safeParse(body);
-    const error = apiErrorOf(res.status, parsed.success ? parsed.data : undefined, call.endpoint, creditsRemaining);
+    return this.failed(res, parsed.success ? parsed.data : undefined, call, creditsRemaining);
+  }
+
+  private failed(res: GetAnswer, body: ApiErrorBody | undefined, call: ApiCall, creditsRemaining: number | undefined): { outcome: ZohoApiError; retryAfterMs?: number; creditsRemaining?: number } {
+    const error = apiErrorOf(res.status, body, call.endpoint, creditsRemaining);
     return { outcome: error, retryAfterMs: error.retryable ? parseRetryAfter(res.header('retry-after')) : undefined, creditsRemaining };
   }
 }

@@ -55,11 +55,16 @@ export function scopeFor(where: string): string {
   return 'ZohoCRM.modules.READ (or ZohoCRM.modules.ALL)';
 }
 
+/**
+ * By status first, then by code: Zoho's own API descriptions also document error bodies answered with
+ * HTTP 200, where only the code tells what happened.
+ */
 export function classify(status: number, code: string, creditsSpent = false): ZohoErrorKind {
   if (status === 429 || code === 'TOO_MANY_REQUESTS') return creditsSpent ? 'credits' : 'throttle';
-  if (status >= 500) return 'server';
-  if (status === 401) return code === 'OAUTH_SCOPE_MISMATCH' ? 'scope' : 'token';
-  if (status === 403) return code === 'OAUTH_SCOPE_MISMATCH' ? 'scope' : 'permission';
+  if (status >= 500 || code === 'INTERNAL_ERROR') return 'server';
+  if (code === 'OAUTH_SCOPE_MISMATCH') return 'scope';
+  if (status === 401 || code === 'INVALID_TOKEN' || code === 'AUTHENTICATION_FAILURE') return 'token';
+  if (status === 403 || code === 'NO_PERMISSION' || code === 'NOT_SUPPORTED') return 'permission';
   if (status === 404 || code === 'INVALID_MODULE' || code === 'INVALID_URL_PATTERN') return 'missing';
   if (code === 'EXPIRED_VALUE' || code === 'TOKEN_BOUND_DATA_MISMATCH') return 'stale-chain';
   if (code === 'PAGINATION_LIMIT_EXCEEDED' || code === 'DISCRETE_PAGINATION_LIMIT_EXCEEDED') return 'page-limit';

@@ -54,6 +54,21 @@ export const apiErrorSchema = z
   });
 export type ApiErrorBody = z.infer<typeof apiErrorSchema>;
 
+const isErrorObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && (v as Record<string, unknown>).status === 'error' && typeof (v as Record<string, unknown>).code === 'string' && !('id' in v);
+
+/**
+ * The error a 2xx body carries instead of an answer: `{"status":"error","code":…}` alone or as the
+ * only kind of entry in data[] (no id: a record always has one). Zoho's API descriptions document
+ * such bodies under HTTP 200 for the records calls.
+ */
+export function errorInAnswer(body: unknown): ApiErrorBody | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const data = (body as Record<string, unknown>).data;
+  const wrapped = Array.isArray(data) && data.length > 0 && data.every(isErrorObject);
+  return isErrorObject(body) || wrapped ? apiErrorSchema.parse(body) : undefined;
+}
+
 export const moduleMetaSchema = z.looseObject({
   api_name: z.string().min(1),
   module_name: z.string().optional(),
