@@ -59,7 +59,7 @@ export class BulkRead {
     }
     const q = parsed.data.query;
     const spec = this.ctx.dataset.catalog.spec(q.module.api_name);
-    if (!spec || !spec.supported) return clientBug(400, 'INVALID_MODULE', 'the module name given seems to be invalid', { api_name: q.module.api_name });
+    if (!spec || !spec.supported) return clientBug(400, 'INVALID_MODULE', 'The module name given seems to be invalid', { api_name: q.module.api_name });
     if (spec.noBulk) return clientBug(400, 'NOT_SUPPORTED', `Bulk Read does not support ${spec.api}`, { api_name: spec.api });
     const known = spec.fields.map((f) => f.api);
     const fields = q.fields ? [...new Set(q.fields.filter((f) => f !== 'id' && f !== 'Id'))] : known;
@@ -151,7 +151,7 @@ export class BulkRead {
     }
     this.downloads.push(now);
     const m = this.ctx.dataset.module(job.module);
-    if (!m) return clientBug(400, 'INVALID_MODULE', 'the module name given seems to be invalid', { api_name: job.module });
+    if (!m) return clientBug(400, 'INVALID_MODULE', 'The module name given seems to be invalid', { api_name: job.module });
     const { view, start, end } = this.ids(job);
     const fields = job.fields;
     function* csv(): Generator<Buffer> {

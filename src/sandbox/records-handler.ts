@@ -139,6 +139,7 @@ function project(full: Record<string, unknown>, shape: Shape): Record<string, un
   return out;
 }
 
+/** The count as a string, as Zoho's published v8 description types it (test/fixtures/zoho-v8/count-*.json). */
 export function countRecords(ctx: ApiContext, call: Call, moduleName: string): Reply {
   const found = resolveModule(ctx, moduleName, true);
   if ('reply' in found) return found.reply;
@@ -148,5 +149,5 @@ export function countRecords(ctx: ApiContext, call: Call, moduleName: string): R
   if (!approved.ok) return approved.reply;
   const api = found.m.spec.api;
   const view = ctx.dataset.recordView(api, { sortBy: 'id', sortOrder: 'asc', converted: converted.value, approved: approved.value });
-  return { status: 200, json: { count: view.length }, module: { api, call: 'count' } };
+  return { status: 200, json: { count: String(view.length) }, module: { api, call: 'count' } };
 }

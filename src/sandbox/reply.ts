@@ -33,7 +33,7 @@ export const clientBug = (status: number, code: string, message: string, details
   errorReply(status, code, message, details, true);
 
 export const invalidModule = (name: string): Reply =>
-  clientBug(400, 'INVALID_MODULE', 'the module name given seems to be invalid', { resource_path_index: 0, module: name });
+  clientBug(400, 'INVALID_MODULE', 'The module name given seems to be invalid', { resource_path_index: 0, module: name });
 
 export const invalidUrl = (): Reply => clientBug(404, 'INVALID_URL_PATTERN', 'Please check if the URL trying to access is a correct one');
 

@@ -130,7 +130,7 @@ async function answer(parts: ServerParts, req: IncomingMessage, url: URL, r: Rou
   }
   if (fault === 500) {
     stats.injected('500');
-    return { reply: errorReply(500, 'INTERNAL_ERROR', 'Internal Server Error'), delayMs };
+    return { reply: errorReply(500, 'INTERNAL_ERROR', 'Internal server error occurred.'), delayMs };
   }
   const call: Call = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body };
   return { reply: r.handle(call), delayMs };
