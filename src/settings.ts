@@ -285,6 +285,12 @@ export const settingsSchema = z.object({
   ZOHO_INCLUDE_MODULE_NAME: doc(bool({ default: false }), {
     doc: 'Adds "module": "<api_name>" to every record line.',
   }),
+  ZOHO_FULL_RICH_TEXT: doc(bool({ default: true }), {
+    doc:
+      'Rich-text fields whole. Zoho\'s list answers do not carry them in full; with true, every page of a module that has rich-text fields ' +
+      'is completed by one GET actions/fetch_full_data (up to 200 records, 1 credit), counted apart in the manifest (api.by_purpose.rich_text). ' +
+      'false keeps the list answer\'s value and costs nothing more.',
+  }),
   ZOHO_INCLUDE_DELETED: doc(bool({ default: true }), {
     doc: 'Extracts the deleted-record log of each module into <Module>-Deleted.',
   }),

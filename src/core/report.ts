@@ -17,6 +17,8 @@ export class RunReport {
   readonly skipped: Record<string, string> = {};
   /** Spider-reported API accounting: requests sent (retries included) and credits they cost. */
   readonly api = { requests: 0, credits: 0 };
+  /** The part of `api` spent on one purpose beyond the plain read (e.g. `rich_text`), for the manifest. */
+  readonly apiByPurpose: Record<string, { requests: number; credits: number }> = {};
   private fatalMessage?: string;
   private stopMessage?: string;
 

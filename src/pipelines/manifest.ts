@@ -44,7 +44,12 @@ export const manifestSchema = z.looseObject({
    * only when there are some: DESIGN's manifest has no such key, so a run without them matches it exactly.
    */
   errors: z.array(z.object({ scope: z.string(), message: z.string() })).optional(),
-  api: z.object({ requests: z.number(), credits: z.number() }),
+  api: z.object({
+    requests: z.number(),
+    credits: z.number(),
+    /** Of those, what each purpose beyond the plain read cost (e.g. rich_text). Written only when some. */
+    by_purpose: z.record(z.string(), z.object({ requests: z.number(), credits: z.number() })).optional(),
+  }),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;
@@ -111,7 +116,11 @@ export function buildManifest(input: ManifestInputs): Manifest {
     modules,
     skipped: { ...input.report.skipped },
     ...(errors.length ? { errors } : {}),
-    api: { requests: input.report.api.requests, credits: input.report.api.credits },
+    api: {
+      requests: input.report.api.requests,
+      credits: input.report.api.credits,
+      ...(Object.keys(input.report.apiByPurpose).length ? { by_purpose: structuredClone(input.report.apiByPurpose) } : {}),
+    },
   };
 }
 

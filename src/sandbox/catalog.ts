@@ -35,6 +35,8 @@ export interface FieldSpec {
   gen?: (c: GenCtx) => unknown;
   /** Filled from the module's identity (stable across revisions, used by lookups and deleted entries). */
   identity?: boolean;
+  /** A rich-text multi-line field (textarea): list answers cut it; actions/fetch_full_data gives it whole. */
+  richText?: boolean;
 }
 
 export interface ModuleSpec {
@@ -267,6 +269,7 @@ const PRODUCTS: ModuleSpec = {
     { api: 'Taxable', type: 'boolean' },
     { api: 'Tax', type: 'multiselectpicklist', picks: P.tax },
     { api: 'Description', type: 'textarea', nullRate: 0.4 },
+    { api: 'Product_Details', type: 'textarea', richText: true, nullRate: 0.2, gen: (c) => V.richText(c.r) },
   ]),
 };
 

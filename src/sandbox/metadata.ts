@@ -10,6 +10,8 @@ const JSON_TYPE: Record<DataType, string> = {
   datetime: 'string', lookup: 'jsonobject', ownerlookup: 'jsonobject', picklist: 'string', multiselectpicklist: 'jsonarray',
 };
 
+/** Zoho: rich-text fields hold up to 50,000 characters. */
+const RICH_TEXT_LENGTH = 50_000;
 const LENGTH: Partial<Record<DataType, number>> = { textarea: 32000, integer: 9, double: 16, currency: 16, percent: 5, boolean: 5 };
 
 function label(api: string): string {
@@ -58,12 +60,13 @@ function fieldMeta(catalog: Catalog, no: number, f: FieldSpec, k: number): Field
     custom_field: f.custom === true,
     visible: true,
     system_mandatory: f.identity === true && k < 3,
-    length: LENGTH[f.type] ?? 255,
+    length: f.richText ? RICH_TEXT_LENGTH : (LENGTH[f.type] ?? 255),
     decimal_place: f.type === 'currency' || f.type === 'double' ? 2 : null,
     lookup: target
       ? { module: { api_name: target.api, id: moduleId(catalog.no(target.api)) }, display_label: label(f.api), api_name: f.api }
       : {},
     subform: null,
+    textarea: f.type === 'textarea' ? { type: f.richText ? 'rich_text' : 'large' } : null,
     pick_list_values: (f.picks ?? []).map((v, n) => ({ display_value: v, actual_value: v, id: fieldId(no, 500 + k * 20 + n) })),
   };
 }

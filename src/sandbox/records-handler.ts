@@ -2,9 +2,9 @@
 // 200 per page, the page-number limit, page_token bound to its query, 204 when empty, 304 for
 // If-Modified-Since with nothing newer, converted Leads and records awaiting approval left out by default.
 //
-// Choice: the sandbox's modules have no subform, multi-select-lookup, multi-user-lookup or rich-text
-// fields, so a list answer carries each requested field in full (list = full record), plus every
-// `$` key and the id.
+// Choice: the sandbox's modules have no subform, multi-select-lookup or multi-user-lookup fields, so
+// a list answer carries each requested field in full, plus every `$` key and the id — except
+// rich-text fields, cut to LIST_RICH_TEXT_CHARS characters (whole in actions/fetch_full_data).
 import { resolveModule, type ApiContext } from './api-context.js';
 import type { RecordQuery, SortBy, Tri } from './dataset.js';
 import { fastTemplate } from './module-data.js';
@@ -101,6 +101,8 @@ export function listRecords(ctx: ApiContext, call: Call, moduleName: string): Re
       data[k - offset] = project(full, shape);
     }
   }
+  const rich = m.spec.fields.filter((f) => f.richText && wanted.has(f.api)).map((f) => f.api);
+  if (rich.length > 0) for (let k = 0; k < data.length; k++) data[k] = cutRichText(data[k], rich);
   const more = end < view.length;
   return {
     status: 200,
@@ -120,6 +122,18 @@ export function listRecords(ctx: ApiContext, call: Call, moduleName: string): Re
       },
     },
   };
+}
+
+/** Characters of a rich-text value a list answer carries (the sandbox's reading; actions/fetch_full_data has the rest). */
+export const LIST_RICH_TEXT_CHARS = 500;
+
+function cutRichText(record: Record<string, unknown>, rich: readonly string[]): Record<string, unknown> {
+  const out = { ...record };
+  for (const f of rich) {
+    const v = out[f];
+    if (typeof v === 'string' && v.length > LIST_RICH_TEXT_CHARS) out[f] = Array.from(v).slice(0, LIST_RICH_TEXT_CHARS).join('');
+  }
+  return out;
 }
 
 interface Shape {

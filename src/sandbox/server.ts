@@ -10,6 +10,7 @@ import type { ApiContext } from './api-context.js';
 import type { BulkRead } from './bulk.js';
 import type { CreditWindow } from './credits.js';
 import { listDeleted } from './deleted-handler.js';
+import { fetchFullData } from './full-data-handler.js';
 import type { Faults } from './faults.js';
 import { listFields, listModules } from './meta-handlers.js';
 import type { OAuthServer } from './oauth.js';
@@ -52,6 +53,9 @@ function route(parts: ServerParts, method: string, path: string): Route {
     if (seg[2] === 'settings' && seg.length === 4 && seg[3] === 'fields') return { key: 'GET /crm/v8/settings/fields', handle: (c) => listFields(ctx, c) };
     if (seg.length === 3) return { key: 'GET /crm/v8/{module}', handle: (c) => listRecords(ctx, c, seg[2]) };
     if (seg.length === 4 && seg[3] === 'deleted') return { key: 'GET /crm/v8/{module}/deleted', handle: (c) => listDeleted(ctx, c, seg[2]) };
+    if (seg.length === 5 && seg[3] === 'actions' && seg[4] === 'fetch_full_data') {
+      return { key: 'GET /crm/v8/{module}/actions/fetch_full_data', handle: (c) => fetchFullData(ctx, c, seg[2]) };
+    }
     if (seg.length === 5 && seg[3] === 'actions' && seg[4] === 'count') return { key: 'GET /crm/v8/{module}/actions/count', handle: (c) => countRecords(ctx, c, seg[2]) };
   }
   if (seg[0] === 'crm' && seg[1] === 'bulk' && seg[2] === 'v8' && seg[3] === 'read') {

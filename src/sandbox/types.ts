@@ -136,6 +136,8 @@ export interface ModuleCallStats {
   deleted: number;
   count: number;
   bulk: number;
+  /** GET actions/fetch_full_data (rich text in full). */
+  fullData: number;
   /** Records sent in list answers (a record counts once per field batch). */
   recordsServed: number;
   deletedServed: number;
@@ -203,6 +205,8 @@ export interface FieldMeta {
   decimal_place: number | null;
   lookup: { module: { api_name: string; id: string }; display_label: string; api_name: string } | Record<string, never>;
   subform: null;
+  /** Multi-line fields: `large`, or `rich_text` for the rich-text ones. */
+  textarea: { type: 'large' | 'rich_text' } | null;
   pick_list_values: PickListValue[];
   [key: string]: unknown;
 }

@@ -90,6 +90,14 @@ export function text(r: Rng): string {
   return out;
 }
 
+/** A rich-text value: HTML paragraphs of mixed scripts, often longer than a list answer carries. */
+export function richText(r: Rng): string {
+  const n = r.range(1, 12);
+  let out = '';
+  for (let k = 0; k < n; k++) out += `<p>${r.chance(0.3) ? '<b>' + r.pick(WORDS) + '</b> ' : ''}${text(r).replaceAll('\n', '<br>')}</p>`;
+  return out;
+}
+
 export function shortText(r: Rng): string {
   return `${r.pick(WORDS)} ${r.pick(WORDS)}${r.chance(0.2) ? ' ' + r.pick(FRAGMENTS) : ''}`;
 }

@@ -28,7 +28,7 @@ import { ZohoBookkeeping } from '../zoho/incremental.js';
 import { hasConvertedRecords, selectModules } from '../zoho/module-selection.js';
 import { Pace } from '../zoho/pace.js';
 import { ChainError, perPageFor, restartPastLimit, restartStale, takePage, type ChainState } from '../zoho/records-chain.js';
-import { countCall, deletedCall, fieldsCall, MAX_PER_PAGE, modulesCall, recordsCall, type ApiCall } from '../zoho/requests.js';
+import { countCall, deletedCall, fieldsCall, fullDataCall, MAX_PER_PAGE, modulesCall, recordsCall, type ApiCall } from '../zoho/requests.js';
 import {
   countAnswerSchema,
   entriesPageOf,
@@ -56,6 +56,8 @@ interface RecordsData extends Record<string, unknown> {
   first?: { fields: FieldInfo[]; expected?: number };
   /** The key of this page's calls, sent ahead when the page before was read (see askAhead). */
   ahead?: string;
+  /** Rich-text fields to complete by actions/fetch_full_data (ZOHO_FULL_RICH_TEXT). */
+  rich?: string[];
 }
 
 type PageAnswers = Array<PromiseSettledResult<ApiAnswer | null>>;
@@ -233,6 +235,7 @@ export class ZohoSpider extends Spider {
       return;
     }
     const toRead = Math.min(count ?? 0, cap ?? Infinity);
+    const rich = s.ZOHO_FULL_RICH_TEXT ? fields.filter((f) => f.richText).map((f) => f.api_name).filter((f, k, all) => all.indexOf(f) === k) : [];
     // `id` is sent only when the field list names it: Zoho returns it with every record anyway, and
     // the merge of field batches keys on the records' ids, not on the field list.
     const names = fieldInfo.map((f) => f.api_name);
@@ -256,9 +259,10 @@ export class ZohoSpider extends Spider {
       pending: [],
       staleRestarts: 0,
     };
-    this.remaining.sized(module, state.batches.length, count === undefined ? undefined : toRead, state.perPage);
+    // A page's calls: one per field batch, and the rich-text completion.
+    this.remaining.sized(module, state.batches.length + (rich.length ? 1 : 0), count === undefined ? undefined : toRead, state.perPage);
     if (order === 'modified-asc') this.log.info(`${module}: ${toRead} records, more than one page_token chain reaches; reading by Modified_Time in several chains`);
-    yield this.recordsRequest({ module, explicit, state, first: { fields: fieldInfo, expected }, ahead: this.askAhead(state) });
+    yield this.recordsRequest({ module, explicit, state, first: { fields: fieldInfo, expected }, ahead: this.askAhead(state), ...(rich.length ? { rich } : {}) });
   }
 
   private countOf(module: string, result: PromiseSettledResult<ApiAnswer>): number | undefined {
@@ -332,13 +336,14 @@ export class ZohoSpider extends Spider {
     // The next page is asked for now, not once these records have gone through the pipelines and the
     // request through the queue: a chain is sequential, so that time would add to every page.
     const ahead = outcome.next ? this.askAhead(outcome.next) : undefined;
+    const records = data.rich ? await this.withFullRichText(module, data.rich, outcome.records) : outcome.records;
     if (data.first) {
       yield { kind: 'module', module, fields: data.first.fields, expected: data.first.expected };
       yield* this.firstDeleted(module);
     }
-    for (const record of outcome.records) yield this.recordItem(module, record);
+    for (const record of records) yield this.recordItem(module, record);
     if (outcome.next) {
-      yield this.recordsRequest({ module, explicit, state: outcome.next, ahead });
+      yield this.recordsRequest({ module, explicit, state: outcome.next, ahead, rich: data.rich });
       return;
     }
     yield* this.endOf(module, 'record');
@@ -347,6 +352,33 @@ export class ZohoSpider extends Spider {
       this.log.warn(`${module}: ${outcome.leftover} record(s) changed while their field batches were read and were seen in only some of them; left out of this run`);
     }
     this.log.info(`${module}: ${written} record(s)`);
+  }
+
+  /**
+   * The page's records with their rich-text fields whole: list answers cut them, one
+   * actions/fetch_full_data call gives them for the page's (≤ 200) ids. A record it does not name
+   * (deleted meanwhile) keeps the list's value.
+   */
+  private async withFullRichText(module: string, rich: string[], records: Array<RawEntry | ZohoEntry>): Promise<Array<RawEntry | ZohoEntry>> {
+    if (records.length === 0) return records;
+    const call = fullDataCall(module, records.map((r) => r.id), rich);
+    let answer: ApiAnswer;
+    try {
+      answer = await this.api.get(call);
+    } catch (error) {
+      throw this.failure(error);
+    }
+    const spent = (this.ctx.report.apiByPurpose.rich_text ??= { requests: 0, credits: 0 });
+    spent.requests++;
+    spent.credits += call.credits;
+    const full = new Map((answer.status === 200 ? entriesPageOf(answer.body, call.endpoint).data : []).map((e) => [e.id, objectOf(e)]));
+    return records.map((record) => {
+      const whole = full.get(record.id);
+      if (!whole) return record;
+      const out = objectOf(record);
+      for (const f of rich) if (f in whole) out[f] = whole[f];
+      return out;
+    });
   }
 
   /**

@@ -44,6 +44,19 @@ export function fieldsCall(module: string): ApiCall {
  */
 const APPROVED = 'both';
 
+/** Most record ids one actions/fetch_full_data call may name. */
+export const MAX_FULL_DATA_IDS = 200;
+
+/**
+ * Rich-text fields in full for up to 200 records (list answers cut them). Zoho's documents give no
+ * credit figure for it; it is counted as 1, like any call answering one page.
+ */
+export function fullDataCall(module: string, ids: readonly string[], fields: readonly string[]): ApiCall {
+  if (ids.length === 0 || ids.length > MAX_FULL_DATA_IDS) throw new Error(`fullDataCall: ${ids.length} ids; expected 1 to ${MAX_FULL_DATA_IDS}`);
+  const path = withQuery(`${API_PREFIX}/${seg(module)}/actions/fetch_full_data`, { ids: ids.join(','), fields: fields.join(',') });
+  return { path, endpoint: `GET /${module}/actions/fetch_full_data`, credits: 1, entries: true };
+}
+
 /** The record count, of what the records calls read: records awaiting approval and (`converted`) converted Leads too. */
 export function countCall(module: string, converted = false): ApiCall {
   const path = withQuery(`${API_PREFIX}/${seg(module)}/actions/count`, { converted: converted ? 'both' : undefined, approved: APPROVED });

@@ -79,11 +79,18 @@ export const moduleMetaSchema = z.looseObject({
 export type ModuleMeta = z.infer<typeof moduleMetaSchema>;
 export const modulesAnswerSchema = z.object({ modules: z.array(moduleMetaSchema) });
 
-export const fieldMetaSchema = z.looseObject({
-  api_name: z.string().min(1),
-  // Not relied on (only reported in the manifest): a field without one is still read.
-  data_type: z.string().nullable().optional().transform((t) => t ?? 'unknown'),
-});
+export const fieldMetaSchema = z
+  .looseObject({
+    api_name: z.string().min(1),
+    // Not relied on (only reported in the manifest): a field without one is still read.
+    data_type: z.string().nullable().optional().transform((t) => t ?? 'unknown'),
+    // A multi-line field says its kind here: `rich_text` ones are cut in list answers.
+    textarea: z.unknown().optional(),
+  })
+  .transform(({ textarea, ...f }) => ({
+    ...f,
+    richText: typeof textarea === 'object' && textarea !== null && (textarea as Record<string, unknown>).type === 'rich_text',
+  }));
 export type FieldMeta = z.infer<typeof fieldMetaSchema>;
 /** A 200 without `fields` says what 204 says: no fields listed. */
 export const fieldsAnswerSchema = z.object({ fields: z.array(fieldMetaSchema).nullable().optional().transform((f) => f ?? []) });

@@ -66,8 +66,10 @@ export function withApproved(path: string): string {
 }
 
 /** Every record of a module through the API: page_token chain, one chain per batch of ≤ 50 fields, merged by id. */
+/** Reads a module as a correct client does: every field batch, every page, rich text completed by actions/fetch_full_data. */
 export async function crawlModule(c: Client, module: string, extra = ''): Promise<Map<string, Record<string, unknown>>> {
   const fields = c.sb.dataset.fields(module).map((f) => f.api_name);
+  const rich = c.sb.dataset.fields(module).filter((f) => f.textarea?.type === 'rich_text').map((f) => f.api_name);
   const merged = new Map<string, Record<string, unknown>>();
   for (let k = 0; k < fields.length; k += 50) {
     const batch = fields.slice(k, k + 50).join(',');
@@ -77,6 +79,12 @@ export async function crawlModule(c: Client, module: string, extra = ''): Promis
       if (a.status === 204) break;
       if (a.status !== 200) throw new Error(`${module}: ${a.status} ${a.text}`);
       for (const rec of a.json.data) merged.set(rec.id, { ...merged.get(rec.id), ...rec });
+      if (rich.length > 0 && k === 0) {
+        const ids = (a.json.data as Array<{ id: string }>).map((r) => r.id).join(',');
+        const full: Answer = await c.get(`/crm/v8/${module}/actions/fetch_full_data?ids=${ids}&fields=${rich.join(',')}`);
+        if (full.status !== 200) throw new Error(`${module} fetch_full_data: ${full.status} ${full.text}`);
+        for (const rec of full.json.data) merged.set(rec.id, { ...merged.get(rec.id), ...rec });
+      }
       if (!a.json.info.more_records) break;
       token = a.json.info.next_page_token;
     }

@@ -1,5 +1,6 @@
 // GET /crm/v8/{module}: one test per documented rule, over real HTTP.
 import { describe, test, expect, beforeAll, afterAll, beforeEach } from '@jest/globals';
+import { LIST_RICH_TEXT_CHARS } from '../../src/sandbox/records-handler.js';
 import { startClient, crawlModule, type Client } from './helpers.js';
 
 let c: Client;
@@ -295,6 +296,37 @@ describe('modules, permissions, URLs', () => {
     const dflt = await c.get('/crm/v8/Leads/actions/count');
     const converted = [...c.sb.dataset.records('Leads')].filter((r) => r.$converted).length;
     expect(dflt.json.count).toBe(String(c.sb.dataset.count('Leads') - converted));
+  });
+});
+
+describe('rich text', () => {
+  const rich = () => [...c.sb.dataset.records('Products')].filter((r) => typeof r.Product_Details === 'string');
+
+  test('the fields list marks it rich_text; list answers cut it; fetch_full_data gives it whole, for the ids asked', async () => {
+    const meta = c.sb.dataset.fields('Products').find((f) => f.api_name === 'Product_Details');
+    expect(meta?.textarea).toEqual({ type: 'rich_text' });
+    const long = rich().filter((r) => Array.from(r.Product_Details as string).length > LIST_RICH_TEXT_CHARS);
+    expect(long.length).toBeGreaterThan(0);
+    const list = await c.get('/crm/v8/Products?fields=Product_Name,Product_Details');
+    const byId = new Map((list.json.data as Array<Record<string, unknown>>).map((r) => [r.id, r]));
+    for (const r of long) expect(Array.from(byId.get(r.id)!.Product_Details as string)).toEqual(Array.from(r.Product_Details as string).slice(0, LIST_RICH_TEXT_CHARS));
+    const ids = long.slice(0, 3).map((r) => r.id as string);
+    const full = await c.get(`/crm/v8/Products/actions/fetch_full_data?ids=${[...ids, '111111111111111111'].join(',')}&fields=Product_Details`);
+    expect(full.status).toBe(200);
+    expect(full.json).toEqual({ data: long.slice(0, 3).map((r) => ({ Product_Details: r.Product_Details, id: r.id })) });
+    expect(c.sb.stats().modules.Products).toMatchObject({ records: 1, fullData: 1 });
+    expect(c.sb.stats().credits).toBe(2);
+  });
+
+  test('fetch_full_data refuses what Zoho documents it refuses: no ids, no fields, over 200 ids, a field that is not rich text', async () => {
+    const ids = rich().slice(0, 2).map((r) => r.id).join(',');
+    expect((await c.get(`/crm/v8/Products/actions/fetch_full_data?fields=Product_Details`)).json).toMatchObject({ code: 'REQUIRED_PARAM_MISSING', details: { param: 'ids' } });
+    expect((await c.get(`/crm/v8/Products/actions/fetch_full_data?ids=${ids}`)).json).toMatchObject({ code: 'REQUIRED_PARAM_MISSING', details: { param: 'fields' } });
+    const many = Array.from({ length: 201 }, (_, k) => String(100000000000000000n + BigInt(k))).join(',');
+    expect((await c.get(`/crm/v8/Products/actions/fetch_full_data?ids=${many}&fields=Product_Details`)).json).toMatchObject({ code: 'LIMIT_EXCEEDED' });
+    expect((await c.get(`/crm/v8/Products/actions/fetch_full_data?ids=${ids}&fields=Description`)).json).toMatchObject({ code: 'INVALID_DATA', details: { api_name: 'Description' } });
+    expect((await c.get(`/crm/v8/Products/actions/fetch_full_data?ids=111111111111111111&fields=Product_Details`)).status).toBe(204);
+    expect(unexpectedCodes()).toEqual(['REQUIRED_PARAM_MISSING', 'REQUIRED_PARAM_MISSING', 'LIMIT_EXCEEDED', 'INVALID_DATA']);
   });
 });
 

@@ -48,6 +48,31 @@ export function servedEntries(module: string, kind: 'records' | 'deleted'): Arra
   return pagesOf(module, kind).flatMap((p) => (fixture(p.name).status === 200 ? p.data : []));
 }
 
+/**
+ * The records as a complete backup holds them: as served by the list, with the rich-text fields that
+ * full-data-M.json gives for a record taken from there (the list answer cuts them).
+ */
+export function completedRecords(module: string): Array<Record<string, unknown>> {
+  const name = `full-data-${module}.json`;
+  const full = new Map(fixtureNames().includes(name) ? (fixture(name).body as { data: Array<Record<string, unknown>> }).data.map((e) => [e.id, e]) : []);
+  return servedEntries(module, 'records').map((r) => {
+    const whole = full.get(r.id);
+    if (!whole) return r;
+    const out = { ...r };
+    for (const [k, v] of Object.entries(whole)) if (k !== 'id') out[k] = v;
+    return out;
+  });
+}
+
+/** The full-data fixture's entries for the ids asked, with only the fields asked. */
+function fullData(module: string, url: URL): unknown {
+  const ids = (url.searchParams.get('ids') ?? '').split(',');
+  const fields = (url.searchParams.get('fields') ?? '').split(',');
+  const all = (fixture(`full-data-${module}.json`).body as { data: Array<Record<string, unknown>> }).data;
+  const data = all.filter((e) => ids.includes(String(e.id))).map((e) => ({ ...Object.fromEntries(fields.map((f) => [f, e[f]])), id: e.id }));
+  return data.length ? { data } : null;
+}
+
 export interface ReplayServer {
   url: string;
   /** Requests answered, as "METHOD path?query". */
@@ -76,10 +101,11 @@ function route(method: string, url: URL, opts: ReplayOptions): string | undefine
   if (method !== 'GET') return 'error-invalid-url-pattern.json';
   if (path === '/crm/v8/settings/modules') return 'modules.json';
   if (path === '/crm/v8/settings/fields' && module) return has(`fields-${module}.json`) ?? 'error-invalid-module.json';
-  const m = /^\/crm\/v8\/([^/]+)(\/deleted|\/actions\/count)?$/.exec(path);
+  const m = /^\/crm\/v8\/([^/]+)(\/deleted|\/actions\/count|\/actions\/fetch_full_data)?$/.exec(path);
   if (!m) return 'error-invalid-url-pattern.json';
   const name = decodeURIComponent(m[1]);
   if (m[2] === '/actions/count') return has(`count-${name}.json`);
+  if (m[2] === '/actions/fetch_full_data') return has(`full-data-${name}.json`) ?? 'error-invalid-url-pattern.json';
   if (m[2] === '/deleted') return has(`deleted-${name}-${url.searchParams.get('page') ?? '1'}.json`);
   const pages = pagesOf(name, 'records');
   const token = url.searchParams.get('page_token');
@@ -102,6 +128,7 @@ export async function startReplay(opts: ReplayOptions = {}): Promise<ReplayServe
         return;
       }
       const f = fixture(name);
+      if (name.startsWith('full-data-')) f.body = fullData(name.slice('full-data-'.length, -'.json'.length), u);
       if (f.status === 204 || f.body === null) {
         res.writeHead(f.status, f.headers).end();
         return;

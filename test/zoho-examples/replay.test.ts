@@ -14,7 +14,7 @@ import { recordsCall } from '../../src/zoho/requests.js';
 import { TokenSource } from '../../src/zoho/token-source.js';
 import { crawlSandbox, readRun, type Crawled } from '../zoho/support.js';
 import { close, listen } from '../zoho/twisting-proxy.js';
-import { fixture, fixtureNames, servedEntries, startReplay, type ReplayServer } from './replay-server.js';
+import { completedRecords, fixture, fixtureNames, servedEntries, startReplay, type ReplayServer } from './replay-server.js';
 
 const READ = ['Leads', 'Contacts', 'Accounts'];
 const lines = (rows: Array<Record<string, unknown>>): string[] => rows.map((r) => JSON.stringify(r)).sort();
@@ -30,17 +30,22 @@ describe('the org assembled from Zoho\'s examples, crawled end to end', () => {
 
   test('the fixtures are well formed and each names its source', () => {
     const names = fixtureNames();
-    expect(names.length).toBeGreaterThanOrEqual(30);
+    expect(names.length).toBeGreaterThanOrEqual(33);
     for (const n of names) expect(fixture(n).source.length).toBeGreaterThan(10);
   });
 
-  test('every record served is in the files exactly once, byte for byte as served', () => {
+  test('every record served is in the files exactly once, as served, rich text completed by fetch_full_data', () => {
     const files = readRun(run.runDir);
     for (const m of READ) {
-      const served = servedEntries(m, 'records');
+      const served = completedRecords(m);
       expect(served.length).toBeGreaterThan(0);
       expect([m, [...(files.get(m) ?? [])].sort()]).toEqual([m, lines(served)]);
     }
+    // The list cut one rich-text value; the file holds it whole, at the same place in the record.
+    const cut = servedEntries('Leads', 'records').find((r) => r.id === '5725767000000649013')!;
+    const line = files.get('Leads')!.find((l) => l.includes('5725767000000649013'))!;
+    expect((JSON.parse(line) as { Notes_Rich__c: string }).Notes_Rich__c.length).toBeGreaterThan((cut.Notes_Rich__c as string).length);
+    expect(Object.keys(JSON.parse(line) as object)).toEqual(Object.keys(cut));
     // Leads: two pages, a record awaiting approval among them.
     expect(files.get('Leads')).toHaveLength(5);
     expect(files.get('Leads')!.some((l) => l.includes('"$approval_state":"approval_process_pending"'))).toBe(true);
@@ -70,6 +75,12 @@ describe('the org assembled from Zoho\'s examples, crawled end to end', () => {
     expect(records.length).toBe(4);
     for (const c of records) expect(c).toContain('approved=both');
     expect(records.filter((c) => c.includes('page_token='))).toHaveLength(1);
+    // One completion per Leads page, naming that page's ids and the rich-text field only.
+    const full = replay.calls.filter((c) => c.includes('/actions/fetch_full_data'));
+    expect(full).toHaveLength(2);
+    for (const c of full) expect(new URL(c.slice(4), replay.url).searchParams.get('fields')).toBe('Notes_Rich__c');
+    const manifest = JSON.parse(readFileSync(join(run.runDir, 'manifest.json'), 'utf8')) as { api: { by_purpose?: Record<string, unknown> } };
+    expect(manifest.api.by_purpose).toEqual({ rich_text: { requests: 2, credits: 2 } });
   });
 });
 

@@ -83,6 +83,8 @@ export interface ModuleShape {
   records: number;
   fields: number;
   deleted: number;
+  /** Has rich-text fields: each page costs one actions/fetch_full_data more (ZOHO_FULL_RICH_TEXT). */
+  richText?: boolean;
 }
 
 /**
@@ -94,7 +96,8 @@ export function lowerBound(shapes: readonly ModuleShape[], opts: { counts?: bool
   let total = 1;
   for (const m of shapes) {
     total += 1 + (opts.counts === false ? 0 : 1);
-    total += Math.max(1, Math.ceil(m.records / 200)) * Math.ceil(m.fields / 50);
+    // A page's calls: one per field batch, one more to complete its rich-text fields (none when the module is empty).
+    total += Math.max(1, Math.ceil(m.records / 200)) * Math.ceil(m.fields / 50) + (m.richText ? Math.ceil(m.records / 200) : 0);
     if (opts.deleted !== false) total += Math.max(1, Math.ceil(m.deleted / 200));
   }
   return total;
@@ -107,6 +110,7 @@ export function shapesOf(sandbox: Sandbox, modules: readonly string[], cap?: num
     records: Math.min(d.count(name), cap ?? Infinity),
     fields: d.fields(name).length,
     deleted: d.deletedCount(name),
+    richText: d.fields(name).some((f) => f.textarea?.type === 'rich_text'),
   }));
 }
 
