@@ -291,6 +291,12 @@ export const settingsSchema = z.object({
       'is completed by one GET actions/fetch_full_data (up to 200 records, 1 credit), counted apart in the manifest (api.by_purpose.rich_text). ' +
       'false keeps the list answer\'s value and costs nothing more.',
   }),
+  ZOHO_SUBFORMS: doc(bool({ default: true }), {
+    doc:
+      'Subform rows. Zoho\'s list answers leave them out of the parent record and keep them in the subform\'s own module, ' +
+      'which the module list does not name; with true, each subform module a read module\'s fields name is read as a module of its own ' +
+      '(GET /{subform}: rows with Parent_Id, 1 credit per 200 rows per 50 fields; no deleted log), whitelist or not. false leaves them out.',
+  }),
   ZOHO_INCLUDE_DELETED: doc(bool({ default: true }), {
     doc: 'Extracts the deleted-record log of each module into <Module>-Deleted.',
   }),

@@ -5,7 +5,7 @@ import * as V from './values.js';
 
 export type DataType =
   | 'text' | 'textarea' | 'email' | 'phone' | 'website' | 'autonumber' | 'integer' | 'double' | 'percent'
-  | 'currency' | 'boolean' | 'date' | 'datetime' | 'lookup' | 'ownerlookup' | 'picklist' | 'multiselectpicklist';
+  | 'currency' | 'boolean' | 'date' | 'datetime' | 'lookup' | 'ownerlookup' | 'picklist' | 'multiselectpicklist' | 'subform';
 
 export interface UserRef { name: string; id: string; email: string }
 export interface LookupRef { name: string; id: string }
@@ -37,6 +37,8 @@ export interface FieldSpec {
   identity?: boolean;
   /** A rich-text multi-line field (textarea): list answers cut it; actions/fetch_full_data gives it whole. */
   richText?: boolean;
+  /** A subform field: the api name of the subform module holding its rows. List answers leave it out. */
+  subform?: string;
 }
 
 export interface ModuleSpec {
@@ -44,7 +46,7 @@ export interface ModuleSpec {
   moduleName: string;
   singular: string;
   plural: string;
-  generated: 'default' | 'custom';
+  generated: 'default' | 'custom' | 'subform';
   supported: boolean;
   convertable?: boolean;
   /** Only admins may list it (Notes). */
@@ -55,6 +57,8 @@ export interface ModuleSpec {
   fields: FieldSpec[];
   /** Bulk Read refuses it (Notes). */
   noBulk?: boolean;
+  /** Not in GET /settings/modules, yet readable by name (a subform module: its parent's fields name it). */
+  unlisted?: boolean;
 }
 
 const SYSTEM_FIELDS: FieldSpec[] = [

@@ -3,7 +3,7 @@
 import type { UserRef } from './catalog.js';
 import { allModuleMeta, fieldsMeta } from './metadata.js';
 import { CONVERTED_PERIOD, CONVERTED_RESIDUE, makeUsers, ModuleData, type DeletedRef, type Org } from './module-data.js';
-import { Catalog } from './org-catalog.js';
+import { Catalog, SUBFORM_PARENT } from './org-catalog.js';
 import { MAX_MODULE_RECORDS, PRESETS } from './presets.js';
 import { hash, Rng } from './prng.js';
 import { orgOffset } from './time.js';
@@ -34,6 +34,7 @@ export interface DatasetOptions {
   deletedSizes?: Record<string, number>;
   minFields?: number;
   extraModules?: number;
+  subforms?: boolean;
 }
 
 function checkSizes(catalog: Catalog, what: string, sizes: Record<string, number> | undefined): void {
@@ -54,7 +55,7 @@ export class OrgDataset implements Dataset, Org {
   private mutations = 0;
 
   constructor(opts: DatasetOptions) {
-    this.catalog = new Catalog({ minFields: opts.minFields, extraModules: opts.extraModules });
+    this.catalog = new Catalog({ minFields: opts.minFields, extraModules: opts.extraModules, subforms: opts.subforms });
     checkSizes(this.catalog, 'sizes', opts.sizes);
     checkSizes(this.catalog, 'deletedSizes', opts.deletedSizes);
     this.seed = opts.seed;
@@ -63,7 +64,9 @@ export class OrgDataset implements Dataset, Org {
     const preset = PRESETS[opts.preset];
     for (const spec of this.catalog.modules) {
       if (!spec.supported) continue;
-      const n = opts.sizes?.[spec.api] ?? preset.records[spec.api] ?? 0;
+      // A subform module holds about two rows per parent record unless sized.
+      const parent = spec.generated === 'subform' ? preset.records[SUBFORM_PARENT] : undefined;
+      const n = opts.sizes?.[spec.api] ?? preset.records[spec.api] ?? (parent === undefined ? 0 : 2 * (opts.sizes?.[SUBFORM_PARENT] ?? parent));
       const dn = opts.deletedSizes?.[spec.api] ?? preset.deleted[spec.api] ?? 0;
       this.data.set(spec.api, new ModuleData(this, spec, n, dn));
     }

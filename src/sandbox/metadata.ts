@@ -8,6 +8,7 @@ const JSON_TYPE: Record<DataType, string> = {
   text: 'string', textarea: 'string', email: 'string', phone: 'string', website: 'string', autonumber: 'string',
   integer: 'integer', double: 'double', percent: 'double', currency: 'double', boolean: 'boolean', date: 'string',
   datetime: 'string', lookup: 'jsonobject', ownerlookup: 'jsonobject', picklist: 'string', multiselectpicklist: 'jsonarray',
+  subform: 'jsonarray',
 };
 
 /** Zoho: rich-text fields hold up to 50,000 characters. */
@@ -44,7 +45,7 @@ export function moduleMeta(catalog: Catalog, spec: ModuleSpec, offset: string): 
 }
 
 export function allModuleMeta(catalog: Catalog, offset: string): ModuleMeta[] {
-  return catalog.modules.map((m) => moduleMeta(catalog, m, offset));
+  return catalog.listed().map((m) => moduleMeta(catalog, m, offset));
 }
 
 function fieldMeta(catalog: Catalog, no: number, f: FieldSpec, k: number): FieldMeta {
@@ -65,7 +66,7 @@ function fieldMeta(catalog: Catalog, no: number, f: FieldSpec, k: number): Field
     lookup: target
       ? { module: { api_name: target.api, id: moduleId(catalog.no(target.api)) }, display_label: label(f.api), api_name: f.api }
       : {},
-    subform: null,
+    subform: f.subform ? { module: f.subform, id: moduleId(catalog.no(f.subform)) } : null,
     textarea: f.type === 'textarea' ? { type: f.richText ? 'rich_text' : 'large' } : null,
     pick_list_values: (f.picks ?? []).map((v, n) => ({ display_value: v, actual_value: v, id: fieldId(no, 500 + k * 20 + n) })),
   };

@@ -69,8 +69,10 @@ export class ModuleData {
     this.n = n;
     this.dn = dn;
     this.currency = spec.fields.some((f) => f.type === 'currency');
-    this.plan = spec.fields.map(planStep);
-    this.template = fastTemplate([...spec.fields.map((f) => f.api), ...this.dollarKeyNames(), 'id']);
+    // A subform field's rows live in the subform module: the record (as list answers give it) has no key for it.
+    const inLists = spec.fields.filter((f) => f.type !== 'subform');
+    this.plan = inLists.map(planStep);
+    this.template = fastTemplate([...inLists.map((f) => f.api), ...this.dollarKeyNames(), 'id']);
   }
 
   get total(): number {
@@ -320,5 +322,7 @@ function defaultGen(f: FieldSpec): (c: GenCtx) => unknown {
     case 'ownerlookup': return (c) => ({ ...c.user() });
     case 'picklist': return (c) => c.r.pick(f.picks ?? ['-None-']);
     case 'multiselectpicklist': return (c) => V.multi(c.r, f.picks ?? []);
+    // Never built: a subform's rows are the subform module's records.
+    case 'subform': return () => undefined;
   }
 }

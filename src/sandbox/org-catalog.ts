@@ -9,6 +9,20 @@ export interface CatalogOptions {
   minFields?: number;
   /** Readable custom modules `Custom_Module_1`… appended after the fixed ones. */
   extraModules?: number;
+  /** Deals gets a subform field, Line_Items, whose rows are the unlisted module Line_Items__s. */
+  subforms?: boolean;
+}
+
+export const SUBFORM_PARENT = 'Deals';
+export const SUBFORM_FIELD = 'Line_Items';
+export const SUBFORM_MODULE = 'Line_Items__s';
+
+/** Deals with its subform field before the system fields at the end. */
+function withSubform(spec: ModuleSpec): ModuleSpec {
+  if (spec.api !== SUBFORM_PARENT) return spec;
+  const at = spec.fields.findIndex((f) => f.api === 'Created_By');
+  const field: FieldSpec = { api: SUBFORM_FIELD, type: 'subform', subform: SUBFORM_MODULE, custom: true };
+  return { ...spec, fields: [...spec.fields.slice(0, at), field, ...spec.fields.slice(at)] };
 }
 
 /** Ids carry the module number in two digits; the fixed catalogue uses 14 of them. */
@@ -51,6 +65,19 @@ const SYSTEM_TAIL: FieldSpec[] = [
   { api: 'Modified_Time', type: 'datetime', readOnly: true },
 ];
 
+/** The subform module: rows of a Deal's line items, each naming its Deal in Parent_Id. */
+const LINE_ITEMS: ModuleSpec = {
+  api: SUBFORM_MODULE, moduleName: SUBFORM_MODULE, singular: 'Line Item', plural: 'Line Items', generated: 'subform', supported: true, unlisted: true,
+  noBulk: true,
+  fields: [
+    { api: 'Parent_Id', type: 'lookup', lookup: SUBFORM_PARENT },
+    { api: 'Product', type: 'lookup', lookup: 'Products', nullRate: 0.1 },
+    { api: 'Quantity', type: 'double' },
+    { api: 'List_Price', type: 'currency' },
+    ...SYSTEM_TAIL.slice(2),
+  ],
+};
+
 /** Custom module k: 20–40 fields (system fields, a name, a lookup, the custom mix). */
 function extraModule(k: number): ModuleSpec {
   const api = extraModuleName(k);
@@ -89,7 +116,7 @@ export class Catalog {
     checkCount('minFields', opts.minFields, MAX_MIN_FIELDS);
     checkCount('extraModules', opts.extraModules, MAX_EXTRA_MODULES);
     const extra = Array.from({ length: opts.extraModules ?? 0 }, (_, k) => extraModule(k + 1));
-    const all = [...MODULES, ...extra];
+    const all = opts.subforms ? [...MODULES.map(withSubform), ...extra, LINE_ITEMS] : [...MODULES, ...extra];
     const min = opts.minFields ?? 0;
     this.modules = min > 0 ? all.map((s) => widened(s, min)) : all;
     this.byName = new Map(this.modules.map((m, k) => [m.api, k]));
@@ -115,5 +142,10 @@ export class Catalog {
 
   readable(): ModuleSpec[] {
     return this.modules.filter((m) => m.supported);
+  }
+
+  /** What GET /settings/modules lists (subform modules are not). */
+  listed(): ModuleSpec[] {
+    return this.modules.filter((m) => !m.unlisted);
   }
 }

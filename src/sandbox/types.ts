@@ -73,6 +73,12 @@ export interface SandboxOptions {
    * empty). At most 50. Default 0.
    */
   extraModules?: number;
+  /**
+   * Added: Deals gets a subform field `Line_Items` (left out of list answers, as Zoho does) whose rows
+   * are the module `Line_Items__s`: not in GET /settings/modules, read by name (GET /crm/v8/Line_Items__s,
+   * rows with Parent_Id). Twice as many rows as Deals unless sized. Default off.
+   */
+  subforms?: boolean;
   faults?: FaultOptions;
   limits?: SandboxLimits;
   /** Default '127.0.0.1'. */
@@ -204,7 +210,8 @@ export interface FieldMeta {
   length: number;
   decimal_place: number | null;
   lookup: { module: { api_name: string; id: string }; display_label: string; api_name: string } | Record<string, never>;
-  subform: null;
+  /** Subform fields: the module holding the rows. */
+  subform: { module: string; id: string } | null;
   /** Multi-line fields: `large`, or `rich_text` for the rich-text ones. */
   textarea: { type: 'large' | 'rich_text' } | null;
   pick_list_values: PickListValue[];

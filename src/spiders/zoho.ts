@@ -37,6 +37,7 @@ import {
   morePages,
   parseBody,
   type EntriesPage,
+  type FieldMeta,
   type ZohoEntry,
 } from '../zoho/schemas.js';
 import { missingCredentials, TokenSource, type Credentials } from '../zoho/token-source.js';
@@ -93,6 +94,11 @@ export class ZohoSpider extends Spider {
   private tokens?: TokenSource;
   private client?: ZohoClient;
   private apiBase = '';
+  /** Modules this run reads (listed or found as subforms), and those the module list calls not API-readable. */
+  private readonly planned = new Set<string>();
+  private readonly unreadable = new Set<string>();
+  /** Subform modules: read like any module, but they have no deleted log of their own. */
+  private readonly subforms = new Set<string>();
   /** Record pages whose calls were sent before their request ran, by RecordsData.ahead. */
   private readonly ahead = new Map<string, Promise<PageAnswers>>();
   private aheadSeq = 0;
@@ -183,20 +189,60 @@ export class ZohoSpider extends Spider {
       `zoho: ${selection.modules.length} module(s) to read: ${selection.modules.map((m) => m.meta.api_name).join(', ') || '(none)'}` +
         (selection.unsupported.length ? `; not readable over the API, not requested: ${selection.unsupported.join(', ')}` : ''),
     );
-    for (const { meta, explicit } of selection.modules) {
-      const module = meta.api_name;
-      const earlier = this.ctx.resume?.modules[module];
-      if (stemDone(this.ctx.resume, module, 'record')) {
-        // Read to the end by the killed attempt: its files are kept, its module item is replayed.
-        this.log.info(`${module}: records finished before the run was resumed; not read again`);
-        this.remaining.ended(module, 'record');
-        yield { kind: 'module', module, fields: earlier?.fields ?? [], expected: earlier?.expected };
-        yield* this.firstDeleted(module);
-        continue;
-      }
-      this.remaining.planned(module);
-      const data: FieldsData = { module, explicit, converted: hasConvertedRecords(meta) };
-      yield request('fields', this.urlOf(fieldsCall(module)), data);
+    for (const name of selection.unsupported) this.unreadable.add(name);
+    for (const { meta } of selection.modules) this.planned.add(meta.api_name);
+    for (const { meta, explicit } of selection.modules) yield* this.planModule(meta.api_name, explicit, hasConvertedRecords(meta));
+  }
+
+  private async *planModule(module: string, explicit: boolean, converted: boolean): AsyncIterable<SpiderOutput> {
+    this.planned.add(module);
+    const earlier = this.ctx.resume?.modules[module];
+    if (stemDone(this.ctx.resume, module, 'record')) {
+      // Read to the end by the killed attempt: its files are kept, its module item is replayed.
+      this.log.info(`${module}: records finished before the run was resumed; not read again`);
+      this.remaining.ended(module, 'record');
+      yield { kind: 'module', module, fields: earlier?.fields ?? [], expected: earlier?.expected };
+      yield* this.firstDeleted(module);
+      // Its subforms are found in its fields, which are not read again otherwise.
+      if (this.ctx.settings.ZOHO_SUBFORMS && earlier?.fields?.some((f) => f.data_type === 'subform')) yield* this.subformsAgain(module);
+      return;
+    }
+    this.remaining.planned(module);
+    const data: FieldsData = { module, explicit, converted };
+    yield request('fields', this.urlOf(fieldsCall(module)), data);
+  }
+
+  private async *planSubform(module: string): AsyncIterable<SpiderOutput> {
+    this.subforms.add(module);
+    this.remaining.planned(module);
+    this.remaining.ended(module, 'deleted');
+    yield* this.planModule(module, false, false);
+  }
+
+  /** A resumed run's parent read to its end: its fields again (1 credit), for the subform modules they name. */
+  private async *subformsAgain(module: string): AsyncIterable<SpiderOutput> {
+    let fields: FieldMeta[];
+    try {
+      const answer = await this.api.get(fieldsCall(module));
+      fields = answer.status === 200 ? parseBody(fieldsAnswerSchema, answer.body, `GET /settings/fields?module=${module}`).fields : [];
+    } catch (error) {
+      if (error instanceof CreditsExhaustedError) throw this.stop(error);
+      const reason = `its subform modules could not be found again on resume (${errorText(error)})`;
+      this.log.error(`${module}: ${reason}`);
+      this.ctx.report.error(module, reason);
+      return;
+    }
+    yield* this.subformsOf(module, fields);
+  }
+
+  /** The subform modules a module's fields name and no one reads yet (ZOHO_SUBFORMS). */
+  private async *subformsOf(parent: string, fields: readonly FieldMeta[]): AsyncIterable<SpiderOutput> {
+    if (!this.ctx.settings.ZOHO_SUBFORMS) return;
+    for (const f of fields) {
+      const sub = f.subformModule;
+      if (sub === undefined || this.planned.has(sub) || this.unreadable.has(sub)) continue;
+      this.log.info(`${sub}: the rows of the subform ${parent}.${f.api_name}; read as a module of its own`);
+      yield* this.planSubform(sub);
     }
   }
 
@@ -210,6 +256,7 @@ export class ZohoSpider extends Spider {
     }
     const fields =
       fieldsResult.value.status === 200 ? parseBody(fieldsAnswerSchema, fieldsResult.value.body, `GET /settings/fields?module=${module}`).fields : [];
+    yield* this.subformsOf(module, fields);
     // A field listed twice is one field: once in the module item, once in the records calls.
     const listed = new Set<string>();
     const fieldInfo: FieldInfo[] = fields.filter((f) => !listed.has(f.api_name) && Boolean(listed.add(f.api_name))).map((f) => ({ api_name: f.api_name, data_type: f.data_type }));
@@ -430,7 +477,7 @@ export class ZohoSpider extends Spider {
   }
 
   private *firstDeleted(module: string): Iterable<SpiderOutput> {
-    if (!this.ctx.settings.ZOHO_INCLUDE_DELETED) return;
+    if (!this.ctx.settings.ZOHO_INCLUDE_DELETED || this.subforms.has(module)) return;
     if (stemDone(this.ctx.resume, module, 'deleted')) {
       this.log.info(`${module}: deleted records finished before the run was resumed; not read again`);
       this.remaining.ended(module, 'deleted');

@@ -86,11 +86,20 @@ export const fieldMetaSchema = z
     data_type: z.string().nullable().optional().transform((t) => t ?? 'unknown'),
     // A multi-line field says its kind here: `rich_text` ones are cut in list answers.
     textarea: z.unknown().optional(),
+    // A subform field names the module holding its rows here: list answers leave the rows out.
+    subform: z.unknown().optional(),
   })
-  .transform(({ textarea, ...f }) => ({
+  .transform(({ textarea, subform, ...f }) => ({
     ...f,
-    richText: typeof textarea === 'object' && textarea !== null && (textarea as Record<string, unknown>).type === 'rich_text',
+    richText: keyOf(textarea, 'type') === 'rich_text',
+    subformModule: f.data_type === 'subform' ? keyOf(subform, 'module') : undefined,
   }));
+
+/** A string under `key` of what may be an object; undefined otherwise. */
+function keyOf(v: unknown, key: string): string | undefined {
+  const got = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined;
+  return typeof got === 'string' && got !== '' ? got : undefined;
+}
 export type FieldMeta = z.infer<typeof fieldMetaSchema>;
 /** A 200 without `fields` says what 204 says: no fields listed. */
 export const fieldsAnswerSchema = z.object({ fields: z.array(fieldMetaSchema).nullable().optional().transform((f) => f ?? []) });

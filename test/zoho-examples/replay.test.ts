@@ -16,7 +16,7 @@ import { crawlSandbox, readRun, type Crawled } from '../zoho/support.js';
 import { close, listen } from '../zoho/twisting-proxy.js';
 import { completedRecords, fixture, fixtureNames, servedEntries, startReplay, type ReplayServer } from './replay-server.js';
 
-const READ = ['Leads', 'Contacts', 'Accounts'];
+const READ = ['Leads', 'Contacts', 'Accounts', 'Visits__s'];
 const lines = (rows: Array<Record<string, unknown>>): string[] => rows.map((r) => JSON.stringify(r)).sort();
 
 describe('the org assembled from Zoho\'s examples, crawled end to end', () => {
@@ -30,7 +30,7 @@ describe('the org assembled from Zoho\'s examples, crawled end to end', () => {
 
   test('the fixtures are well formed and each names its source', () => {
     const names = fixtureNames();
-    expect(names.length).toBeGreaterThanOrEqual(33);
+    expect(names.length).toBeGreaterThanOrEqual(35);
     for (const n of names) expect(fixture(n).source.length).toBeGreaterThan(10);
   });
 
@@ -56,6 +56,8 @@ describe('the org assembled from Zoho\'s examples, crawled end to end', () => {
     expect([...(files.get('Leads-Deleted') ?? [])].sort()).toEqual(lines(servedEntries('Leads', 'deleted')));
     expect(files.get('Leads-Deleted')!.some((l) => l.includes('"type":"permanent"') && l.includes('"display_name":null'))).toBe(true);
     expect(files.get('Contacts-Deleted') ?? []).toEqual([]);
+    // A subform module has no deleted log of its own: none is asked for.
+    expect(replay.calls.filter((c) => c.startsWith('GET /crm/v8/Visits__s/deleted'))).toEqual([]);
   });
 
   test('the refused modules are skipped by name, the run stays complete, Home is never asked', () => {
@@ -71,8 +73,8 @@ describe('the org assembled from Zoho\'s examples, crawled end to end', () => {
   });
 
   test('every records call asks for records awaiting approval; pages are followed by their token', () => {
-    const records = replay.calls.filter((c) => /^GET \/crm\/v8\/(Leads|Contacts|Accounts)\?/.test(c));
-    expect(records.length).toBe(4);
+    const records = replay.calls.filter((c) => /^GET \/crm\/v8\/(Leads|Contacts|Accounts|Visits__s)\?/.test(c));
+    expect(records.length).toBe(5);
     for (const c of records) expect(c).toContain('approved=both');
     expect(records.filter((c) => c.includes('page_token='))).toHaveLength(1);
     // One completion per Leads page, naming that page's ids and the rich-text field only.
