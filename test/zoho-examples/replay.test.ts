@@ -16,7 +16,7 @@ import { crawlSandbox, readRun, type Crawled } from '../zoho/support.js';
 import { close, listen } from '../zoho/twisting-proxy.js';
 import { completedRecords, fixture, fixtureNames, servedEntries, startReplay, type ReplayServer } from './replay-server.js';
 
-const READ = ['Leads', 'Contacts', 'Accounts', 'Visits__s'];
+const READ = ['Leads', 'Contacts', 'Accounts', 'Visits__s', 'Leads_X_Products'];
 const lines = (rows: Array<Record<string, unknown>>): string[] => rows.map((r) => JSON.stringify(r)).sort();
 
 describe('the org assembled from Zoho\'s examples, crawled end to end', () => {
@@ -30,7 +30,7 @@ describe('the org assembled from Zoho\'s examples, crawled end to end', () => {
 
   test('the fixtures are well formed and each names its source', () => {
     const names = fixtureNames();
-    expect(names.length).toBeGreaterThanOrEqual(35);
+    expect(names.length).toBeGreaterThanOrEqual(37);
     for (const n of names) expect(fixture(n).source.length).toBeGreaterThan(10);
   });
 
@@ -73,8 +73,8 @@ describe('the org assembled from Zoho\'s examples, crawled end to end', () => {
   });
 
   test('every records call asks for records awaiting approval; pages are followed by their token', () => {
-    const records = replay.calls.filter((c) => /^GET \/crm\/v8\/(Leads|Contacts|Accounts|Visits__s)\?/.test(c));
-    expect(records.length).toBe(5);
+    const records = replay.calls.filter((c) => /^GET \/crm\/v8\/(Leads|Contacts|Accounts|Visits__s|Leads_X_Products)\?/.test(c));
+    expect(records.length).toBe(6);
     for (const c of records) expect(c).toContain('approved=both');
     expect(records.filter((c) => c.includes('page_token='))).toHaveLength(1);
     // One completion per Leads page, naming that page's ids and the rich-text field only.
