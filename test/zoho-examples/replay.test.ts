@@ -6,14 +6,11 @@ import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PIPELINES } from '../../src/pipelines/index.js';
-import { ZohoClient } from '../../src/zoho/client.js';
-import { resolveHosts } from '../../src/zoho/data-centers.js';
+import type { ZohoClient } from '../../src/zoho/client.js';
 import { RetriesExhaustedError, ZohoApiError, ZohoAuthError, type ZohoErrorKind } from '../../src/zoho/errors.js';
-import { Pace } from '../../src/zoho/pace.js';
 import { recordsCall } from '../../src/zoho/requests.js';
-import { TokenSource } from '../../src/zoho/token-source.js';
 import { crawlSandbox, readRun, type Crawled } from '../zoho/support.js';
-import { close, listen } from '../zoho/twisting-proxy.js';
+import { close, listen, staticTokenClient } from '../zoho/twisting-proxy.js';
 import { completedRecords, fixture, fixtureNames, servedEntries, startReplay, type ReplayServer } from './replay-server.js';
 
 const READ = ['Leads', 'Contacts', 'Accounts', 'Visits__s', 'Leads_X_Products'];
@@ -127,20 +124,7 @@ describe('every error body Zoho documents, classified', () => {
   });
   afterAll(() => close(server));
 
-  const client = (): ZohoClient =>
-    new ZohoClient({
-      tokens: new TokenSource({
-        hosts: resolveHosts({ ZOHO_DATA_CENTER: 'us', ZOHO_ACCOUNTS_URL: undefined, ZOHO_API_DOMAIN: url }),
-        credentials: { staticToken: 'static-token' },
-        backoff: { baseMs: 1, maxMs: 2 },
-        grantRetries: 0,
-        timeoutMs: 5000,
-      }),
-      pace: new Pace(2),
-      backoff: { baseMs: 1, maxMs: 2 },
-      retries: 0,
-      timeoutMs: 5000,
-    });
+  const client = (): ZohoClient => staticTokenClient(url, { backoff: { baseMs: 1, maxMs: 2 }, retries: 0 });
 
   /** What the crawler does with each: renew the token, name the scope, skip the module, back off, retry, or fail the call. */
   const expected: Record<string, ZohoErrorKind> = {

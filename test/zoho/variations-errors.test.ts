@@ -2,14 +2,11 @@
 // with an odd `details` or wrapped in data[0], HTML pages from a proxy, Retry-After on a 5xx.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
-import { ZohoClient } from '../../src/zoho/client.js';
-import { resolveHosts } from '../../src/zoho/data-centers.js';
+import type { ZohoClient } from '../../src/zoho/client.js';
 import { ZohoApiError, ZohoAuthError } from '../../src/zoho/errors.js';
-import { Pace } from '../../src/zoho/pace.js';
 import { modulesCall } from '../../src/zoho/requests.js';
-import { TokenSource } from '../../src/zoho/token-source.js';
 import { readableModules } from './support.js';
-import { close, listen, twistedSandbox, type Answer } from './twisting-proxy.js';
+import { close, listen, staticTokenClient, twistedSandbox, type Answer } from './twisting-proxy.js';
 
 describe('error answers that differ from the sandbox', () => {
   const t = twistedSandbox({ preset: 'tiny', seed: 21, admin: true });
@@ -54,21 +51,8 @@ describe('the client against odd server errors', () => {
   afterAll(() => close(server));
 
   const client = (logs: string[]): ZohoClient =>
-    new ZohoClient({
-      tokens: new TokenSource({
-        hosts: resolveHosts({ ZOHO_DATA_CENTER: 'us', ZOHO_ACCOUNTS_URL: undefined, ZOHO_API_DOMAIN: url }),
-        credentials: { staticToken: 'static-token' },
-        backoff: { baseMs: 1, maxMs: 2 },
-        grantRetries: 0,
-        timeoutMs: 5000,
-      }),
-      pace: new Pace(2),
-      // A Retry-After ignored would show as a wait of the (huge) computed backoff in the log.
-      backoff: { baseMs: 3_600_000, maxMs: 3_600_000 },
-      retries: 2,
-      timeoutMs: 5000,
-      log: (_level, message) => logs.push(message),
-    });
+    // A Retry-After ignored would show as a wait of the (huge) computed backoff in the log.
+    staticTokenClient(url, { backoff: { baseMs: 3_600_000, maxMs: 3_600_000 }, retries: 2, log: (message) => logs.push(message) });
 
   test('a 503 HTML page from a proxy with Retry-After: retried after the server\'s wait, then the answer', async () => {
     queue.push({ status: 503, headers: { 'content-type': 'text/html', 'retry-after': '0' }, body: '<html>Service Unavailable</html>' });
