@@ -205,9 +205,13 @@ export function parseRestHeaders(text: string): Array<[string, string]> {
 }
 
 /** A setting checked by one of the parsers above; the value stays the text the user wrote. */
-function parsedBy<D extends string | undefined = undefined>(parse: (text: string) => unknown, opts: { default?: D } = {}) {
+/**
+ * A text checked by `parse`. Empty, None or null mean unset, like everywhere, unless `noneIsValue`
+ * (REST_NEXT, where `none` is a documented value: one page).
+ */
+function parsedBy<D extends string | undefined = undefined>(parse: (text: string) => unknown, opts: { default?: D; noneIsValue?: boolean } = {}) {
   return z.unknown().transform((raw, ctx): string | D => {
-    if (raw === undefined || String(raw).trim() === '') return opts.default as D;
+    if (opts.noneIsValue ? raw === undefined || String(raw).trim() === '' : isUnset(raw)) return opts.default as D;
     const text = String(raw).trim();
     try {
       parse(text);
@@ -385,7 +389,7 @@ export const settingsSchema = z.object({
   REST_ITEMS_PATH: doc(parsedBy(dotPath), {
     doc: 'rest spider: dot path to the array of items in each JSON body, e.g. data or results.items (a numeric part indexes an array). Empty = the body is the array.',
   }),
-  REST_NEXT: doc(parsedBy(parseRestNext, { default: 'link' }), {
+  REST_NEXT: doc(parsedBy(parseRestNext, { default: 'link', noneIsValue: true }), {
     doc: 'rest spider: how to find the next page. link = the Link header\'s rel="next"; json:<dot.path> = a next-page URL in the body (relative ones resolved); cursor:<dot.path>:<param> = a token in the body, sent as ?<param>=token; page:<param> = count ?<param>= up from its value in REST_URL (else 1) until an empty page; none = one page. Paging stops when the next URL, token or link is missing, null or empty; a next page on another origin than REST_URL is not followed.',
   }),
   REST_RESOURCE: doc(parsedBy(resourceName, { default: 'items' }), {

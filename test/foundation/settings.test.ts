@@ -260,6 +260,12 @@ describe('types', () => {
       expect(one('ITEM_PIPELINES', v)).toEqual({ ndjson: 300, s3: 800, manifest: 900 });
       expect(one('AWS_BUCKET_NAME', v)).toBeUndefined();
     }
+    // Every setting alike (REST_HEADERS=None and REST_ITEMS_PATH=None among them), but REST_NEXT, where
+    // `none` is a documented value (one page).
+    for (const name of SETTING_NAMES.filter((n) => n !== 'REST_NEXT')) {
+      for (const v of ['None', 'null', '']) expect({ name, v, value: one(name, v) }).toEqual({ name, v, value: parseSettings({})[name] });
+    }
+    expect(one('REST_NEXT', 'none')).toBe('none');
     // The same through the environment: ZOHO_MAX_RECORDS_PER_MODULE=None is "all records".
     const { settings, sources } = loadSettings({ cwd: folderWithDotenv(), env: { ZOHO_MAX_RECORDS_PER_MODULE: 'None' } });
     expect(settings.ZOHO_MAX_RECORDS_PER_MODULE).toBeUndefined();
