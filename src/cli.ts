@@ -4,6 +4,7 @@ import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
+import { parseArgs as nodeParseArgs } from 'node:util';
 import { EXIT, exitCodeOf } from './core/report.js';
 import { addSecrets, createLogger, defaultFormat, redactKnown, type Logger } from './core/logger.js';
 import { StatusArea } from './engine/status-area.js';
@@ -63,34 +64,56 @@ function unexpectedArgument(arg: string): string {
   return `unexpected argument ${JSON.stringify(argShown(arg))}${arg.includes('=') ? '; expected -s before NAME=VALUE' : ''}`;
 }
 
+const OPTIONS = {
+  set: { type: 'string', short: 's', multiple: true },
+  resume: { type: 'string' },
+  'no-resume': { type: 'boolean' },
+  markdown: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * The command line, read by node:util's parseArgs (non-strict, so that every refusal is ours: an
+ * unknown option or a misplaced NAME=VALUE is named without what follows `=`, which may be a secret).
+ */
 export function parseArgs(argv: string[]): ParsedArgs {
+  const { tokens } = nodeParseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: false, tokens: true });
   const positional: string[] = [];
   const overrides: string[] = [];
   let resume: ParsedArgs['resume'];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--resume') {
-      const run = argv[++i];
-      if (run === undefined || !/^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}$/.test(run)) throw new UsageError('--resume needs a run id after it, e.g. --resume 2026-01-31_12-00-00');
-      resume = { run };
-    } else if (arg === '--no-resume') {
-      resume = 'never';
-    } else if (arg === '-s' || arg === '--set') {
-      const value = argv[++i];
-      if (value === undefined) throw new UsageError(`${arg} needs NAME=VALUE after it`);
-      overrides.push(value);
-    } else if (arg.startsWith('-s') && arg.includes('=') && arg.length > 2) {
-      overrides.push(arg.slice(2));
-    } else if (arg === '--markdown') {
-      positional.push('markdown');
-    } else if (arg === '--help' || arg === '-h') {
-      positional.unshift('help');
-    } else if (arg.startsWith('-')) {
-      throw new UsageError(`unknown option ${argShown(arg)}`);
-    } else {
-      positional.push(arg);
+  let help = false;
+  let markdown = false;
+  for (const t of tokens) {
+    if (t.kind === 'positional') {
+      positional.push(t.value);
+      continue;
+    }
+    if (t.kind !== 'option') continue;
+    const value = typeof t.value === 'string' ? t.value : undefined;
+    switch (t.name) {
+      case 'resume':
+        if (value === undefined || !/^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}$/.test(value)) throw new UsageError('--resume needs a run id after it, e.g. --resume 2026-01-31_12-00-00');
+        resume = { run: value };
+        break;
+      case 'no-resume':
+        resume = 'never';
+        break;
+      case 'set':
+        if (value === undefined) throw new UsageError(`${t.rawName} needs NAME=VALUE after it`);
+        overrides.push(value);
+        break;
+      case 'markdown':
+        markdown = true;
+        break;
+      case 'help':
+        help = true;
+        break;
+      default:
+        throw new UsageError(`unknown option ${argShown(t.rawName + (value === undefined ? '' : `=${value}`))}`);
     }
   }
+  if (markdown) positional.push('markdown');
+  if (help) positional.unshift('help');
   const [command, ...rest] = positional;
   return { command, positional: rest, overrides, resume };
 }
