@@ -1,4 +1,5 @@
 // The benchmark's command-line flags.
+import { parseArgs } from 'node:util';
 import { parseSize } from './table.js';
 
 export interface BenchArgs {
@@ -28,68 +29,42 @@ export const BENCH_USAGE = `Usage: npm run bench -- [options]
   --cpu-prof             run the CLI child with --cpu-prof (profiles under bench/results/profiles/)
   --out FILE             where to write the JSON results (default bench/results/<timestamp>.json)`;
 
+const OPTIONS = {
+  sizes: { type: 'string' },
+  'with-1m': { type: 'boolean' },
+  latency: { type: 'boolean' },
+  concurrency: { type: 'string' },
+  'latency-ms': { type: 'string' },
+  limit: { type: 'string' },
+  'latency-seconds': { type: 'string' },
+  'cpu-prof': { type: 'boolean' },
+  out: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = {
-    sizes: [10_000, 100_000],
-    latency: false,
-    throughput: true,
-    out: null,
-    cpuProf: false,
-    concurrencies: [1, 5, 10, 20],
-    latencyMs: 300,
-    limit: 10,
-    latencySeconds: 30,
-    help: false,
-  };
-  let sizesGiven = false;
-  let with1m = false;
-  const value = (i: number, flag: string): string => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value`);
-    return v;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    switch (flag) {
-      case '--sizes':
-        args.sizes = value(i++, flag).split(',').filter(Boolean).map(parseSize);
-        sizesGiven = true;
-        break;
-      case '--with-1m':
-        with1m = true;
-        break;
-      case '--latency':
-        args.latency = true;
-        break;
-      case '--concurrency':
-        args.concurrencies = value(i++, flag).split(',').map((s) => positiveInt(s, flag));
-        break;
-      case '--latency-ms':
-        args.latencyMs = positiveInt(value(i++, flag), flag);
-        break;
-      case '--limit':
-        args.limit = positiveInt(value(i++, flag), flag);
-        break;
-      case '--latency-seconds':
-        args.latencySeconds = positiveInt(value(i++, flag), flag);
-        break;
-      case '--cpu-prof':
-        args.cpuProf = true;
-        break;
-      case '--out':
-        args.out = value(i++, flag);
-        break;
-      case '--help':
-      case '-h':
-        args.help = true;
-        break;
-      default:
-        throw new Error(`unknown option ${JSON.stringify(flag)}; see --help`);
-    }
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; see --help`);
   }
-  if (with1m && !args.sizes.includes(1_000_000)) args.sizes.push(1_000_000);
-  args.throughput = !args.latency || sizesGiven || with1m;
-  return args;
+  const ints = (text: string, flag: string): number[] => text.split(',').map((s) => positiveInt(s, flag));
+  const sizes = values.sizes === undefined ? [10_000, 100_000] : values.sizes.split(',').filter(Boolean).map(parseSize);
+  if (values['with-1m'] && !sizes.includes(1_000_000)) sizes.push(1_000_000);
+  const latency = values.latency === true;
+  return {
+    sizes,
+    latency,
+    throughput: !latency || values.sizes !== undefined || values['with-1m'] === true,
+    out: values.out ?? null,
+    cpuProf: values['cpu-prof'] === true,
+    concurrencies: values.concurrency === undefined ? [1, 5, 10, 20] : ints(values.concurrency, '--concurrency'),
+    latencyMs: values['latency-ms'] === undefined ? 300 : positiveInt(values['latency-ms'], '--latency-ms'),
+    limit: values.limit === undefined ? 10 : positiveInt(values.limit, '--limit'),
+    latencySeconds: values['latency-seconds'] === undefined ? 30 : positiveInt(values['latency-seconds'], '--latency-seconds'),
+    help: values.help === true,
+  };
 }
 
 function positiveInt(text: string, flag: string): number {

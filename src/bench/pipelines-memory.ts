@@ -10,6 +10,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { join, resolve } from 'node:path';
@@ -27,10 +28,16 @@ import { defaultSettings, type Settings } from '../settings.js';
 
 const PAGE = 200;
 
-function argValue(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+const { values: flags } = parseArgs({
+  options: {
+    items: { type: 'string' },
+    'lines-per-file': { type: 'string' },
+    'no-s3': { type: 'boolean' },
+    engine: { type: 'boolean' },
+    keep: { type: 'boolean' },
+    's3-server': { type: 'boolean' },
+  },
+});
 
 function benchSpider(total: number) {
   return class BenchSpider extends Spider {
@@ -124,11 +131,11 @@ async function countObjects(endpoint: string, bucket: string): Promise<number> {
 }
 
 async function bench(): Promise<void> {
-  const total = Number(argValue('--items') ?? 1_000_000);
-  const linesPerFile = argValue('--lines-per-file') ?? '1000';
+  const total = Number(flags.items ?? 1_000_000);
+  const linesPerFile = flags['lines-per-file'] ?? '1000';
   // The same V8 heap tuning as every CLI run (`runAsProcess`), so the figure is what a user's crawl gets.
   tuneHeapGrowth();
-  const useS3 = !process.argv.includes('--no-s3');
+  const useS3 = !flags['no-s3'];
   const outputDir = mkdtempSync(join(tmpdir(), 'bench-pipelines-'));
   const store = useS3 ? await startStore() : undefined;
   const bucket = 'bench';
@@ -153,7 +160,7 @@ async function bench(): Promise<void> {
   const started = process.hrtime.bigint();
   try {
     const spider = benchSpider(total);
-    const viaEngine = process.argv.includes('--engine');
+    const viaEngine = flags.engine === true;
     const result = viaEngine ? await crawl({ spider, settings, logger, pipelines: PIPELINES }) : await driveDirectly(spider, settings, logger);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     clearInterval(sampler);
@@ -180,10 +187,10 @@ async function bench(): Promise<void> {
   } finally {
     clearInterval(sampler);
     store?.child.disconnect();
-    if (!process.argv.includes('--keep')) rmSync(outputDir, { recursive: true, force: true });
+    if (!flags.keep) rmSync(outputDir, { recursive: true, force: true });
     else process.stdout.write(`output kept in ${outputDir}\n`);
   }
 }
 
-if (process.argv.includes('--s3-server')) await serveS3();
+if (flags['s3-server']) await serveS3();
 else await bench().then(() => process.exit());
