@@ -1,11 +1,12 @@
 // manifest.json: what a run holds and how it went (DESIGN.md). Built from the items' tallies, the
 // finished files and the run report; read back (zod) by the `upload` command.
-import { rename, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { OutputFile } from '../core/context.js';
 import type { FieldInfo } from '../core/items.js';
 import type { RunReport, RunStatus } from '../core/report.js';
+import { writeJsonAtomic } from '../core/atomic-file.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 /** Upload failures are recorded with this prefix, so a later `upload` can clear them. */
@@ -138,12 +139,10 @@ export function withoutUploadErrors(manifest: Manifest): Manifest {
   return { ...rest, modules, ...(errors.length ? { errors } : {}), status };
 }
 
-/** Writes manifest.json atomically (temporary name, then rename): a reader never sees half of it. */
+/** Writes manifest.json atomically and durably (see atomic-file.ts): a reader never sees half of it. */
 export async function writeManifest(runDir: string, manifest: Manifest): Promise<string> {
   const path = join(runDir, MANIFEST_FILE);
-  const temporary = `${path}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'w' });
-  await rename(temporary, path);
+  await writeJsonAtomic(path, manifest);
   return path;
 }
 

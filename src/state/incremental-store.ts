@@ -13,7 +13,7 @@ import type { Logger } from '../core/logger.js';
 import { safeStem } from '../core/items.js';
 import { describeS3Error, JSON_CONTENT_TYPE, S3Target, type S3Options } from '../pipelines/s3-target.js';
 import type { Settings } from '../settings.js';
-import { parseJsonText, readJsonFile, writeJsonAtomic } from './atomic-file.js';
+import { parseJsonText, readJsonFile, writeJsonAtomic } from '../core/atomic-file.js';
 import { bookmarkSchema } from './watermarks.js';
 
 const fieldSchema = z.object({ api_name: z.string(), data_type: z.string() });

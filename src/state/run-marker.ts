@@ -16,7 +16,7 @@ import type { Checkpoint, CrawlContext } from '../core/context.js';
 import type { FieldInfo, LineItem } from '../core/items.js';
 import { safeStem } from '../core/items.js';
 import { describeSettings, type SettingName, type Settings } from '../settings.js';
-import { readJsonFile, removeFile, writeJsonAtomic } from './atomic-file.js';
+import { readJsonFile, removeFile, writeJsonAtomic } from '../core/atomic-file.js';
 
 /**
  * Settings that shape a run's output: a resumed run must use the same values, or its second half

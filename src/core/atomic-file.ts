@@ -1,4 +1,4 @@
-// Small JSON files that must never be seen half-written (run markers, incremental state): written
+// Small JSON files that must never be seen half-written (run markers, incremental state, manifests): written
 // under a temporary name, flushed to disk, then renamed over the real name. rename() within one
 // folder is atomic on POSIX file systems, so a reader (or a process killed at any instant) finds
 // either the old file or the new one, whole.
