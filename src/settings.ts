@@ -453,7 +453,11 @@ export interface SettingsInputs {
   dotenv?: boolean;
 }
 
-/** Parses `.env` text: NAME=VALUE lines, `#` comments, optional `export `, single or double quotes. */
+/**
+ * Parses `.env` text: NAME=VALUE lines, `#` comments, optional `export `, single or double quotes.
+ * Not node:util's parseEnv: it reads a stray line without `=` as the start of the next line's name,
+ * so the setting after a typo would be dropped without a word.
+ */
 export function parseDotenv(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const rawLine of text.split(/\r?\n/)) {
