@@ -3,6 +3,7 @@
 // left out of the answer (204 when none is left).
 import { resolveModule, type ApiContext } from './api-context.js';
 import type { ModuleData } from './module-data.js';
+import { listParam } from './params.js';
 import { clientBug, type Call, type Reply } from './reply.js';
 
 export const MAX_FULL_DATA_IDS = 200;
@@ -20,19 +21,13 @@ function indexOf(ctx: ApiContext, m: ModuleData): Map<string, number> {
   return byId;
 }
 
-const listParam = (call: Call, name: string): string[] | undefined => {
-  const raw = call.query.get(name);
-  if (raw === null || raw.trim() === '') return undefined;
-  return [...new Set(raw.split(',').map((s) => s.trim()).filter(Boolean))];
-};
-
 export function fetchFullData(ctx: ApiContext, call: Call, moduleName: string): Reply {
   const found = resolveModule(ctx, moduleName, true);
   if ('reply' in found) return found.reply;
   const { m } = found;
-  const ids = listParam(call, 'ids');
+  const ids = listParam(call.query, 'ids');
   if (!ids) return clientBug(400, 'REQUIRED_PARAM_MISSING', 'One of the expected parameter is missing', { param: 'ids' });
-  const fields = listParam(call, 'fields');
+  const fields = listParam(call.query, 'fields');
   if (!fields) return clientBug(400, 'REQUIRED_PARAM_MISSING', 'One of the expected parameter is missing', { param: 'fields' });
   if (ids.length > MAX_FULL_DATA_IDS) {
     return clientBug(400, 'LIMIT_EXCEEDED', `you can ask for at most ${MAX_FULL_DATA_IDS} ids at a time`, { param: 'ids', limit: MAX_FULL_DATA_IDS });

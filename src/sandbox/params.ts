@@ -36,3 +36,10 @@ export function sinceHeader(headers: Record<string, string | string[] | undefine
   // Zoho compares at second precision: a fraction of a second cannot make a record count as newer.
   return ok(Math.floor(ms / 1000));
 }
+
+/** A comma-separated list parameter, trimmed and de-duplicated; undefined when absent or empty. */
+export function listParam(q: URLSearchParams, name: string): string[] | undefined {
+  const raw = q.get(name);
+  if (raw === null || raw.trim() === '') return undefined;
+  return [...new Set(raw.split(',').map((s) => s.trim()).filter(Boolean))];
+}

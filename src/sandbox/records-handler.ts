@@ -2,14 +2,15 @@
 // 200 per page, the page-number limit, page_token bound to its query, 204 when empty, 304 for
 // If-Modified-Since with nothing newer, converted Leads and records awaiting approval left out by default.
 //
-// Choice: the sandbox's modules have no subform, multi-select-lookup or multi-user-lookup fields, so
-// a list answer carries each requested field in full, plus every `$` key and the id — except
-// rich-text fields, cut to LIST_RICH_TEXT_CHARS characters (whole in actions/fetch_full_data).
+// Choice: a list answer carries each requested field in full, plus every `$` key and the id — except
+// rich-text fields, cut to LIST_RICH_TEXT_CHARS characters (whole in actions/fetch_full_data), and
+// subform fields, left out (their rows are the subform module's records). The sandbox has no
+// multi-select-lookup or multi-user-lookup fields.
 import { resolveModule, type ApiContext } from './api-context.js';
 import type { RecordQuery, SortBy, Tri } from './dataset.js';
 import { fastTemplate } from './module-data.js';
 import { bindingHash } from './page-token.js';
-import { choiceParam, intParam, sinceHeader } from './params.js';
+import { choiceParam, intParam, listParam, sinceHeader } from './params.js';
 import { clientBug, errorReply, invalidParam, type Call, type Reply } from './reply.js';
 import { isoWithOffset } from './time.js';
 
@@ -24,11 +25,8 @@ export function listRecords(ctx: ApiContext, call: Call, moduleName: string): Re
   const { m } = found;
   const q = call.query;
 
-  const rawFields = q.get('fields');
-  if (rawFields === null || rawFields.trim() === '') {
-    return clientBug(400, 'REQUIRED_PARAM_MISSING', 'One of the expected parameter is missing', { param_name: 'fields' });
-  }
-  const fields = [...new Set(rawFields.split(',').map((f) => f.trim()).filter(Boolean))];
+  const fields = listParam(q, 'fields');
+  if (!fields) return clientBug(400, 'REQUIRED_PARAM_MISSING', 'One of the expected parameter is missing', { param_name: 'fields' });
   if (fields.length > MAX_FIELDS) {
     return clientBug(400, 'LIMIT_EXCEEDED', `you can request at most ${MAX_FIELDS} fields at a time`, { param_name: 'fields', limit: MAX_FIELDS });
   }

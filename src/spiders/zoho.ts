@@ -190,6 +190,7 @@ export class ZohoSpider extends Spider {
         (selection.unsupported.length ? `; not readable over the API, not requested: ${selection.unsupported.join(', ')}` : ''),
     );
     for (const name of selection.unsupported) this.unreadable.add(name);
+    // All of them before any is planned: a parent's fields, read meanwhile, must not take a listed module for a new subform.
     for (const { meta } of selection.modules) this.planned.add(meta.api_name);
     for (const { meta, explicit } of selection.modules) yield* this.planModule(meta.api_name, explicit, hasConvertedRecords(meta));
   }
@@ -282,7 +283,7 @@ export class ZohoSpider extends Spider {
       return;
     }
     const toRead = Math.min(count ?? 0, cap ?? Infinity);
-    const rich = s.ZOHO_FULL_RICH_TEXT ? fields.filter((f) => f.richText).map((f) => f.api_name).filter((f, k, all) => all.indexOf(f) === k) : [];
+    const rich = s.ZOHO_FULL_RICH_TEXT ? [...new Set(fields.filter((f) => f.richText).map((f) => f.api_name))] : [];
     // `id` is sent only when the field list names it: Zoho returns it with every record anyway, and
     // the merge of field batches keys on the records' ids, not on the field list.
     const names = fieldInfo.map((f) => f.api_name);
