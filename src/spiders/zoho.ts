@@ -18,15 +18,16 @@ import { stemDone, type CrawlContext } from '../core/context.js';
 import { JsonLineItem, type Item } from '../core/items.js';
 import { RawEntry } from '../zoho/entries-page.js';
 import type { RunStatus } from '../core/report.js';
-import type { BackoffPolicy } from '../zoho/backoff.js';
+import type { BackoffPolicy } from '../http/retry-policy.js';
 import { ZohoClient, type ApiAnswer } from '../zoho/client.js';
 import { resolveHosts } from '../zoho/data-centers.js';
-import { CreditsExhaustedError, RetriesExhaustedError, ZohoApiError, ZohoAuthError } from '../zoho/errors.js';
+import { RetriesExhaustedError } from '../http/errors.js';
+import { CreditsExhaustedError, ZohoApiError, ZohoAuthError } from '../zoho/errors.js';
 import { describeEstimate, RemainingCredits } from '../zoho/credit-estimate.js';
 import { fieldBatches } from '../zoho/field-batches.js';
 import { ZohoBookkeeping } from '../zoho/incremental.js';
 import { hasConvertedRecords, selectModules } from '../zoho/module-selection.js';
-import { Pace } from '../zoho/pace.js';
+import { Pace } from '../http/pace.js';
 import { ChainError, perPageFor, restartPastLimit, restartStale, takePage, type ChainState } from '../zoho/records-chain.js';
 import { countCall, deletedCall, fieldsCall, fullDataCall, MAX_PER_PAGE, modulesCall, recordsCall, type ApiCall } from '../zoho/requests.js';
 import {
@@ -148,10 +149,9 @@ export class ZohoSpider extends Spider {
       log: (level, message) => this.log.log(level, `zoho auth: ${message}`),
     });
     this.client = new ZohoClient({
-      tokens: this.tokens,
+      auth: this.tokens,
       pace: this.pace,
-      backoff: this.backoff,
-      retries: s.ZOHO_REQUEST_RETRIES,
+      retry: { ...this.backoff, retries: s.ZOHO_REQUEST_RETRIES },
       timeoutMs,
       onSent: (credits) => {
         this.ctx.report.api.requests++;
@@ -174,7 +174,7 @@ export class ZohoSpider extends Spider {
       throw new Error(startFailure(error));
     }
     if (answer.status !== 200) throw new Error(`GET /settings/modules answered HTTP ${answer.status} with no modules; expected the module list (check ZOHO_API_DOMAIN)`);
-    this.apiBase = (await this.tokens!.get()).apiBase;
+    this.apiBase = (await this.tokens!.current()).baseUrl ?? '';
     const { modules } = parseBody(modulesAnswerSchema, answer.body, 'GET /settings/modules');
     const selection = selectModules(modules, s.ZOHO_MODULE_WHITELIST);
     for (const { name, reason } of selection.unknown) {

@@ -1,16 +1,16 @@
-// One Zoho API call, done properly: a token from the shared TokenSource, a slot from the shared
-// Pace, the answer classified; 401 → one shared token renewal and a retry; 429 → wait (Retry-After,
-// else backoff) and lower the pace; 5xx and cut connections → retry with backoff. What is left
-// (4xx the caller must decide on, or retries spent) is thrown as a typed error.
-import { setTimeout as sleep } from 'node:timers/promises';
-import { backoffDelay, parseRetryAfter, type BackoffPolicy } from './backoff.js';
-import { apiErrorOf, CreditsExhaustedError, NetworkError, RetriesExhaustedError, ZohoApiError, ZohoAuthError } from './errors.js';
-import type { Pace } from './pace.js';
+// One Zoho API call: the framework's HttpClient sends it (token, pace, retries, renewal); this file
+// holds only what is Zoho's — which answers mean what (error bodies under 2xx, the credits header and
+// the daily limit), the token header and If-Modified-Since — and stops every call once credits are spent.
+import type { AuthProvider } from '../http/auth.js';
+import { HttpClient, retryAfterOf, type Verdict } from '../http/client.js';
+import { NetworkError } from '../http/errors.js';
+import type { Pace } from '../http/pace.js';
+import type { RetryPolicy } from '../http/retry-policy.js';
+import type { HttpAnswer } from '../http/transport.js';
+import { apiErrorOf, CreditsExhaustedError, ZohoApiError } from './errors.js';
 import { PageShapeError, scanEntriesPage } from './entries-page.js';
-import { httpGet, type GetAnswer } from './http-get.js';
 import { formatIfModifiedSince, type ApiCall } from './requests.js';
 import { apiErrorSchema, errorInAnswer, type ApiErrorBody } from './schemas.js';
-import type { TokenSource } from './token-source.js';
 
 export type ApiAnswer =
   /** body: parsed JSON; for an `entries` call a ScannedPage, or the PageShapeError it failed with. */
@@ -21,137 +21,114 @@ export type ApiAnswer =
   | { status: 304 };
 
 export interface ClientOptions {
-  tokens: TokenSource;
+  /** Zoho's OAuth token source (or a static token). */
+  auth: AuthProvider;
   pace: Pace;
-  backoff: BackoffPolicy;
-  /** Retries of one call after 429, 5xx or a cut connection. */
-  retries: number;
+  /** Retries of one call after 429, 5xx or a cut connection, and the waits between them. */
+  retry: RetryPolicy;
   timeoutMs: number;
   /** Told of every call sent (retries included) and, when answered, the credits it cost. */
   onSent?: (credits: number) => void;
   log?: (level: 'warn' | 'debug', message: string) => void;
 }
 
-/** Renewals of the access token one call may trigger: more means the new tokens are refused too. */
-const MAX_TOKEN_RENEWALS = 3;
-
 export class ZohoClient {
-  /** Calls answered 429, 5xx or cut, since the start (for the log). */
-  readonly pushback = { throttled: 0, server: 0, network: 0, renewals: 0 };
+  private readonly http: HttpClient;
   /** X-API-CREDITS-REMAINING of the latest answer that had it (Zoho sends it once half the credits are used). */
   creditsRemaining?: number;
   /** Set once the daily credits are known to be spent: from then on no call is sent. */
   exhausted?: CreditsExhaustedError;
 
-  constructor(private readonly opts: ClientOptions) {}
-
-  async get(call: ApiCall): Promise<ApiAnswer> {
-    const { tokens, pace, backoff, retries } = this.opts;
-    let failures = 0;
-    let renewals = 0;
-    for (;;) {
-      if (this.exhausted) throw this.exhausted;
-      const token = await tokens.get();
-      let outcome: ApiAnswer | Error;
-      let retryAfterMs: number | undefined;
-      const release = await pace.acquire();
-      try {
-        // Checked again after the wait for a slot: the answer that spent the credits may have come meanwhile.
-        if (this.exhausted) throw this.exhausted;
-        const sent = await this.send(token.apiBase, token.token, call);
-        outcome = sent.outcome;
-        retryAfterMs = sent.retryAfterMs;
-        if (sent.creditsRemaining !== undefined) this.creditsRemaining = sent.creditsRemaining;
-      } finally {
-        release();
-      }
-      // A 429 costs nothing, whichever limit it names.
-      const answered = !(outcome instanceof NetworkError) && !(outcome instanceof ZohoApiError && (outcome.retryable || outcome.kind === 'credits'));
-      this.opts.onSent?.(answered ? call.credits : 0);
-      if (!(outcome instanceof Error)) {
-        pace.onSuccess();
-        // The answer is good; the next call would be refused, so none is sent.
-        if (this.creditsRemaining === 0) this.exhausted ??= new CreditsExhaustedError(`Zoho's daily API credit limit is reached (X-API-CREDITS-REMAINING: 0 after ${call.endpoint})`);
-        return outcome;
-      }
-      if (outcome instanceof ZohoApiError && outcome.kind === 'credits') {
-        this.exhausted ??= new CreditsExhaustedError(outcome);
-        throw this.exhausted;
-      }
-      if (outcome instanceof ZohoApiError && outcome.kind === 'token') {
-        tokens.invalidate(token.token);
-        this.pushback.renewals++;
-        if (++renewals > MAX_TOKEN_RENEWALS) {
-          throw new ZohoAuthError(`${call.endpoint}: Zoho kept refusing fresh access tokens (${outcome.code}); check ZOHO_REFRESH_TOKEN and its scopes`);
-        }
-        continue;
-      }
-      const retryable = outcome instanceof NetworkError || (outcome instanceof ZohoApiError && outcome.retryable);
-      if (!retryable) throw outcome;
-      if (outcome instanceof ZohoApiError && outcome.kind === 'throttle') {
-        this.pushback.throttled++;
-        pace.onThrottle();
-      } else if (outcome instanceof ZohoApiError) {
-        this.pushback.server++;
-      } else {
-        this.pushback.network++;
-      }
-      if (failures >= retries) throw new RetriesExhaustedError(failures + 1, outcome);
-      const wait = backoffDelay(backoff, failures, retryAfterMs);
-      failures++;
-      // A 429 now and then is routine (debug); a call that keeps failing is worth a visible line.
-      this.opts.log?.(failures >= 3 ? 'warn' : 'debug', `${call.endpoint}: ${outcome.message}; retry ${failures}/${retries} in ${wait} ms (pace ${pace.allowed})`);
-      await sleep(wait);
-    }
+  constructor(private readonly opts: ClientOptions) {
+    this.http = new HttpClient({ retry: opts.retry, timeoutMs: opts.timeoutMs, auth: opts.auth, pace: opts.pace, log: opts.log });
   }
 
-  /** Sends once; never throws for HTTP or network trouble, returns it as the outcome. */
-  private async send(apiBase: string, token: string, call: ApiCall): Promise<{ outcome: ApiAnswer | Error; retryAfterMs?: number; creditsRemaining?: number }> {
-    const headers: Record<string, string> = { authorization: `Zoho-oauthtoken ${token}`, accept: 'application/json' };
-    if (call.ifModifiedSince) headers['if-modified-since'] = formatIfModifiedSince(call.ifModifiedSince);
-    let res: GetAnswer;
-    try {
-      res = await httpGet(`${apiBase}${call.path}`, headers, this.opts.timeoutMs);
-    } catch (error) {
-      return { outcome: new NetworkError(call.endpoint, error) };
+  /** Calls answered 429, 5xx or cut, and token renewals, since the start (for the log). */
+  get pushback(): HttpClient['pushback'] {
+    return this.http.pushback;
+  }
+
+  get(call: ApiCall): Promise<ApiAnswer> {
+    return this.http.call<ApiAnswer>({
+      what: call.endpoint,
+      request: (credential) => {
+        const headers: Record<string, string> = { ...credential?.headers, accept: 'application/json' };
+        if (call.ifModifiedSince) headers['if-modified-since'] = formatIfModifiedSince(call.ifModifiedSince);
+        return { url: `${credential?.baseUrl ?? ''}${call.path}`, headers };
+      },
+      judge: (answer) => this.judge(answer, call),
+      gate: () => {
+        if (this.exhausted) throw this.exhausted;
+      },
+      onAttempt: (verdict) => this.opts.onSent?.(costs(verdict) ? call.credits : 0),
+    });
+  }
+
+  private judge(res: HttpAnswer, call: ApiCall): Verdict<ApiAnswer> {
+    const remaining = creditsHeader(res.header('x-api-credits-remaining'));
+    if (remaining !== undefined) this.creditsRemaining = remaining;
+    const verdict = this.meaning(res, call);
+    // The answer is good; the next call would be refused, so none is sent.
+    if (verdict.kind === 'done' && this.creditsRemaining === 0) {
+      this.exhausted ??= new CreditsExhaustedError(`Zoho's daily API credit limit is reached (X-API-CREDITS-REMAINING: 0 after ${call.endpoint})`);
     }
+    return verdict;
+  }
+
+  private meaning(res: HttpAnswer, call: ApiCall): Verdict<ApiAnswer> {
     const { body: bytes } = res;
-    const creditsRemaining = creditsHeader(res.header('x-api-credits-remaining'));
-    if (res.status === 204 || res.status === 304) return { outcome: { status: res.status }, creditsRemaining };
+    if (res.status === 204 || res.status === 304) return { kind: 'done', value: { status: res.status } };
     if (res.status >= 200 && res.status < 300) {
-      // A 2xx with no body at all says what 204 says: nothing there (not a cut answer: that is caught in httpGet).
-      if (isBlank(bytes)) return { outcome: { status: 204 }, creditsRemaining };
+      // A 2xx with no body at all says what 204 says: nothing there (a cut answer is caught by the transport).
+      if (isBlank(bytes)) return { kind: 'done', value: { status: 204 } };
       try {
         const body = call.entries ? scanEntriesPage(bytes) : JSON.parse(bytes.toString('utf8'));
         const carried = call.entries ? undefined : errorInAnswer(body);
-        if (carried) return this.failed(res, carried, call, creditsRemaining);
-        return { outcome: { status: 200, body }, creditsRemaining };
+        if (carried) return this.failed(res, carried, call);
+        return { kind: 'done', value: { status: 200, body } };
       } catch (error) {
         if (error instanceof PageShapeError) {
           // A 2xx holding an error body is that error; other valid JSON of the wrong shape is the caller's to report (not retried).
           const carried = errorInAnswer(JSON.parse(bytes.toString('utf8')));
-          if (carried) return this.failed(res, carried, call, creditsRemaining);
-          return { outcome: { status: 200, body: error }, creditsRemaining };
+          if (carried) return this.failed(res, carried, call);
+          return { kind: 'done', value: { status: 200, body: error } };
         }
         // A 2xx whose body is not JSON was cut short or mangled on the way: worth another try.
-        return { outcome: new NetworkError(call.endpoint, new Error(`HTTP ${res.status} with an unreadable body (${bytes.length} bytes)`)) };
+        const mangled = new Error(`HTTP ${res.status} with an unreadable body (${bytes.length} bytes)`);
+        return { kind: 'retry', reason: 'server', error: new NetworkError(call.endpoint, mangled) };
       }
     }
-    const text = bytes.toString('utf8');
     let body: unknown;
     try {
-      body = JSON.parse(text);
+      body = JSON.parse(bytes.toString('utf8'));
     } catch {
       body = undefined;
     }
     const parsed = apiErrorSchema.safeParse(body);
-    return this.failed(res, parsed.success ? parsed.data : undefined, call, creditsRemaining);
+    return this.failed(res, parsed.success ? parsed.data : undefined, call);
   }
 
-  private failed(res: GetAnswer, body: ApiErrorBody | undefined, call: ApiCall, creditsRemaining: number | undefined): { outcome: ZohoApiError; retryAfterMs?: number; creditsRemaining?: number } {
-    const error = apiErrorOf(res.status, body, call.endpoint, creditsRemaining);
-    return { outcome: error, retryAfterMs: error.retryable ? parseRetryAfter(res.header('retry-after')) : undefined, creditsRemaining };
+  private failed(res: HttpAnswer, body: ApiErrorBody | undefined, call: ApiCall): Verdict<ApiAnswer> {
+    const error = apiErrorOf(res.status, body, call.endpoint, creditsHeader(res.header('x-api-credits-remaining')));
+    switch (error.kind) {
+      case 'throttle':
+      case 'server':
+        return { kind: 'retry', reason: error.kind, error, retryAfterMs: retryAfterOf(res) };
+      case 'token':
+        return { kind: 'reauth', error };
+      case 'credits':
+        this.exhausted ??= new CreditsExhaustedError(error);
+        return { kind: 'fail', error: this.exhausted };
+      default:
+        return { kind: 'fail', error };
+    }
   }
+}
+
+/** Zoho charges an answered call, refused or not; a 429 (whichever limit it names) and a dropped call cost nothing. */
+function costs(verdict: Verdict<ApiAnswer>): boolean {
+  if (verdict.kind === 'retry') return false;
+  return !(verdict.kind === 'fail' && verdict.error instanceof CreditsExhaustedError);
 }
 
 /** X-API-CREDITS-REMAINING as a whole number, or undefined when absent or not a number. */

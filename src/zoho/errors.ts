@@ -103,32 +103,10 @@ export class CreditsExhaustedError extends Error {
   }
 }
 
-/** The connection failed or was cut before a whole answer arrived: retried like a 5xx. */
-export class NetworkError extends Error {
-  constructor(
-    readonly where: string,
-    cause: unknown,
-  ) {
-    super(`${where}: connection failed: ${cause instanceof Error ? (cause.cause instanceof Error ? `${cause.message} (${cause.cause.message})` : cause.message) : String(cause)}`);
-    this.name = 'NetworkError';
-  }
-}
-
 /** Authentication cannot work with the settings given; the message names the setting to check. */
 export class ZohoAuthError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ZohoAuthError';
-  }
-}
-
-/** A call that kept failing after its retries; `last` is the final failure. */
-export class RetriesExhaustedError extends Error {
-  constructor(
-    readonly attempts: number,
-    readonly last: Error,
-  ) {
-    super(`gave up after ${attempts} attempts: ${last.message}`);
-    this.name = 'RetriesExhaustedError';
   }
 }

@@ -1,18 +1,16 @@
-// Access tokens for the API: one OAuth refresh grant (self-client) against the data centre's
-// accounts server, reused by every call until it nears expiry or Zoho answers 401 INVALID_TOKEN;
-// then exactly one new grant, shared by every call in flight. Or a static ZOHO_CRM_AUTH_TOKEN.
-import { setTimeout as sleep } from 'node:timers/promises';
-import { backoffDelay, type BackoffPolicy } from './backoff.js';
+// Zoho's side of authentication: a self-client's OAuth refresh grant against the data centre's
+// accounts server (its answers, its throttle, its api_domain), or a static ZOHO_CRM_AUTH_TOKEN. The
+// framework's RefreshingAuth keeps the token, renews it once for all callers, and its HttpClient retries.
+import type { AuthProvider, Credential, Grant } from '../http/auth.js';
+import { RefreshingAuth, staticAuth } from '../http/auth.js';
+import { HttpClient, type Verdict } from '../http/client.js';
+import { NetworkError, RetriesExhaustedError } from '../http/errors.js';
+import type { BackoffPolicy } from '../http/retry-policy.js';
+import type { HttpAnswer } from '../http/transport.js';
 import { apiBaseOf, type ResolvedHosts } from './data-centers.js';
-import { ZohoAuthError } from './errors.js';
+import { ZohoApiError, ZohoAuthError } from './errors.js';
 import { tokenAnswerSchema, tokenFailureSchema, type TokenSuccess } from './schemas.js';
 import type { z } from 'zod';
-
-export interface AccessToken {
-  token: string;
-  /** Where API calls go with this token. */
-  apiBase: string;
-}
 
 export interface Credentials {
   clientId?: string;
@@ -47,150 +45,112 @@ export function missingCredentials(c: Credentials): string | undefined {
   return 'ZOHO_REFRESH_TOKEN (with ZOHO_CLIENT_ID and ZOHO_CLIENT_SECRET) or ZOHO_CRM_AUTH_TOKEN: no Zoho credentials set; expected a self-client refresh token and its client id/secret, or a ready access token';
 }
 
-class GrantThrottled extends Error {}
-class GrantTransient extends Error {}
+/** Zoho's token header. */
+const zohoHeaders = (token: string): Record<string, string> => ({ authorization: `Zoho-oauthtoken ${token}` });
 
-export class TokenSource {
-  private current?: { token: AccessToken; expiresAt: number };
-  private pending?: Promise<AccessToken>;
-  private staticRejected = false;
-  /**
-   * A grant that failed for good (bad client, revoked token, still throttled after the waits). It
-   * stands for the rest of the run: asking again would only deepen Zoho's throttle.
-   */
-  private failed?: ZohoAuthError;
-  /** Grants obtained so far (for tests and the log). */
-  grants = 0;
+export class TokenSource implements AuthProvider {
+  private readonly inner: AuthProvider;
+  private readonly refreshing?: RefreshingAuth;
+  private readonly accounts: HttpClient;
 
   constructor(private readonly opts: TokenSourceOptions) {
     const missing = missingCredentials(opts.credentials);
     if (missing) throw new ZohoAuthError(missing);
-  }
-
-  get canRefresh(): boolean {
-    return Boolean(this.opts.credentials.refreshToken);
-  }
-
-  private now(): number {
-    return this.opts.now?.() ?? Date.now();
-  }
-
-  /** The token to use now: the current one, or the one being obtained (one grant for all callers). */
-  async get(): Promise<AccessToken> {
-    if (!this.canRefresh) {
-      if (this.staticRejected) {
-        throw new ZohoAuthError(
+    this.accounts = new HttpClient({ retry: { ...opts.backoff, retries: opts.grantRetries }, timeoutMs: opts.timeoutMs, log: (level, message) => opts.log?.(level, message) });
+    const { refreshToken, staticToken } = opts.credentials;
+    if (refreshToken) {
+      this.refreshing = new RefreshingAuth({
+        grant: () => this.grant(),
+        headers: zohoHeaders,
+        now: opts.now,
+        refusedAfterRenewals: (where, last) =>
+          new ZohoAuthError(`${where}: Zoho kept refusing fresh access tokens (${last instanceof ZohoApiError ? last.code : last.message}); check ZOHO_REFRESH_TOKEN and its scopes`),
+      });
+      this.inner = this.refreshing;
+    } else {
+      const refused = (): Error =>
+        new ZohoAuthError(
           'ZOHO_CRM_AUTH_TOKEN: Zoho rejected the access token (expired or revoked; access tokens live one hour); set ZOHO_REFRESH_TOKEN with ZOHO_CLIENT_ID and ZOHO_CLIENT_SECRET so tokens are renewed',
         );
-      }
-      const token = this.opts.credentials.staticToken!;
-      return { token, apiBase: apiBaseOf(this.opts.hosts) };
+      this.inner = staticAuth(zohoHeaders(staticToken!), refused, apiBaseOf(opts.hosts));
     }
-    if (this.current && this.current.expiresAt > this.now()) return this.current.token;
-    if (this.failed) throw this.failed;
-    this.current = undefined;
-    this.pending ??= this.grant().catch((error: unknown) => {
-      if (error instanceof ZohoAuthError) this.failed = error;
-      throw error;
-    }).finally(() => {
-      this.pending = undefined;
-    });
-    return this.pending;
   }
 
-  /**
-   * Zoho answered 401 to a call made with `token`. Only the first caller with that token drops it;
-   * calls that used an older token just retry with the current one, so a burst of 401s costs one grant.
-   */
-  invalidate(token: string): void {
-    if (!this.canRefresh) {
-      if (token === this.opts.credentials.staticToken) this.staticRejected = true;
-      return;
-    }
-    if (this.current?.token.token === token) this.current = undefined;
+  /** Grants obtained so far (for tests and the log). */
+  get grants(): number {
+    return this.refreshing?.grants ?? 0;
   }
 
-  private async grant(): Promise<AccessToken> {
-    const { backoff, grantRetries } = this.opts;
-    let lastProblem = '';
-    for (let attempt = 0; attempt <= grantRetries; attempt++) {
-      try {
-        const answer = await this.requestGrant();
-        return this.accept(answer);
-      } catch (error) {
-        if (error instanceof GrantThrottled) {
-          lastProblem = error.message;
-          if (attempt === grantRetries) break;
-          // Zoho counts grants over a 10-minute window: waiting the longest backoff gives it time.
-          this.opts.log?.('warn', `Zoho throttles access-token grants; waiting ${backoff.maxMs} ms before asking again (${attempt + 1}/${grantRetries})`);
-          await sleep(backoff.maxMs);
-          continue;
-        }
-        if (error instanceof GrantTransient) {
-          lastProblem = error.message;
-          if (attempt === grantRetries) break;
-          const wait = backoffDelay(backoff, attempt);
-          this.opts.log?.('debug', `token grant failed (${error.message}); retrying in ${wait} ms`);
-          await sleep(wait);
-          continue;
-        }
-        throw error;
-      }
-    }
-    throw new ZohoAuthError(
-      `ZOHO_REFRESH_TOKEN: could not obtain an access token from ${this.opts.hosts.accounts} after ${grantRetries + 1} attempts: ${lastProblem}`,
-    );
+  current(): Promise<Credential> {
+    return this.inner.current();
   }
 
-  private async requestGrant(): Promise<TokenSuccess> {
-    const { hosts, credentials, timeoutMs } = this.opts;
+  get refusedAfterRenewals(): AuthProvider['refusedAfterRenewals'] {
+    return this.inner.refusedAfterRenewals;
+  }
+
+  private async grant(): Promise<Grant> {
+    const { hosts, credentials } = this.opts;
     const url = `${hosts.accounts}/oauth/v2/token`;
-    const body = new URLSearchParams({
+    const form = new URLSearchParams({
       grant_type: 'refresh_token',
       client_id: credentials.clientId!,
       client_secret: credentials.clientSecret!,
       refresh_token: credentials.refreshToken!,
     });
-    let status: number;
-    let text: string;
+    let answer: TokenSuccess;
     try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body,
-        signal: AbortSignal.timeout(timeoutMs),
+      answer = await this.accounts.call<TokenSuccess>({
+        what: `POST ${url}`,
+        request: () => ({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: form.toString() }),
+        judge: (res) => this.judge(res, url),
       });
-      status = res.status;
-      text = await res.text();
     } catch (error) {
-      const hint = error instanceof Error ? error.message : String(error);
-      throw new GrantTransient(`connection to the accounts server failed (${hint}); check ZOHO_DATA_CENTER / ZOHO_ACCOUNTS_URL`);
+      if (!(error instanceof RetriesExhaustedError)) throw error;
+      const problem =
+        error.last instanceof NetworkError
+          ? `connection to the accounts server failed (${error.last.message}); check ZOHO_DATA_CENTER / ZOHO_ACCOUNTS_URL`
+          : error.last.message;
+      throw new ZohoAuthError(`ZOHO_REFRESH_TOKEN: could not obtain an access token from ${hosts.accounts} after ${error.attempts} attempts: ${problem}`);
     }
+    return this.accept(answer);
+  }
+
+  private judge(res: HttpAnswer, url: string): Verdict<TokenSuccess> {
+    const transient = (): Verdict<TokenSuccess> => ({ kind: 'retry', reason: 'server', error: new Error(`the accounts server answered HTTP ${res.status}`) });
+    if (res.status >= 500 || res.status === 429) return transient();
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = JSON.parse(res.body.toString('utf8'));
     } catch {
       json = undefined;
     }
-    if (status >= 500 || status === 429) throw new GrantTransient(`the accounts server answered HTTP ${status}`);
     const parsed = tokenAnswerSchema.safeParse(json);
     if (!parsed.success) {
-      throw new ZohoAuthError(
-        `ZOHO_ACCOUNTS_URL / ZOHO_DATA_CENTER: ${url} answered HTTP ${status} with no token and no OAuth error; expected Zoho's accounts server`,
-      );
+      const error = new ZohoAuthError(`ZOHO_ACCOUNTS_URL / ZOHO_DATA_CENTER: ${url} answered HTTP ${res.status} with no token and no OAuth error; expected Zoho's accounts server`);
+      return { kind: 'fail', error };
     }
-    if ('error' in parsed.data) throw this.failure(parsed.data);
-    if (status !== 200) throw new GrantTransient(`the accounts server answered HTTP ${status}`);
-    return parsed.data;
+    if ('error' in parsed.data) return this.failure(parsed.data);
+    if (res.status !== 200) return transient();
+    return { kind: 'done', value: parsed.data };
   }
 
   /** Turns the accounts server's `{"error":…}` (HTTP 200!) into the message naming what to check. */
-  private failure(answer: z.infer<typeof tokenFailureSchema>): Error {
+  private failure(answer: z.infer<typeof tokenFailureSchema>): Verdict<TokenSuccess> {
     const error = answer.error;
     const description = (answer.error_description ?? '').slice(0, 200);
     if (/too many requests|access denied/i.test(`${error} ${description}`)) {
-      return new GrantThrottled(`the accounts server throttled the grant (${error}${description ? `: ${description}` : ''}); Zoho allows 10 access tokens per refresh token in 10 minutes: wait, or stop other clients using the same ZOHO_REFRESH_TOKEN`);
+      const throttled = new Error(
+        `the accounts server throttled the grant (${error}${description ? `: ${description}` : ''}); Zoho allows 10 access tokens per refresh token in 10 minutes: wait, or stop other clients using the same ZOHO_REFRESH_TOKEN`,
+      );
+      // Zoho counts grants over a 10-minute window: waiting the longest backoff gives it time.
+      this.opts.log?.('warn', `Zoho throttles access-token grants; waiting ${this.opts.backoff.maxMs} ms before asking again`);
+      return { kind: 'retry', reason: 'server', error: throttled, retryAfterMs: this.opts.backoff.maxMs };
     }
+    return { kind: 'fail', error: this.refusal(error, description) };
+  }
+
+  private refusal(error: string, description: string): ZohoAuthError {
     const accounts = this.opts.hosts.accounts;
     switch (error) {
       case 'invalid_client':
@@ -209,15 +169,10 @@ export class TokenSource {
     }
   }
 
-  private accept(answer: TokenSuccess): AccessToken {
+  private accept(answer: TokenSuccess): Grant {
     this.opts.onToken?.(answer.access_token);
-    this.grants++;
     const lifetimeMs = (answer.expires_in ?? 3600) * 1000;
-    // Renew a little before Zoho would refuse it, so long calls do not start with a dying token.
-    const margin = Math.min(60_000, lifetimeMs / 10);
-    const token: AccessToken = { token: answer.access_token, apiBase: apiBaseOf(this.opts.hosts, answer.api_domain) };
-    this.current = { token, expiresAt: this.now() + lifetimeMs - margin };
     this.opts.log?.('debug', `obtained an access token (valid ${Math.round(lifetimeMs / 1000)} s)`);
-    return token;
+    return { token: answer.access_token, lifetimeMs, baseUrl: apiBaseOf(this.opts.hosts, answer.api_domain) };
   }
 }

@@ -2,12 +2,12 @@
 // the pace, field batches and merging, module selection.
 import { describe, expect, test } from '@jest/globals';
 import { DATA_CENTERS, parseSettings } from '../../src/settings.js';
-import { backoffDelay, parseRetryAfter } from '../../src/zoho/backoff.js';
+import { backoffDelay, parseRetryAfter } from '../../src/http/retry-policy.js';
 import { apiBaseOf, DATA_CENTER_HOSTS, resolveHosts } from '../../src/zoho/data-centers.js';
 import { classify } from '../../src/zoho/errors.js';
 import { fieldBatches, mergeBatchPages } from '../../src/zoho/field-batches.js';
 import { closestNames, hasConvertedRecords, selectModules } from '../../src/zoho/module-selection.js';
-import { Pace } from '../../src/zoho/pace.js';
+import { Pace } from '../../src/http/pace.js';
 import { countCall, deletedCall, fieldsCall, formatIfModifiedSince, recordsCall } from '../../src/zoho/requests.js';
 import { entriesPageOf, tokenAnswerSchema, UnexpectedAnswerError, type ZohoEntry } from '../../src/zoho/schemas.js';
 import { scanEntriesPage } from '../../src/zoho/entries-page.js';

@@ -5,10 +5,10 @@ import { afterAll, beforeAll, expect } from '@jest/globals';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PipelineFactory } from '../../src/core/pipeline.js';
-import type { BackoffPolicy } from '../../src/zoho/backoff.js';
+import type { BackoffPolicy } from '../../src/http/retry-policy.js';
 import { ZohoClient } from '../../src/zoho/client.js';
 import { resolveHosts } from '../../src/zoho/data-centers.js';
-import { Pace } from '../../src/zoho/pace.js';
+import { Pace } from '../../src/http/pace.js';
 import { TokenSource } from '../../src/zoho/token-source.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { crawlSandbox, diffRows, readableModules, same, type Crawled } from './support.js';
@@ -108,7 +108,7 @@ export function twistedSandbox(opts: SandboxOptions) {
 /** The real client against a test server at `url`, with a static token (one that cannot be renewed). */
 export function staticTokenClient(url: string, opts: { backoff: BackoffPolicy; retries: number; log?: (message: string) => void }): ZohoClient {
   return new ZohoClient({
-    tokens: new TokenSource({
+    auth: new TokenSource({
       hosts: resolveHosts({ ZOHO_DATA_CENTER: 'us', ZOHO_ACCOUNTS_URL: undefined, ZOHO_API_DOMAIN: url }),
       credentials: { staticToken: 'static-token' },
       backoff: { baseMs: 1, maxMs: 2 },
@@ -116,8 +116,7 @@ export function staticTokenClient(url: string, opts: { backoff: BackoffPolicy; r
       timeoutMs: 5000,
     }),
     pace: new Pace(2),
-    backoff: opts.backoff,
-    retries: opts.retries,
+    retry: { ...opts.backoff, retries: opts.retries },
     timeoutMs: 5000,
     log: opts.log && ((_level, message) => opts.log!(message)),
   });

@@ -34,18 +34,18 @@ describe('token answers that differ from the sandbox', () => {
       timeoutMs: 5000,
       now: opts.now,
     });
-  const failure = (ts: TokenSource): Promise<Error> => ts.get().then(() => new Error('no error'), (e: Error) => e);
+  const failure = (ts: TokenSource): Promise<Error> => ts.current().then(() => new Error('no error'), (e: Error) => e);
 
   test('expires_in as a string, no api_domain, no token_type, extra keys: a token, and the data centre\'s API domain', async () => {
     answer = { status: 200, body: JSON.stringify({ access_token: 'tok-1', expires_in: '3600', scope: 'ZohoCRM.modules.READ', extra: { a: 1 } }) };
-    expect(await source().get()).toEqual({ token: 'tok-1', apiBase: 'https://www.zohoapis.eu' });
-    expect(await source({ apiDomain: 'http://proxy.example' }).get()).toEqual({ token: 'tok-1', apiBase: 'http://proxy.example' });
+    expect(await source().current()).toMatchObject({ headers: { authorization: 'Zoho-oauthtoken tok-1' }, baseUrl: 'https://www.zohoapis.eu' });
+    expect(await source({ apiDomain: 'http://proxy.example' }).current()).toMatchObject({ headers: { authorization: 'Zoho-oauthtoken tok-1' }, baseUrl: 'http://proxy.example' });
   });
 
   test('an api_domain that is empty or not a URL, expires_in null or 0: still a token, with the fallbacks', async () => {
     for (const odd of [{ api_domain: '', expires_in: null }, { api_domain: 'www.zohoapis.com', expires_in: 0, token_type: null }]) {
       answer = { status: 200, body: JSON.stringify({ access_token: 'tok-2', ...odd }) };
-      expect(await source().get()).toEqual({ token: 'tok-2', apiBase: 'https://www.zohoapis.eu' });
+      expect(await source().current()).toMatchObject({ headers: { authorization: 'Zoho-oauthtoken tok-2' }, baseUrl: 'https://www.zohoapis.eu' });
     }
   });
 
@@ -53,9 +53,9 @@ describe('token answers that differ from the sandbox', () => {
     let now = 0;
     answer = { status: 200, body: JSON.stringify({ access_token: 'tok-3', expires_in: 3_600_000, expires_in_sec: 3600 }) };
     const ts = source({ now: () => now });
-    await ts.get();
+    await ts.current();
     now = 3_600_000;
-    await ts.get();
+    await ts.current();
     expect(ts.grants).toBe(2);
   });
 

@@ -1,5 +1,6 @@
-// How long to wait before retrying a call: the server's Retry-After when it gives one, otherwise
-// exponential backoff with jitter so that many callers pushed back at once do not return at once.
+// The framework's one retry policy: how often a call is tried again, and how long to wait first —
+// the server's Retry-After when it gives one, otherwise exponential backoff with jitter so that many
+// callers pushed back at once do not return at once.
 
 export interface BackoffPolicy {
   /** First wait, doubled per attempt. */
@@ -10,6 +11,11 @@ export interface BackoffPolicy {
   maxRetryAfterMs?: number;
   /** 0 ≤ random() < 1; injectable for tests. */
   random?: () => number;
+}
+
+export interface RetryPolicy extends BackoffPolicy {
+  /** Retries of one call after 429, 5xx or a dropped connection (0 = tried once). */
+  retries: number;
 }
 
 const DEFAULT_MAX_RETRY_AFTER_MS = 10 * 60_000;

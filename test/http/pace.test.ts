@@ -1,7 +1,7 @@
 // The pace's recovery after pushback: one decrease per window, down to just under the concurrency
 // the throttled call was sent at, a climb that holds under that ceiling and probes past it slowly.
 import { describe, expect, test } from '@jest/globals';
-import { Pace } from '../../src/zoho/pace.js';
+import { Pace } from '../../src/http/pace.js';
 
 /** Takes `n` slots at once; slot k (0-based) was sent with k + 1 calls in flight. */
 async function burst(pace: Pace, n: number): Promise<Array<() => void>> {

@@ -1,9 +1,9 @@
-// httpGet against a real local server: plain and compressed bodies, headers, a cut body, the timeout.
+// The transport against a real local server: plain and compressed bodies, headers, a cut body, the timeout.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
-import { httpGet } from '../../src/zoho/http-get.js';
+import { send } from '../../src/http/transport.js';
 
 const BODY = JSON.stringify({ data: [{ id: '1', Name: 'Søren Ødegaard 山田' }], info: { more_records: false } });
 let server: Server;
@@ -34,9 +34,9 @@ afterAll(async () => {
   await new Promise((done) => server.close(done));
 });
 
-describe('httpGet', () => {
+describe('send', () => {
   test('reads the whole body as UTF-8, sends the headers given and exposes the answer headers', async () => {
-    const res = await httpGet(`${base}/plain`, { authorization: 'Zoho-oauthtoken x' }, 5000);
+    const res = await send({ url: `${base}/plain`, headers: { authorization: 'Zoho-oauthtoken x' } }, 5000);
     expect(res.status).toBe(200);
     expect(res.body.toString()).toBe(BODY);
     expect(res.header('retry-after')).toBe('7');
@@ -46,18 +46,18 @@ describe('httpGet', () => {
   });
 
   test('inflates gzip and brotli answers', async () => {
-    expect((await httpGet(`${base}/gzip`, {}, 5000)).body.toString()).toBe(BODY);
-    expect((await httpGet(`${base}/br`, {}, 5000)).body.toString()).toBe(BODY);
+    expect((await send({ url: `${base}/gzip`, headers: {} }, 5000)).body.toString()).toBe(BODY);
+    expect((await send({ url: `${base}/br`, headers: {} }, 5000)).body.toString()).toBe(BODY);
   });
 
   test('an answer without a body is an empty text', async () => {
-    const res = await httpGet(`${base}/empty`, {}, 5000);
+    const res = await send({ url: `${base}/empty`, headers: {} }, 5000);
     expect(res.status).toBe(204);
     expect(res.body.toString()).toBe('');
   });
 
   test('a body cut short and a body that never comes are rejected', async () => {
-    await expect(httpGet(`${base}/cut`, {}, 5000)).rejects.toThrow();
-    await expect(httpGet(`${base}/slow`, {}, 200)).rejects.toThrow(/timed out after 200 ms/);
+    await expect(send({ url: `${base}/cut`, headers: {} }, 5000)).rejects.toThrow();
+    await expect(send({ url: `${base}/slow`, headers: {} }, 200)).rejects.toThrow(/timed out after 200 ms/);
   });
 });
