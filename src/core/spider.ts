@@ -32,20 +32,6 @@ export function request(label: string, url: string, userData?: Record<string, un
   return { kind: 'request', label, url, userData, uniqueKey };
 }
 
-/**
- * An error a callback throws to have its request retried by Crawlee after `delayMs` (e.g. a
- * Retry-After); other errors are retried at once, up to the spider's `maxRequestRetries`.
- */
-export class RetryLaterError extends Error {
-  constructor(
-    message: string,
-    readonly delayMs: number,
-  ) {
-    super(message);
-    this.name = 'RetryLaterError';
-  }
-}
-
 /** An error that retrying cannot fix: the request fails at once. */
 export class NonRetryableError extends Error {
   constructor(message: string) {

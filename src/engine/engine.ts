@@ -3,7 +3,6 @@
 // yields go through the ordered item pipelines, the requests it yields back into the queue.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { BasicCrawler, Configuration, createBasicRouter, Request as CrawleeRequest, RequestQueue, type BasicCrawlingContext } from '@crawlee/basic';
 import type { CrawlContext } from '../core/context.js';
 import { OutputFiles, runIdOf } from '../core/context.js';
@@ -11,7 +10,7 @@ import type { Item, StemEnd } from '../core/items.js';
 import type { Logger } from '../core/logger.js';
 import type { PipelineFactory } from '../core/pipeline.js';
 import { RunReport, type RunStatus } from '../core/report.js';
-import { NonRetryableError, RetryLaterError, StopCrawlError, type Spider, type SpiderClass, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
+import { NonRetryableError, StopCrawlError, type Spider, type SpiderClass, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
 import { SettingsError, type Settings } from '../settings.js';
 import { startRunMarker, type ResumeMode } from '../state/resume-start.js';
 import { routeCrawleeLog } from './crawlee-log.js';
@@ -178,9 +177,6 @@ async function createCrawler(spider: Spider, ctx: CrawlContext, commit: CommitQu
           return;
         }
         ctx.logger.debug(`retrying ${request.label} (${request.retryCount + 1}/${spider.maxRequestRetries}): ${error.message}`);
-        // Crawlee retries at once; a delay asked for (e.g. Retry-After) is waited here, holding the
-        // slot, which is what lowers the pace.
-        if (error instanceof RetryLaterError && error.delayMs > 0) await sleep(error.delayMs);
       },
       failedRequestHandler: async ({ request }, error) => {
         // A stop is the run's, said once; the requests it cut short are not failures of their own.

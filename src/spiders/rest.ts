@@ -5,11 +5,14 @@ import type { CrawlContext } from '../core/context.js';
 import { addSecrets } from '../core/logger.js';
 import { request, Spider, type CallbackInput, type SpiderCallback, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
 import { parseRestHeaders, parseRestNext, type RestNext, type Settings } from '../settings.js';
-import { fetchPage } from './rest/fetch-page.js';
+import type { HttpClient } from '../http/client.js';
+import { fetchPage, restClient } from './rest/fetch-page.js';
 import { nextPageUrl, pageNumberOf } from './rest/next-page.js';
 import { itemsOf, recordData } from './rest/page-body.js';
 
 const PAGE = 'page';
+/** Retries of one page after 429, 408, 5xx or a dropped connection. */
+const REQUEST_RETRIES = 5;
 
 export class RestSpider extends Spider {
   readonly name = 'rest';
@@ -20,14 +23,15 @@ export class RestSpider extends Spider {
   }
   // Each page names the next, so there is never more than one request to run at a time.
   override maxConcurrency = 1;
-  override maxRequestRetries = 5;
+  // The HTTP client retries what retrying can fix; a page that still fails would only fail again.
+  override maxRequestRetries = 0;
 
   readonly callbacks: Record<string, SpiderCallback> = { [PAGE]: (input) => this.parsePage(input) };
 
   private readonly resource: string;
   private readonly itemsPath: string[];
   private readonly next: RestNext;
-  private readonly headers: Headers;
+  private readonly http: HttpClient;
   /** Page URLs already requested: an API whose next link leads back is stopped, not followed forever. */
   private readonly seen = new Set<string>();
   private origin = '';
@@ -40,11 +44,12 @@ export class RestSpider extends Spider {
     this.resource = s.REST_RESOURCE;
     this.itemsPath = s.REST_ITEMS_PATH ? s.REST_ITEMS_PATH.split('.') : [];
     this.next = parseRestNext(s.REST_NEXT);
-    this.headers = new Headers({ accept: 'application/json', 'user-agent': 'zoho-crawler rest spider' });
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'zoho-crawler rest spider' };
     const extra = s.REST_HEADERS ? parseRestHeaders(s.REST_HEADERS) : [];
-    for (const [name, value] of extra) this.headers.set(name, value);
+    for (const [name, value] of extra) headers[name.toLowerCase()] = value;
     // Each header value on its own is a secret too (the setting as a whole is registered by the CLI).
     addSecrets(extra.map(([, value]) => value));
+    this.http = restClient(headers, REQUEST_RETRIES);
   }
 
   async *startRequests(): AsyncIterable<SpiderOutput> {
@@ -57,9 +62,8 @@ export class RestSpider extends Spider {
     yield this.pageRequest(url, 1);
   }
 
-  private async *parsePage({ request: req, retryCount }: CallbackInput): AsyncIterable<SpiderOutput> {
-    this.ctx.report.api.requests += 1;
-    const page = await fetchPage(req.url, this.headers, retryCount);
+  private async *parsePage({ request: req }: CallbackInput): AsyncIterable<SpiderOutput> {
+    const page = await fetchPage(this.http, req.url, () => (this.ctx.report.api.requests += 1));
     const items = itemsOf(page.body, this.itemsPath, page.url);
     const nextUrl = nextPageUrl(this.next, { page, itemCount: items.length });
     const number = Number(req.userData?.page ?? 1);

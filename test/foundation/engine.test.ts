@@ -11,7 +11,7 @@ import { createCapturingLogger } from '../../src/core/logger.js';
 import type { CrawlContext } from '../../src/core/context.js';
 import type { Item } from '../../src/core/items.js';
 import type { ItemPipeline, PipelineFactory } from '../../src/core/pipeline.js';
-import { NonRetryableError, RetryLaterError, request, Spider, type SpiderCallback, type SpiderOutput, type SpiderRequest } from '../../src/core/spider.js';
+import { NonRetryableError, request, Spider, type SpiderCallback, type SpiderOutput, type SpiderRequest } from '../../src/core/spider.js';
 import { defaultSettings } from '../../src/settings.js';
 
 // ---- the server: every path's hits are counted; some paths fail on purpose.
@@ -34,8 +34,6 @@ beforeAll(async () => {
     };
     // /flaky/<key>: 500 on the first two hits, then 200.
     if (path.startsWith('/flaky/')) return n <= 2 ? json(500, { error: 'boom' }) : json(200, { ok: true, hit: n });
-    // /busy/<key>: 429 on the first hit, then 200.
-    if (path.startsWith('/busy/')) return n <= 1 ? json(429, { error: 'slow down' }) : json(200, { ok: true, hit: n });
     if (path.startsWith('/gone/')) return json(404, { error: 'no such thing' });
     // /page/<key>/<i>?last=<k>: page i of a chain; `next` until k.
     const page = /^\/page\/[^/]+\/(\d+)$/.exec(path);
@@ -400,32 +398,6 @@ describe('requests and retries', () => {
     expect(failed).toEqual(['gone']);
     expect(result.status).toBe('partial');
     expect(result.report.errorsFor('Gone')).toEqual(['HTTP 404']);
-    expect(result.items).toEqual({ record: 1 });
-  });
-
-  test('RetryLaterError waits the asked delay, then retries', async () => {
-    const started: Array<{ retryCount: number; at: number }> = [];
-    const delayMs = 300;
-    const { result } = await run(
-      {
-        start: () => yieldAll(request('busy', `${base}/busy/a`)),
-        callbacks: {
-          busy: async function* ({ request: req, retryCount }) {
-            started.push({ retryCount, at: performance.now() });
-            const { status } = await getJson(req.url);
-            if (status === 429) throw new RetryLaterError('HTTP 429', delayMs);
-            yield record('M', { ok: true });
-          },
-        },
-      },
-      { pass: () => ({ process: (item) => item }) },
-      'pass:1',
-    );
-    expect(result.status).toBe('complete');
-    expect(started.map((s) => s.retryCount)).toEqual([0, 1]);
-    expect(hitsOf('/busy/a')).toBe(2);
-    // A lower bound only: the retry cannot start before the delay has passed.
-    expect(started[1].at - started[0].at).toBeGreaterThanOrEqual(delayMs - 5);
     expect(result.items).toEqual({ record: 1 });
   });
 

@@ -1,6 +1,5 @@
-// The rest spider's small pure parts: Link header parsing and the wait before a retry.
+// The rest spider's small pure parts: Link header parsing (the wait before a retry is the framework's retry policy).
 import { describe, test, expect } from '@jest/globals';
-import { retryDelayMs } from '../../src/spiders/rest/fetch-page.js';
 import { linkTargets } from '../../src/spiders/rest/next-page.js';
 
 describe('linkTargets (RFC 8288)', () => {
@@ -15,22 +14,5 @@ describe('linkTargets (RFC 8288)', () => {
     expect(linkTargets('<https://a/x?page=1>; rel="prev"', 'next')).toEqual([]);
     expect(linkTargets('', 'next')).toEqual([]);
     expect(linkTargets('<https://a/x>; title="next"', 'next')).toEqual([]);
-  });
-});
-
-describe('retryDelayMs', () => {
-  const now = Date.parse('2026-01-01T00:00:00Z');
-  test('Retry-After in seconds or as an HTTP date', () => {
-    expect(retryDelayMs('0', 0, now)).toBe(0);
-    expect(retryDelayMs('7', 0, now)).toBe(7000);
-    expect(retryDelayMs('Thu, 01 Jan 2026 00:00:30 GMT', 0, now)).toBe(30_000);
-    expect(retryDelayMs('Wed, 31 Dec 2025 23:00:00 GMT', 0, now)).toBe(0);
-  });
-
-  test('without one, exponential backoff from 1 s; never more than 5 minutes', () => {
-    expect([0, 1, 2, 3].map((n) => retryDelayMs(null, n, now))).toEqual([1000, 2000, 4000, 8000]);
-    expect(retryDelayMs('garbage', 1, now)).toBe(2000);
-    expect(retryDelayMs('86400', 0, now)).toBe(300_000);
-    expect(retryDelayMs(null, 50, now)).toBe(256_000);
   });
 });

@@ -19,7 +19,7 @@ export function nextPageUrl(rule: RestNext, { page, itemCount }: PageRead): stri
     case 'none':
       return undefined;
     case 'link': {
-      const target = linkTargets(page.headers.get('link') ?? '', 'next')[0];
+      const target = linkTargets(page.header('link') ?? '', 'next')[0];
       return target === undefined ? undefined : new URL(target, page.url).href;
     }
     case 'json': {
