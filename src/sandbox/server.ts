@@ -7,7 +7,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiContext } from './api-context.js';
-import type { BulkRead } from './bulk.js';
 import type { CreditWindow } from './credits.js';
 import { listDeleted } from './deleted-handler.js';
 import { fetchFullData } from './full-data-handler.js';
@@ -26,7 +25,6 @@ export interface ServerParts {
   onRequest?: SandboxOptions['onRequest'];
   ctx: ApiContext;
   oauth: OAuthServer;
-  bulk: BulkRead;
   faults: Faults;
   credits: CreditWindow;
   stats: StatsRecorder;
@@ -39,7 +37,7 @@ interface Route {
 }
 
 function route(parts: ServerParts, method: string, path: string): Route {
-  const { ctx, bulk } = parts;
+  const { ctx } = parts;
   const seg = path.split('/').filter(Boolean).map((s) => {
     try {
       return decodeURIComponent(s);
@@ -57,11 +55,6 @@ function route(parts: ServerParts, method: string, path: string): Route {
       return { key: 'GET /crm/v8/{module}/actions/fetch_full_data', handle: (c) => fetchFullData(ctx, c, seg[2]) };
     }
     if (seg.length === 5 && seg[3] === 'actions' && seg[4] === 'count') return { key: 'GET /crm/v8/{module}/actions/count', handle: (c) => countRecords(ctx, c, seg[2]) };
-  }
-  if (seg[0] === 'crm' && seg[1] === 'bulk' && seg[2] === 'v8' && seg[3] === 'read') {
-    if (seg.length === 4 && method === 'POST') return { key: 'POST /crm/bulk/v8/read', handle: (c) => bulk.create(c) };
-    if (seg.length === 5 && method === 'GET') return { key: 'GET /crm/bulk/v8/read/{job}', handle: () => bulk.status(seg[4]) };
-    if (seg.length === 6 && seg[5] === 'result' && method === 'GET') return { key: 'GET /crm/bulk/v8/read/{job}/result', handle: () => bulk.result(seg[4]) };
   }
   return other;
 }
