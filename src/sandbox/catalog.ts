@@ -55,8 +55,6 @@ export interface ModuleSpec {
   displayField?: string;
   identity?: (r: Rng, i: number) => Record<string, unknown>;
   fields: FieldSpec[];
-  /** Bulk Read refuses it (Notes). */
-  noBulk?: boolean;
   /** Not in GET /settings/modules, yet readable by name (a subform module: its parent's fields name it). */
   unlisted?: boolean;
 }
@@ -300,7 +298,7 @@ const PROJECTS: ModuleSpec = {
 const NOTE_PARENTS = ['Leads', 'Contacts', 'Accounts', 'Deals'] as const;
 
 const NOTES: ModuleSpec = {
-  api: 'Notes', moduleName: 'Notes', singular: 'Note', plural: 'Notes', generated: 'default', supported: true, adminOnly: true, noBulk: true,
+  api: 'Notes', moduleName: 'Notes', singular: 'Note', plural: 'Notes', generated: 'default', supported: true, adminOnly: true,
   displayField: 'Note_Title',
   identity: (r) => ({ Note_Title: r.chance(0.2) ? null : `Note: ${r.pick(V.WORDS)}` }),
   fields: withSystem([

@@ -23,8 +23,6 @@ export const DEFAULT_LIMITS = {
   pageTokenTtlMs: 24 * 3600_000,
   tokenTtlMs: 3600_000,
   liveTokensPerRefreshToken: 15,
-  bulkPollsBeforeComplete: 1,
-  bulkDownloadsPerMinute: 10,
 } as const;
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
