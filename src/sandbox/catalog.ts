@@ -66,7 +66,6 @@ const SYSTEM_FIELDS: FieldSpec[] = [
   { api: 'Created_Time', type: 'datetime', readOnly: true },
   { api: 'Modified_Time', type: 'datetime', readOnly: true },
 ];
-export const SYSTEM_FIELD_NAMES = new Set(SYSTEM_FIELDS.map((f) => f.api));
 
 const withSystem = (fields: FieldSpec[]): FieldSpec[] => [SYSTEM_FIELDS[0], ...fields, ...SYSTEM_FIELDS.slice(1)];
 
@@ -345,11 +344,6 @@ export function moduleNo(api: string): number {
   const k = BY_NAME.get(api);
   if (k === undefined) throw new Error(`no module ${api}`);
   return k + 1;
-}
-
-export function moduleSpec(api: string): ModuleSpec | undefined {
-  const k = BY_NAME.get(api);
-  return k === undefined ? undefined : MODULES[k];
 }
 
 /** Zoho ids are 19-digit numeric strings; all ours share the prefix and length, so string order = numeric order. */
