@@ -8,8 +8,6 @@ export interface ApiLimits {
   discretePageLimit: number;
   pageTokenLimit: number;
   pageTokenTtlMs: number;
-  bulkPollsBeforeComplete: number;
-  bulkDownloadsPerMinute: number;
 }
 
 export interface ApiContext {

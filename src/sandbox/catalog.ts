@@ -55,8 +55,6 @@ export interface ModuleSpec {
   displayField?: string;
   identity?: (r: Rng, i: number) => Record<string, unknown>;
   fields: FieldSpec[];
-  /** Bulk Read refuses it (Notes). */
-  noBulk?: boolean;
   /** Not in GET /settings/modules, yet readable by name (a subform module: its parent's fields name it). */
   unlisted?: boolean;
 }
@@ -68,7 +66,6 @@ const SYSTEM_FIELDS: FieldSpec[] = [
   { api: 'Created_Time', type: 'datetime', readOnly: true },
   { api: 'Modified_Time', type: 'datetime', readOnly: true },
 ];
-export const SYSTEM_FIELD_NAMES = new Set(SYSTEM_FIELDS.map((f) => f.api));
 
 const withSystem = (fields: FieldSpec[]): FieldSpec[] => [SYSTEM_FIELDS[0], ...fields, ...SYSTEM_FIELDS.slice(1)];
 
@@ -300,7 +297,7 @@ const PROJECTS: ModuleSpec = {
 const NOTE_PARENTS = ['Leads', 'Contacts', 'Accounts', 'Deals'] as const;
 
 const NOTES: ModuleSpec = {
-  api: 'Notes', moduleName: 'Notes', singular: 'Note', plural: 'Notes', generated: 'default', supported: true, adminOnly: true, noBulk: true,
+  api: 'Notes', moduleName: 'Notes', singular: 'Note', plural: 'Notes', generated: 'default', supported: true, adminOnly: true,
   displayField: 'Note_Title',
   identity: (r) => ({ Note_Title: r.chance(0.2) ? null : `Note: ${r.pick(V.WORDS)}` }),
   fields: withSystem([
@@ -347,11 +344,6 @@ export function moduleNo(api: string): number {
   const k = BY_NAME.get(api);
   if (k === undefined) throw new Error(`no module ${api}`);
   return k + 1;
-}
-
-export function moduleSpec(api: string): ModuleSpec | undefined {
-  const k = BY_NAME.get(api);
-  return k === undefined ? undefined : MODULES[k];
 }
 
 /** Zoho ids are 19-digit numeric strings; all ours share the prefix and length, so string order = numeric order. */

@@ -2,7 +2,6 @@
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { ApiContext } from './api-context.js';
-import { BulkRead } from './bulk.js';
 import { CreditWindow } from './credits.js';
 import { OrgDataset } from './dataset.js';
 import { Faults } from './faults.js';
@@ -24,8 +23,6 @@ export const DEFAULT_LIMITS = {
   pageTokenTtlMs: 24 * 3600_000,
   tokenTtlMs: 3600_000,
   liveTokensPerRefreshToken: 15,
-  bulkPollsBeforeComplete: 1,
-  bulkDownloadsPerMinute: 10,
 } as const;
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
@@ -58,7 +55,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     pageTokens: new PageTokens(createHash('sha256').update(`page-token|${seed}|${process.pid}|${Date.now()}`).digest('hex')),
     now: () => Date.now(),
   };
-  const server = makeServer({ ctx, oauth, bulk: new BulkRead(ctx), faults, credits, stats, onRequest: opts.onRequest, onResponse: opts.onResponse });
+  const server = makeServer({ ctx, oauth, faults, credits, stats, onRequest: opts.onRequest, onResponse: opts.onResponse });
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -75,7 +75,7 @@ export class OAuthServer {
       granted: true,
       json: {
         access_token: token,
-        scope: 'ZohoCRM.modules.READ ZohoCRM.settings.modules.READ ZohoCRM.settings.fields.READ ZohoCRM.bulk.READ',
+        scope: 'ZohoCRM.modules.READ ZohoCRM.settings.modules.READ ZohoCRM.settings.fields.READ',
         api_domain: this.apiDomain(),
         token_type: 'Bearer',
         expires_in: Math.round(this.limits.tokenTtlMs / 1000),

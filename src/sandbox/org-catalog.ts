@@ -68,7 +68,6 @@ const SYSTEM_TAIL: FieldSpec[] = [
 /** The subform module: rows of a Deal's line items, each naming its Deal in Parent_Id. */
 const LINE_ITEMS: ModuleSpec = {
   api: SUBFORM_MODULE, moduleName: SUBFORM_MODULE, singular: 'Line Item', plural: 'Line Items', generated: 'subform', supported: true, unlisted: true,
-  noBulk: true,
   fields: [
     { api: 'Parent_Id', type: 'lookup', lookup: SUBFORM_PARENT },
     { api: 'Product', type: 'lookup', lookup: 'Products', nullRate: 0.1 },

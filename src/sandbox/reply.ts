@@ -1,12 +1,10 @@
-// What a handler answers, before the server applies faults and accounting: a status, a JSON body or a
-// stream, and whether a correct client could have caused it.
-import type { Readable } from 'node:stream';
+// What a handler answers, before the server applies faults and accounting: a status, a JSON body, and
+// whether a correct client could have caused it.
 import type { ModuleCall } from './stats.js';
 
 export interface Reply {
   status: number;
   json?: unknown;
-  stream?: Readable;
   headers?: Record<string, string>;
   /** Set on 4xx answers a correct client never causes: the error code, for stats.unexpected4xx. */
   unexpected?: string;
@@ -21,7 +19,6 @@ export interface Call {
   path: string;
   query: URLSearchParams;
   headers: Record<string, string | string[] | undefined>;
-  body: string;
 }
 
 export function errorReply(status: number, code: string, message: string, details: Record<string, unknown> = {}, unexpected = false): Reply {

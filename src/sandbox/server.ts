@@ -4,10 +4,8 @@
 // arrived (building the answer happens inside that wait, not after it), a possible dropped
 // connection, and the accounting.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiContext } from './api-context.js';
-import type { BulkRead } from './bulk.js';
 import type { CreditWindow } from './credits.js';
 import { listDeleted } from './deleted-handler.js';
 import { fetchFullData } from './full-data-handler.js';
@@ -26,7 +24,6 @@ export interface ServerParts {
   onRequest?: SandboxOptions['onRequest'];
   ctx: ApiContext;
   oauth: OAuthServer;
-  bulk: BulkRead;
   faults: Faults;
   credits: CreditWindow;
   stats: StatsRecorder;
@@ -39,7 +36,7 @@ interface Route {
 }
 
 function route(parts: ServerParts, method: string, path: string): Route {
-  const { ctx, bulk } = parts;
+  const { ctx } = parts;
   const seg = path.split('/').filter(Boolean).map((s) => {
     try {
       return decodeURIComponent(s);
@@ -57,11 +54,6 @@ function route(parts: ServerParts, method: string, path: string): Route {
       return { key: 'GET /crm/v8/{module}/actions/fetch_full_data', handle: (c) => fetchFullData(ctx, c, seg[2]) };
     }
     if (seg.length === 5 && seg[3] === 'actions' && seg[4] === 'count') return { key: 'GET /crm/v8/{module}/actions/count', handle: (c) => countRecords(ctx, c, seg[2]) };
-  }
-  if (seg[0] === 'crm' && seg[1] === 'bulk' && seg[2] === 'v8' && seg[3] === 'read') {
-    if (seg.length === 4 && method === 'POST') return { key: 'POST /crm/bulk/v8/read', handle: (c) => bulk.create(c) };
-    if (seg.length === 5 && method === 'GET') return { key: 'GET /crm/bulk/v8/read/{job}', handle: () => bulk.status(seg[4]) };
-    if (seg.length === 6 && seg[5] === 'result' && method === 'GET') return { key: 'GET /crm/bulk/v8/read/{job}/result', handle: () => bulk.result(seg[4]) };
   }
   return other;
 }
@@ -110,7 +102,7 @@ interface Answered {
 }
 
 /** Decides the answer at once; only the sending waits for the latency. */
-async function answer(parts: ServerParts, req: IncomingMessage, url: URL, r: Route, body: string): Promise<Answered> {
+async function answer(parts: ServerParts, req: IncomingMessage, url: URL, r: Route): Promise<Answered> {
   const { faults, stats, oauth } = parts;
   const limit = faults.opts.concurrencyLimit;
   if (limit !== undefined && stats.inFlight > limit) {
@@ -136,7 +128,7 @@ async function answer(parts: ServerParts, req: IncomingMessage, url: URL, r: Rou
     stats.injected('500');
     return { reply: errorReply(500, 'INTERNAL_ERROR', 'Internal server error occurred.'), delayMs };
   }
-  const call: Call = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body };
+  const call: Call = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers };
   return { reply: r.handle(call), delayMs };
 }
 
@@ -161,8 +153,7 @@ async function handleApi(parts: ServerParts, req: IncomingMessage, res: ServerRe
   stats.apiCallStarted();
   res.once('close', () => stats.apiCallEnded());
   const r = route(parts, method, url.pathname);
-  const body = method === 'POST' ? await readBody(req) : '';
-  const { reply, delayMs } = await answer(parts, req, url, r, body);
+  const { reply, delayMs } = await answer(parts, req, url, r);
   const ok = (reply.status >= 200 && reply.status < 300) || reply.status === 304;
   // Charged as the answer is decided, so a call that arrives after it sees the credits gone.
   if (ok) credits.charge(reply.credits ?? 1);
@@ -173,16 +164,6 @@ async function handleApi(parts: ServerParts, req: IncomingMessage, res: ServerRe
   const sent = (status: number | 'drop', readyMs: number): void =>
     onResponse?.({ method, path: url.pathname, status, arrivedMs, readyMs, answeredMs: performance.now(), delayMs });
 
-  if (reply.stream) {
-    const readyMs = performance.now();
-    if (delayMs > 0) await waitUntil(arrivedMs + delayMs);
-    stats.request(r.key, reply.status);
-    if (ok) stats.credits(reply.credits ?? 1);
-    res.writeHead(reply.status, reply.headers);
-    sent(reply.status, readyMs);
-    await pipeline(reply.stream, res).catch(() => undefined);
-    return;
-  }
   const payload = reply.json === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(reply.json), 'utf8');
   const headers: Record<string, string> = { ...(reply.json === undefined ? {} : { 'Content-Type': JSON_TYPE }), ...reply.headers };
   const drop = payload.length > 1 && faults.drop();

@@ -5,7 +5,7 @@ import type { ModuleCallStats, SandboxStats } from './types.js';
 /** Enough to diagnose a misbehaving client without letting a runaway one grow memory without bound. */
 const MAX_UNEXPECTED = 1000;
 
-export type ModuleCall = 'fields' | 'records' | 'deleted' | 'count' | 'bulk' | 'fullData';
+export type ModuleCall = 'fields' | 'records' | 'deleted' | 'count' | 'fullData';
 
 export class StatsRecorder {
   private s!: SandboxStats;
@@ -66,7 +66,7 @@ export class StatsRecorder {
   }
 
   module(api: string, call: ModuleCall, served = 0): void {
-    const m: ModuleCallStats = (this.s.modules[api] ??= { fields: 0, records: 0, deleted: 0, count: 0, bulk: 0, fullData: 0, recordsServed: 0, deletedServed: 0 });
+    const m: ModuleCallStats = (this.s.modules[api] ??= { fields: 0, records: 0, deleted: 0, count: 0, fullData: 0, recordsServed: 0, deletedServed: 0 });
     m[call]++;
     if (call === 'records') m.recordsServed += served;
     if (call === 'deleted') m.deletedServed += served;

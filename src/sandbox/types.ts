@@ -35,10 +35,6 @@ export interface SandboxLimits {
   tokenTtlMs?: number;
   /** Live access tokens per refresh token; one more kills the oldest (added). Default 15. */
   liveTokensPerRefreshToken?: number;
-  /** Bulk Read status polls answered IN PROGRESS before COMPLETED (added). Default 1. */
-  bulkPollsBeforeComplete?: number;
-  /** Bulk Read result downloads per minute before 429 (added). Default 10. */
-  bulkDownloadsPerMinute?: number;
   /**
    * The org's API credits per rolling 24 hours (added). Once answered calls have cost this many, every
    * API call answers 429 TOO_MANY_REQUESTS with a message naming the credits (no Retry-After), until
@@ -64,7 +60,7 @@ export interface SandboxOptions {
   /**
    * Added: every readable module with fewer fields gets custom fields `Custom_Field_1`… (text, integer,
    * double, currency, date, datetime, picklist, boolean, email, phone; some nulls) appended up to this
-   * many, in metadata, records and Bulk Read. Default off (0): the catalogue as it is.
+   * many, in metadata and records. Default off (0): the catalogue as it is.
    */
   minFields?: number;
   /**
@@ -141,7 +137,6 @@ export interface ModuleCallStats {
   records: number;
   deleted: number;
   count: number;
-  bulk: number;
   /** GET actions/fetch_full_data (rich text in full). */
   fullData: number;
   /** Records sent in list answers (a record counts once per field batch). */
@@ -154,7 +149,7 @@ export interface SandboxStats {
   requests: Record<string, Record<string, number>>;
   /** API calls (token endpoint and /__sandbox excluded). */
   total: number;
-  /** 1 per API call, 2 per deleted call, 50 per Bulk Read job; charged on 2xx/304 answers only. */
+  /** 1 per API call, 2 per deleted call; charged on 2xx/304 answers only. */
   credits: number;
   /** Highest number of API calls in flight at once (rejected ones included). */
   maxInFlight: number;

@@ -1,12 +1,10 @@
 // Test helpers: a started sandbox, a real token from its accounts endpoint, and plain HTTP calls.
-import { inflateRawSync, crc32 } from 'node:zlib';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 
 export interface Client {
   sb: Sandbox;
   token: string;
   get(path: string, headers?: Record<string, string>): Promise<Answer>;
-  post(path: string, body: unknown): Promise<Answer>;
 }
 
 export interface Answer {
@@ -47,7 +45,6 @@ export async function startClient(opts: SandboxOptions = {}): Promise<Client> {
     sb,
     token,
     get: async (path, headers = {}) => answer(await fetch(sb.url + withApproved(path), { headers: { ...auth, ...headers } })),
-    post: async (path, body) => answer(await fetch(sb.url + path, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify(body) })),
   };
 }
 
@@ -90,43 +87,4 @@ export async function crawlModule(c: Client, module: string, extra = ''): Promis
     }
   }
   return merged;
-}
-
-/** The one file of a ZIP written with a data descriptor: read through the central directory. */
-export function unzipOne(zip: Buffer): { name: string; data: Buffer } {
-  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (eocd < 0) throw new Error('no end of central directory');
-  const cd = zip.readUInt32LE(eocd + 16);
-  if (zip.readUInt32LE(cd) !== 0x02014b50) throw new Error('bad central directory');
-  const crc = zip.readUInt32LE(cd + 16);
-  const csize = zip.readUInt32LE(cd + 20);
-  const usize = zip.readUInt32LE(cd + 24);
-  const nameLen = zip.readUInt16LE(cd + 28);
-  const name = zip.subarray(cd + 46, cd + 46 + nameLen).toString('utf8');
-  const local = zip.readUInt32LE(cd + 42);
-  const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-  const data = inflateRawSync(zip.subarray(start, start + csize));
-  if (data.length !== usize || crc32(data) !== crc) throw new Error('ZIP size or CRC mismatch');
-  return { name, data };
-}
-
-/** RFC 4180 CSV (quoted fields may hold commas, quotes and line breaks). */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let k = 0; k < text.length; k++) {
-    const ch = text[k];
-    if (quoted) {
-      if (ch === '"' && text[k + 1] === '"') { cell += '"'; k++; }
-      else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') { row.push(cell); cell = ''; }
-    else if (ch === '\r' && text[k + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; k++; }
-    else cell += ch;
-  }
-  if (cell !== '' || row.length > 0) { row.push(cell); rows.push(row); }
-  return rows;
 }

@@ -66,15 +66,6 @@ export async function crawlSandbox(
   return { ...result, got, lines, settings, outputDir };
 }
 
-const byId = (a: Record<string, unknown>, b: Record<string, unknown>): number => {
-  const x = BigInt(String(a.id));
-  const y = BigInt(String(b.id));
-  return x < y ? -1 : x > y ? 1 : 0;
-};
-
-/** Records as JSON lines in ascending id order: equal strings mean equal values AND key order. */
-export const asLines = (rows: Iterable<Record<string, unknown>>): string[] => [...rows].sort(byId).map((r) => JSON.stringify(r));
-
 /** Deleted entries compared as a multiset of lines (the API's own order is by deleted_time). */
 export const asSortedLines = (rows: Iterable<Record<string, unknown>>): string[] => [...rows].map((r) => JSON.stringify(r)).sort();
 
