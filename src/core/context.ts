@@ -1,6 +1,6 @@
 // What the engine hands to spiders and pipelines for one crawl.
 import type { Settings } from '../settings.js';
-import type { FieldInfo } from './items.js';
+import type { FieldInfo, LineItem } from './items.js';
 import type { Logger } from './logger.js';
 import type { RunReport } from './report.js';
 
@@ -28,6 +28,23 @@ export interface CrawlContext {
   resume?: ResumeInfo;
   /** Set by the engine for resumable spiders: where writers record a stem before its first file. */
   checkpoint?: Checkpoint;
+  /** Set by the engine for a spider that declares `incremental`: what to ask for, what is a repeat. */
+  bookmarks?: Bookmarks;
+  /** Set by the engine: lines of a module's stem stored so far in this run (kept lines of a resumed run included). */
+  stored?: (module: string, kind: LineItem['kind']) => number;
+}
+
+/**
+ * Incremental bookmarks, kept by the framework (src/state/bookkeeping.ts): it sees every stored line
+ * and saves the bookmarks once a complete run's output is stored; the spider only asks.
+ */
+export interface Bookmarks {
+  /** Ask for changes since this time (ISO), or undefined for everything. */
+  sinceFor(module: string, kind: LineItem['kind']): string | undefined;
+  /** Whether a line of this stem can be a repeat at all: if not, isRepeat need not be asked (nor a line parsed for it). */
+  mayRepeat(module: string, kind: LineItem['kind']): boolean;
+  /** True when exactly this line was stored by an earlier run (a repeat from the overlap). */
+  isRepeat(module: string, kind: LineItem['kind'], data: Record<string, unknown>): boolean;
 }
 
 /** Records crash-resume facts as the run goes (the run marker under .state/runs/). */

@@ -3,8 +3,7 @@
 // generator. The engine runs the requests through Crawlee and the items through the pipelines.
 import type { Settings } from '../settings.js';
 import type { CrawlContext } from './context.js';
-import type { Item, StemEnd } from './items.js';
-import type { RunStatus } from './report.js';
+import type { LineItem, StemEnd, Item } from './items.js';
 
 export interface SpiderRequest {
   kind: 'request';
@@ -52,6 +51,24 @@ export class StopCrawlError extends NonRetryableError {
   }
 }
 
+/**
+ * How a spider's lines are timed, for incremental runs kept by the framework: each stem is asked for
+ * changes since its bookmark, repeats of the overlap are dropped, and bookmarks move after a complete
+ * run's output is stored (the argument is in src/state/watermarks.ts).
+ */
+export interface IncrementalSpec {
+  /** Whether this run reads only changes (a spider setting, e.g. ZOHO_INCREMENTAL). */
+  enabled: boolean;
+  /** Per line kind, the field holding a line's time in the source's clock: what "changed since" filters on. */
+  timeField: Record<LineItem['kind'], string>;
+  /** How far our clock and the source's may differ: bookmarks step back this much. */
+  overlapSecs: number;
+  /** A start the user gave (setting and time): it wins over the bookmarks and nothing is dropped as a repeat. */
+  explicitSince?: { setting: string; at: Date };
+  /** Kinds whose bookmarks must not move this run, with the reason said in the log (e.g. a capped read). */
+  frozen?: Partial<Record<LineItem['kind'], string>>;
+}
+
 export abstract class Spider {
   abstract readonly name: string;
   /** Most callbacks running at once (Crawlee's maxConcurrency). */
@@ -61,6 +78,8 @@ export abstract class Spider {
    * last line, does not read again what `ctx.resume` says is finished, and every line has an `id`.
    */
   readonly resumable: boolean = false;
+  /** Declared by a spider with incremental runs: the framework keeps its bookmarks (ctx.bookmarks). */
+  readonly incremental?: IncrementalSpec;
   /** How often Crawlee retries a request whose callback threw. */
   maxRequestRetries = 3;
   /** Longest one callback may run, retries and backoff inside it included. */
@@ -84,18 +103,6 @@ export abstract class Spider {
 
   /** Called once after the last request, before the pipelines close. */
   async close(): Promise<void> {}
-
-  /**
-   * Every item that passed all the pipelines (was stored), in order; on a resumed run first every
-   * line kept from the earlier attempt. For bookkeeping such as incremental watermarks.
-   */
-  itemPassed(_item: Item): void {}
-
-  /**
-   * Called once after the pipelines closed (the manifest is written and, with a bucket, stored),
-   * with the run's final status. Incremental state is saved here, and only for a complete run.
-   */
-  async afterRun(_status: RunStatus): Promise<void> {}
 }
 
 export type SpiderClass = (new (ctx: CrawlContext) => Spider) & {

@@ -6,12 +6,13 @@ import { join, resolve } from 'node:path';
 import { BasicCrawler, Configuration, createBasicRouter, Request as CrawleeRequest, RequestQueue, type BasicCrawlingContext } from '@crawlee/basic';
 import type { CrawlContext } from '../core/context.js';
 import { OutputFiles, runIdOf } from '../core/context.js';
-import type { Item, StemEnd } from '../core/items.js';
+import { isLineItem, type Item, type LineItem, type StemEnd } from '../core/items.js';
 import type { Logger } from '../core/logger.js';
 import type { PipelineFactory } from '../core/pipeline.js';
 import { RunReport, type RunStatus } from '../core/report.js';
 import { NonRetryableError, StopCrawlError, type Spider, type SpiderClass, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
 import { SettingsError, type Settings } from '../settings.js';
+import { Bookkeeping } from '../state/bookkeeping.js';
 import { startRunMarker, type ResumeMode } from '../state/resume-start.js';
 import { routeCrawleeLog } from './crawlee-log.js';
 import { buildPipelines, PipelineChain } from './pipeline-chain.js';
@@ -66,8 +67,16 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
   const spider = new opts.spider(ctx);
   ctx.spiderName = spider.name;
   routeCrawleeLog(logger);
+  const books = spider.incremental ? new Bookkeeping(ctx, spider.incremental) : undefined;
+  ctx.bookmarks = books;
+  const stored = new StoredLines();
+  ctx.stored = (module, kind) => stored.of(module, kind);
+  const keep = (item: Item): void => {
+    books?.observe(item);
+    if (isLineItem(item)) stored.add(item);
+  };
   // May switch ctx to the unfinished run (its id, folder and start) and set ctx.resume.
-  const marker = spider.resumable ? await startRunMarker(spider, ctx, opts.resume ?? 'auto') : undefined;
+  const marker = spider.resumable ? await startRunMarker(ctx, opts.resume ?? 'auto', keep) : undefined;
   ctx.checkpoint = marker;
   // Files kept from the killed attempt are the run's files too: listed in the manifest, stored in S3.
   for (const stem of ctx.resume?.stems.values() ?? []) for (const file of stem.files) ctx.outputs!.add(file);
@@ -81,12 +90,15 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
   const progress = new ProgressReporter({ logger, tracker, status: opts.status });
   const commit = new CommitQueue(chain, counts, tracker, {
     passed: (item) => {
-      spider.itemPassed(item);
+      keep(item);
       if (item.kind === 'module') void marker?.moduleSeen(item.module, item.fields, item.expected).catch(() => undefined);
     },
     // After every pipeline handled the end (the writer closed the stem's last file): only now is
     // the stem finished for a resumed run.
-    ended: async (end) => marker?.stemEnded(end.module, end.of),
+    ended: async (end) => {
+      books?.stemEnded(end.module, end.of);
+      await marker?.stemEnded(end.module, end.of);
+    },
   });
 
   try {
@@ -99,6 +111,7 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
     };
     let first: SpiderRequest[];
     try {
+      await books?.start();
       first = await commit.run(await drain(spider.startRequests()));
     } catch (error) {
       if (error instanceof StopCrawlError) stopped(ctx, error);
@@ -120,10 +133,11 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
     await chain.close();
     progress.stop();
   }
+  // After the pipelines closed: the output is stored (the manifest written and, with a bucket, uploaded).
   try {
-    await spider.afterRun(report.status);
+    await books?.afterRun(report.status);
   } catch (error) {
-    logger.error(`${spider.name}: after the run: ${error instanceof Error ? error.message : String(error)}`, { error });
+    logger.error(`${spider.name}: saving the incremental state: ${error instanceof Error ? error.message : String(error)}`, { error });
   }
   // Last: a kill before this point leaves the run resumable (and a resumed run redoes the end). A
   // stopped run keeps its marker on purpose: the next crawl continues it.
@@ -292,6 +306,20 @@ class CommitQueue {
   }
 }
 
+
+/** Lines stored so far per stem, for spiders that estimate what is left (e.g. credits). */
+class StoredLines {
+  private readonly counts = new Map<string, number>();
+
+  add(item: LineItem): void {
+    const key = `${item.kind}:${item.module}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  of(module: string, kind: LineItem['kind']): number {
+    return this.counts.get(`${kind}:${module}`) ?? 0;
+  }
+}
 
 async function drain(outputs: AsyncIterable<SpiderOutput>): Promise<SpiderOutput[]> {
   const all: SpiderOutput[] = [];

@@ -12,12 +12,10 @@
 // in-flight cap, halved on 429). Retries of 429/5xx/cut connections happen inside the client, call by
 // call, so a page whose second field batch is throttled does not re-send the first.
 import { addSecrets, redactKnown } from '../core/logger.js';
-import type { FieldInfo } from '../core/items.js';
-import { NonRetryableError, request, Spider, StopCrawlError, type CallbackInput, type SpiderCallback, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
-import { stemDone, type CrawlContext } from '../core/context.js';
-import { JsonLineItem, type Item } from '../core/items.js';
+import { NonRetryableError, request, Spider, StopCrawlError, type CallbackInput, type IncrementalSpec, type SpiderCallback, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
+import { stemDone, type Bookmarks, type CrawlContext } from '../core/context.js';
+import { JsonLineItem, type FieldInfo, type Item } from '../core/items.js';
 import { RawEntry } from '../zoho/entries-page.js';
-import type { RunStatus } from '../core/report.js';
 import type { BackoffPolicy } from '../http/retry-policy.js';
 import { ZohoClient, type ApiAnswer } from '../zoho/client.js';
 import { resolveHosts } from '../zoho/data-centers.js';
@@ -25,7 +23,6 @@ import { RetriesExhaustedError } from '../http/errors.js';
 import { CreditsExhaustedError, ZohoApiError, ZohoAuthError } from '../zoho/errors.js';
 import { describeEstimate, RemainingCredits } from '../zoho/credit-estimate.js';
 import { fieldBatches } from '../zoho/field-batches.js';
-import { ZohoBookkeeping } from '../zoho/incremental.js';
 import { hasConvertedRecords, selectModules } from '../zoho/module-selection.js';
 import { Pace } from '../http/pace.js';
 import { ChainError, perPageFor, restartPastLimit, restartStale, takePage, type ChainState } from '../zoho/records-chain.js';
@@ -86,7 +83,7 @@ export class ZohoSpider extends Spider {
   // Crash resume (src/state/resume-plan.ts): each stem's end is yielded after its last line, stems
   // ctx.resume says are finished are not read again, and every line (record or deletion) has an id.
   override readonly resumable = true;
-  private readonly books: ZohoBookkeeping;
+  override readonly incremental: IncrementalSpec;
   /** What the rest of the run costs, said if the daily credits run out. */
   private readonly remaining: RemainingCredits;
   private readonly moduleKeys = new Map<string, Buffer>();
@@ -113,7 +110,16 @@ export class ZohoSpider extends Spider {
   constructor(ctx: CrawlContext) {
     super(ctx);
     const s = ctx.settings;
-    this.books = new ZohoBookkeeping(ctx);
+    this.incremental = {
+      enabled: s.ZOHO_INCREMENTAL,
+      timeField: { record: 'Modified_Time', deleted: 'deleted_time' },
+      overlapSecs: s.ZOHO_INCREMENTAL_OVERLAP_SECS,
+      explicitSince: s.ZOHO_LAST_MODIFIED_TIME && { setting: 'ZOHO_LAST_MODIFIED_TIME', at: s.ZOHO_LAST_MODIFIED_TIME },
+      frozen:
+        s.ZOHO_MAX_RECORDS_PER_MODULE === undefined
+          ? undefined
+          : { record: 'ZOHO_MAX_RECORDS_PER_MODULE is set; a capped read is not a complete picture, so record bookmarks are not moved' },
+    };
     this.remaining = new RemainingCredits(s.ZOHO_INCLUDE_DELETED);
     this.pace = new Pace(s.ZOHO_MAX_CONCURRENCY);
     this.backoff = { baseMs: s.ZOHO_BACKOFF_BASE_MS, maxMs: s.ZOHO_BACKOFF_MAX_MS };
@@ -124,6 +130,12 @@ export class ZohoSpider extends Spider {
     this.maxRequestRetries = 2;
     const worstCall = (s.ZOHO_REQUEST_RETRIES + 1) * (s.ZOHO_REQUEST_TIMEOUT_SECS + s.ZOHO_BACKOFF_MAX_MS / 1000);
     this.callbackTimeoutSecs = Math.max(600, Math.ceil(worstCall + (GRANT_RETRIES + 1) * (s.ZOHO_BACKOFF_MAX_MS / 1000 + 60)));
+  }
+
+  /** Kept by the framework, which made it before startRequests because the spider declares `incremental`. */
+  private get bookmarks(): Bookmarks {
+    if (!this.ctx.bookmarks) throw new Error('zoho spider: ctx.bookmarks is set by the engine');
+    return this.ctx.bookmarks;
   }
 
   private get log() {
@@ -163,7 +175,6 @@ export class ZohoSpider extends Spider {
   }
 
   async *startRequests(): AsyncIterable<SpiderOutput> {
-    await this.books.start();
     const client = this.setup();
     const s = this.ctx.settings;
     let answer: ApiAnswer;
@@ -263,7 +274,7 @@ export class ZohoSpider extends Spider {
     const fieldInfo: FieldInfo[] = fields.filter((f) => !listed.has(f.api_name) && Boolean(listed.add(f.api_name))).map((f) => ({ api_name: f.api_name, data_type: f.data_type }));
     const count = this.countOf(module, countResult);
     const cap = s.ZOHO_MAX_RECORDS_PER_MODULE;
-    const baseIms = this.books.sinceFor(module, 'record');
+    const baseIms = this.bookmarks.sinceFor(module, 'record');
     // actions/count is the module's total, not the changes since If-Modified-Since: no expectation then.
     const expected = count === undefined || baseIms ? undefined : Math.min(count, cap ?? Infinity);
 
@@ -374,7 +385,7 @@ export class ZohoSpider extends Spider {
       if (!answer || answer.status !== 200) return null;
       return entriesPageOf(answer.body, `GET /${module} (fields batch ${i + 1})`);
     });
-    const repeat = this.books.mayRepeat(module, 'record') ? (record: RawEntry | ZohoEntry) => this.books.isRepeat(module, 'record', this.lineOf(module, objectOf(record))) : undefined;
+    const repeat = this.bookmarks.mayRepeat(module, 'record') ? (record: RawEntry | ZohoEntry) => this.bookmarks.isRepeat(module, 'record', this.lineOf(module, objectOf(record))) : undefined;
     let outcome;
     try {
       outcome = takePage(state, pages, repeat);
@@ -457,7 +468,6 @@ export class ZohoSpider extends Spider {
 
   /** The stem got its last line: the writer closes its file, the run marker records it finished. */
   private *endOf(module: string, of: 'record' | 'deleted'): Iterable<SpiderOutput> {
-    this.books.stemEnded(module, of);
     this.remaining.ended(module, of);
     yield { kind: 'end', module, of };
   }
@@ -484,7 +494,7 @@ export class ZohoSpider extends Spider {
       this.remaining.ended(module, 'deleted');
       return;
     }
-    const ims = this.books.sinceFor(module, 'deleted');
+    const ims = this.bookmarks.sinceFor(module, 'deleted');
     const data: DeletedData = { module, page: 1, ims, count: 0 };
     yield request('deleted', this.urlOf(deletedCall(module, 1)), data);
   }
@@ -510,7 +520,7 @@ export class ZohoSpider extends Spider {
       return;
     }
     const body = entriesPageOf(answer.body, `GET /${module}/deleted`);
-    const fresh = this.books.mayRepeat(module, 'deleted') ? body.data.filter((entry) => !this.books.isRepeat(module, 'deleted', entry.object())) : body.data;
+    const fresh = this.bookmarks.mayRepeat(module, 'deleted') ? body.data.filter((entry) => !this.bookmarks.isRepeat(module, 'deleted', entry.object())) : body.data;
     for (const entry of fresh) yield new JsonLineItem('deleted', module, entry.id, entry.line());
     const count = data.count + fresh.length;
     // An empty page ends the log even if it claims more: asking page after page of nothing would never stop.
@@ -534,15 +544,6 @@ export class ZohoSpider extends Spider {
     this.ctx.report.skip(module, reason);
     this.remaining.dropped(module);
     return true;
-  }
-
-  override itemPassed(item: Item): void {
-    this.books.observe(item);
-    if (item.kind === 'record') this.remaining.stored(item.module);
-  }
-
-  override async afterRun(status: RunStatus): Promise<void> {
-    await this.books.afterRun(status);
   }
 
   override onRequestFailed(req: SpiderRequest, error: Error): void {
@@ -571,7 +572,7 @@ export class ZohoSpider extends Spider {
     return (
       `${error.message}; everything fetched is kept and run ${this.ctx.runId} stays resumable: ` +
       `\`npm run crawl zoho\` continues it once the org has credits again (Zoho counts them over a rolling 24 hours); ` +
-      `the rest needs ${describeEstimate(this.remaining.estimate())}`
+      `the rest needs ${describeEstimate(this.remaining.estimate((module) => this.ctx.stored?.(module, 'record') ?? 0))}`
     );
   }
 

@@ -1,7 +1,7 @@
 // Where incremental bookmarks live: `<LOCAL_OUTPUT_DIRECTORY>/.state/<spider>.json` and, when a
 // bucket is set, `[AWS_S3_PREFIX/]state/<spider>.json` next to the runs, so that a fresh machine or
 // container continues where the last one stopped. Saved only after a complete run whose data is
-// stored (the engine calls afterRun after the manifest is written and uploaded): first the local
+// stored (the engine saves it after the manifest is written and uploaded): first the local
 // file (temporary name + rename), then the S3 object (a PutObject replaces an object atomically:
 // readers see the old state or the new, never a mix). At start both are read and the newer wins.
 import { createHash } from 'node:crypto';

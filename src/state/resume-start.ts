@@ -2,7 +2,7 @@
 // decide whether to continue it, prepare ctx (run id, folder, start, ctx.resume) and the marker.
 import { dirname, join } from 'node:path';
 import type { CrawlContext } from '../core/context.js';
-import type { Spider } from '../core/spider.js';
+import type { LineItem } from '../core/items.js';
 import { SettingsError } from '../settings.js';
 import { changedSettings, markerPath, readMarker, RunMarker, stillRunning } from './run-marker.js';
 import { describeResume, planResume, ResumeError } from './resume-plan.js';
@@ -10,7 +10,8 @@ import { describeResume, planResume, ResumeError } from './resume-plan.js';
 /** auto: continue an unfinished run if there is one; never: always a new run; {run}: continue that one. */
 export type ResumeMode = 'auto' | 'never' | { run: string };
 
-export async function startRunMarker(spider: Spider, ctx: CrawlContext, mode: ResumeMode): Promise<RunMarker> {
+/** `onKeptLine` is told of every line the earlier attempt stored and this one keeps, in order. */
+export async function startRunMarker(ctx: CrawlContext, mode: ResumeMode, onKeptLine: (item: LineItem) => void): Promise<RunMarker> {
   const { logger, settings } = ctx;
   const prior = await readMarker(ctx.stateDir, ctx.spiderName);
   if (typeof mode === 'object') {
@@ -40,7 +41,7 @@ export async function startRunMarker(spider: Spider, ctx: CrawlContext, mode: Re
     linesPerFile: settings.OUTPUT_LINES_PER_FILE,
     extension: settings.OUTPUT_FILE_TYPE,
     logger,
-    onKeptLine: (item) => spider.itemPassed(item),
+    onKeptLine,
   });
   ctx.resume = resume;
   const marker = RunMarker.continued(ctx, prior, resume.done);

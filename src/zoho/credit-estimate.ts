@@ -14,7 +14,6 @@ interface ModuleWork {
   batches?: number;
   expected?: number;
   perPage: number;
-  stored: number;
   recordsDone: boolean;
   deletedDone: boolean;
 }
@@ -33,7 +32,7 @@ export class RemainingCredits {
 
   /** A module the run will read. */
   planned(module: string): void {
-    if (!this.modules.has(module)) this.modules.set(module, { perPage: MAX_PER_PAGE, stored: 0, recordsDone: false, deletedDone: !this.withDeleted });
+    if (!this.modules.has(module)) this.modules.set(module, { perPage: MAX_PER_PAGE, recordsDone: false, deletedDone: !this.withDeleted });
   }
 
   /** Its fields and count are read: `expected` records (undefined when unknown) in `batches` field batches. */
@@ -47,20 +46,17 @@ export class RemainingCredits {
     this.modules.delete(module);
   }
 
-  stored(module: string): void {
-    this.need(module).stored++;
-  }
-
   ended(module: string, of: 'record' | 'deleted'): void {
     const work = this.need(module);
     if (of === 'record') work.recordsDone = true;
     else work.deletedDone = true;
   }
 
-  estimate(): CreditEstimate {
+  /** `stored` says how many records of a module are stored so far (the framework counts them). */
+  estimate(stored: (module: string) => number): CreditEstimate {
     let credits = 0;
     let unsized = 0;
-    for (const work of this.modules.values()) {
+    for (const [module, work] of this.modules) {
       if (!work.deletedDone) credits += DELETED_CALL;
       if (work.recordsDone) continue;
       if (work.batches === undefined) credits += METADATA_CALLS;
@@ -68,7 +64,7 @@ export class RemainingCredits {
         unsized++;
         continue;
       }
-      const left = Math.max(0, work.expected - work.stored);
+      const left = Math.max(0, work.expected - stored(module));
       credits += Math.max(1, Math.ceil(left / work.perPage)) * work.batches * RECORDS_CALL;
     }
     return { credits, unsized };
