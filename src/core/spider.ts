@@ -1,7 +1,7 @@
 // The spider contract, as in Scrapy: a spider yields requests and items and knows nothing of storage.
 // Each request names the callback (by label) that handles its response; every callback is an async
 // generator. The engine runs the requests through Crawlee and the items through the pipelines.
-import type { Settings } from '../settings.js';
+import type { SettingName, Settings } from '../settings.js';
 import type { CrawlContext } from './context.js';
 import type { LineItem, StemEnd, Item } from './items.js';
 
@@ -78,6 +78,11 @@ export abstract class Spider {
    * last line, does not read again what `ctx.resume` says is finished, and every line has an `id`.
    */
   readonly resumable: boolean = false;
+  /**
+   * The spider's settings that shape its output (which modules, which records, which fields): a
+   * resumed run must have the same values. The framework adds its own (file type, chunk size, bucket).
+   */
+  readonly shapingSettings: readonly SettingName[] = [];
   /** Declared by a spider with incremental runs: the framework keeps its bookmarks (ctx.bookmarks). */
   readonly incremental?: IncrementalSpec;
   /** How often Crawlee retries a request whose callback threw. */

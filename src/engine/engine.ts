@@ -76,7 +76,7 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
     if (isLineItem(item)) stored.add(item);
   };
   // May switch ctx to the unfinished run (its id, folder and start) and set ctx.resume.
-  const marker = spider.resumable ? await startRunMarker(ctx, opts.resume ?? 'auto', keep) : undefined;
+  const marker = spider.resumable ? await startRunMarker(ctx, opts.resume ?? 'auto', { shaping: spider.shapingSettings, onKeptLine: keep }) : undefined;
   ctx.checkpoint = marker;
   // Files kept from the killed attempt are the run's files too: listed in the manifest, stored in S3.
   for (const stem of ctx.resume?.stems.values() ?? []) for (const file of stem.files) ctx.outputs!.add(file);

@@ -39,7 +39,7 @@ import {
   type ZohoEntry,
 } from '../zoho/schemas.js';
 import { missingCredentials, TokenSource, type Credentials } from '../zoho/token-source.js';
-import type { Settings } from '../settings.js';
+import type { SettingName, Settings } from '../settings.js';
 
 interface FieldsData extends Record<string, unknown> {
   module: string;
@@ -83,6 +83,17 @@ export class ZohoSpider extends Spider {
   // Crash resume (src/state/resume-plan.ts): each stem's end is yielded after its last line, stems
   // ctx.resume says are finished are not read again, and every line (record or deletion) has an id.
   override readonly resumable = true;
+  override readonly shapingSettings: readonly SettingName[] = [
+    'ZOHO_MODULE_WHITELIST',
+    'ZOHO_MAX_RECORDS_PER_MODULE',
+    'ZOHO_LAST_MODIFIED_TIME',
+    'ZOHO_INCLUDE_MODULE_NAME',
+    'ZOHO_FULL_RICH_TEXT',
+    'ZOHO_SUBFORMS',
+    'ZOHO_INCLUDE_DELETED',
+    'ZOHO_INCREMENTAL',
+    'ZOHO_INCREMENTAL_OVERLAP_SECS',
+  ];
   override readonly incremental: IncrementalSpec;
   /** What the rest of the run costs, said if the daily credits run out. */
   private readonly remaining: RemainingCredits;

@@ -3,15 +3,22 @@
 import { dirname, join } from 'node:path';
 import type { CrawlContext } from '../core/context.js';
 import type { LineItem } from '../core/items.js';
-import { SettingsError } from '../settings.js';
-import { changedSettings, markerPath, readMarker, RunMarker, stillRunning } from './run-marker.js';
+import { SettingsError, type SettingName } from '../settings.js';
+import { changedSettings, markerPath, OUTPUT_SHAPING_SETTINGS, readMarker, RunMarker, stillRunning } from './run-marker.js';
 import { describeResume, planResume, ResumeError } from './resume-plan.js';
 
 /** auto: continue an unfinished run if there is one; never: always a new run; {run}: continue that one. */
 export type ResumeMode = 'auto' | 'never' | { run: string };
 
-/** `onKeptLine` is told of every line the earlier attempt stored and this one keeps, in order. */
-export async function startRunMarker(ctx: CrawlContext, mode: ResumeMode, onKeptLine: (item: LineItem) => void): Promise<RunMarker> {
+export interface ResumeHooks {
+  /** The spider's settings that shape its output (the framework's are added). */
+  shaping: readonly SettingName[];
+  /** Told of every line the earlier attempt stored and this one keeps, in order. */
+  onKeptLine: (item: LineItem) => void;
+}
+
+export async function startRunMarker(ctx: CrawlContext, mode: ResumeMode, { shaping: own, onKeptLine }: ResumeHooks): Promise<RunMarker> {
+  const shaping = [...OUTPUT_SHAPING_SETTINGS, ...own];
   const { logger, settings } = ctx;
   const prior = await readMarker(ctx.stateDir, ctx.spiderName);
   if (typeof mode === 'object') {
@@ -24,11 +31,11 @@ export async function startRunMarker(ctx: CrawlContext, mode: ResumeMode, onKept
   if (prior && prior.spider !== ctx.spiderName) throw new ResumeError(`the run marker for ${ctx.spiderName} names spider ${prior.spider}; expected its own name`);
   if (!prior || mode === 'never') {
     if (prior) logger.warn(`an unfinished run ${prior.run} of ${ctx.spiderName} is left as it is (--no-resume); starting a new run`);
-    const marker = RunMarker.fresh(ctx);
+    const marker = RunMarker.fresh(ctx, shaping);
     await marker.begin();
     return marker;
   }
-  const changed = changedSettings(prior, settings);
+  const changed = changedSettings(prior, settings, shaping);
   if (changed.length) {
     throw new SettingsError(changed.map((c) => `${c}: differs from the unfinished run ${prior.run}; expected the same value to resume it, or --no-resume to start a new run`));
   }

@@ -19,29 +19,11 @@ import { describeSettings, type SettingName, type Settings } from '../settings.j
 import { readJsonFile, removeFile, writeJsonAtomic } from '../core/atomic-file.js';
 
 /**
- * Settings that shape a run's output: a resumed run must use the same values, or its second half
- * would not match its first (other chunk sizes, other modules, other time window).
+ * The framework's settings that shape a run's output; a spider adds its own (Spider.shapingSettings).
+ * A resumed run must use the same values, or its second half would not match its first (other chunk
+ * sizes, other modules, other time window).
  */
-export const SHAPING_SETTINGS: readonly SettingName[] = [
-  'OUTPUT_FILE_TYPE',
-  'OUTPUT_LINES_PER_FILE',
-  'ITEM_PIPELINES',
-  'AWS_BUCKET_NAME',
-  'AWS_S3_PREFIX',
-  'ZOHO_MODULE_WHITELIST',
-  'ZOHO_MAX_RECORDS_PER_MODULE',
-  'ZOHO_LAST_MODIFIED_TIME',
-  'ZOHO_INCLUDE_MODULE_NAME',
-  'ZOHO_FULL_RICH_TEXT',
-  'ZOHO_SUBFORMS',
-  'ZOHO_INCLUDE_DELETED',
-  'ZOHO_INCREMENTAL',
-  'ZOHO_INCREMENTAL_OVERLAP_SECS',
-  'REST_URL',
-  'REST_ITEMS_PATH',
-  'REST_NEXT',
-  'REST_RESOURCE',
-];
+export const OUTPUT_SHAPING_SETTINGS: readonly SettingName[] = ['OUTPUT_FILE_TYPE', 'OUTPUT_LINES_PER_FILE', 'ITEM_PIPELINES', 'AWS_BUCKET_NAME', 'AWS_S3_PREFIX'];
 
 const fieldSchema = z.object({ api_name: z.string(), data_type: z.string() });
 
@@ -68,15 +50,15 @@ export const markerPath = (stateDir: string, spider: string): string => join(sta
 
 export const readMarker = (stateDir: string, spider: string): Promise<MarkerData | undefined> => readJsonFile(markerPath(stateDir, spider), markerSchema);
 
-export function shapingSettings(settings: Settings): Record<string, string | null> {
+export function shapingSettings(settings: Settings, names: readonly SettingName[]): Record<string, string | null> {
   const all = describeSettings(settings, { omitSecrets: true });
-  return Object.fromEntries(SHAPING_SETTINGS.map((name) => [name, all[name] ?? null]));
+  return Object.fromEntries(names.map((name) => [name, all[name] ?? null]));
 }
 
 /** The names of shaping settings whose value differs from the marker's, with both values. */
-export function changedSettings(marker: MarkerData, settings: Settings): string[] {
-  const now = shapingSettings(settings);
-  return SHAPING_SETTINGS.filter((name) => (marker.settings[name] ?? null) !== now[name]).map(
+export function changedSettings(marker: MarkerData, settings: Settings, names: readonly SettingName[]): string[] {
+  const now = shapingSettings(settings, names);
+  return names.filter((name) => (marker.settings[name] ?? null) !== now[name]).map(
     (name) => `${name} (the run started with ${JSON.stringify(marker.settings[name] ?? null)}, now ${JSON.stringify(now[name])})`,
   );
 }
@@ -107,7 +89,7 @@ export class RunMarker implements Checkpoint {
   ) {}
 
   /** A marker for a new run. */
-  static fresh(ctx: CrawlContext): RunMarker {
+  static fresh(ctx: CrawlContext, shaping: readonly SettingName[]): RunMarker {
     return new RunMarker(markerPath(ctx.stateDir, ctx.spiderName), {
       spider: ctx.spiderName,
       run: ctx.runId,
@@ -116,7 +98,7 @@ export class RunMarker implements Checkpoint {
       pid: process.pid,
       host: hostname(),
       attempts: 1,
-      settings: shapingSettings(ctx.settings),
+      settings: shapingSettings(ctx.settings, shaping),
       stems: {},
       done: [],
       modules: {},
