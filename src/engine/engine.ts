@@ -192,9 +192,13 @@ async function createCrawler(spider: Spider, ctx: CrawlContext, commit: CommitQu
         }
         ctx.logger.debug(`retrying ${request.label} (${request.retryCount + 1}/${spider.maxRequestRetries}): ${error.message}`);
       },
-      failedRequestHandler: async ({ request }, error) => {
+      failedRequestHandler: async ({ request, crawler }, error) => {
         // A stop is the run's, said once; the requests it cut short are not failures of their own.
-        if (error instanceof StopCrawlError) return;
+        // Seen here first when the spider allows no retries (then Crawlee skips the errorHandler).
+        if (error instanceof StopCrawlError) {
+          if (stopped(ctx, error)) crawler.stop(error.message);
+          return;
+        }
         ctx.logger.error(`${spider.name}: request ${request.label} failed for good: ${error.message}`);
         spider.onRequestFailed(fromCrawleeRequest(request), error);
       },
