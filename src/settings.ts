@@ -35,9 +35,13 @@ function fail(ctx: z.RefinementCtx, raw: unknown, problem: string, expected: str
 
 const shown = (raw: unknown): string => JSON.stringify(String(raw));
 
-function str<D extends string | undefined = undefined>(opts: { default?: D; min?: number } = {}) {
+/**
+ * Text, trimmed. Empty, None or null mean unset, like everywhere, unless `noneIsValue` (REST_NEXT,
+ * where `none` is a documented value: one page). A spider's own syntaxes are checked by the spider.
+ */
+function str<D extends string | undefined = undefined>(opts: { default?: D; min?: number; noneIsValue?: boolean } = {}) {
   return z.unknown().transform((raw, ctx): string | D => {
-    if (isUnset(raw)) return opts.default as D;
+    if (opts.noneIsValue ? raw === undefined || String(raw).trim() === '' : isUnset(raw)) return opts.default as D;
     const v = String(raw).trim();
     if (opts.min !== undefined && v.length < opts.min) return fail(ctx, raw, `${shown(raw)} is too short`, `at least ${opts.min} characters`);
     return v;
@@ -153,96 +157,6 @@ function pipelineOrder(defaultText: string) {
     }
     return out;
   });
-}
-
-// ---- rest spider: the syntaxes of the REST_* values, exported so the spider parses them the same way.
-
-/** How the rest spider finds the next page (REST_NEXT). */
-export type RestNext =
-  | { kind: 'none' }
-  | { kind: 'link' }
-  | { kind: 'json'; path: string[] }
-  | { kind: 'cursor'; path: string[]; param: string }
-  | { kind: 'page'; param: string };
-
-const DOT_PATH = /^[^.\s:]+(?:\.[^.\s:]+)*$/;
-const QUERY_PARAM = /^[A-Za-z0-9_.[\]-]+$/;
-const REST_NEXT_EXPECTED = 'link, none, json:<dot.path>, cursor:<dot.path>:<query param> or page:<query param>';
-
-/** Parses a REST_NEXT value; throws an Error saying what was expected. */
-export function parseRestNext(text: string): RestNext {
-  const [head, ...rest] = text.trim().split(':');
-  const kind = head.toLowerCase();
-  if ((kind === 'none' || kind === 'link') && rest.length === 0) return { kind };
-  if (kind === 'json' && rest.length === 1 && DOT_PATH.test(rest[0])) return { kind, path: rest[0].split('.') };
-  if (kind === 'cursor' && rest.length === 2 && DOT_PATH.test(rest[0]) && QUERY_PARAM.test(rest[1])) {
-    return { kind, path: rest[0].split('.'), param: rest[1] };
-  }
-  if (kind === 'page' && rest.length === 1 && QUERY_PARAM.test(rest[0])) return { kind, param: rest[0] };
-  throw new Error(`${shown(text)} is not a paging rule; expected ${REST_NEXT_EXPECTED}`);
-}
-
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-/**
- * Splits a REST_HEADERS value (`Name: value; Name2: value2`, or one per line) into pairs. The error
- * names the bad part by its position, never its text: the value is secret.
- */
-export function parseRestHeaders(text: string): Array<[string, string]> {
-  const parts = text.split(/[;\n]/).map((s) => s.trim());
-  const out: Array<[string, string]> = [];
-  parts.forEach((part, i) => {
-    if (!part) return;
-    const colon = part.indexOf(':');
-    const name = colon > 0 ? part.slice(0, colon).trim() : '';
-    const value = part.slice(colon + 1).trim();
-    if (!HEADER_NAME.test(name) || !value) {
-      throw new Error(`part ${i + 1} is not "Name: value" (not shown: the setting is secret); expected headers such as "Authorization: Bearer <token>; X-Api-Key: <key>"`);
-    }
-    out.push([name, value]);
-  });
-  return out;
-}
-
-/** A setting checked by one of the parsers above; the value stays the text the user wrote. */
-/**
- * A text checked by `parse`. Empty, None or null mean unset, like everywhere, unless `noneIsValue`
- * (REST_NEXT, where `none` is a documented value: one page).
- */
-function parsedBy<D extends string | undefined = undefined>(parse: (text: string) => unknown, opts: { default?: D; noneIsValue?: boolean } = {}) {
-  return z.unknown().transform((raw, ctx): string | D => {
-    if (opts.noneIsValue ? raw === undefined || String(raw).trim() === '' : isUnset(raw)) return opts.default as D;
-    const text = String(raw).trim();
-    try {
-      parse(text);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message });
-      return z.NEVER;
-    }
-    return text;
-  });
-}
-
-/** An absolute http(s) URL kept exactly as written (a trailing slash can matter to an API). */
-function pageUrl(text: string): URL {
-  let u: URL;
-  try {
-    u = new URL(text);
-  } catch {
-    throw new Error(`${shown(text)} is not a URL; expected an absolute http(s) URL such as https://api.example.com/v1/items?per_page=100`);
-  }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error(`${shown(text)} is not an http(s) URL; expected an absolute http(s) URL`);
-  return u;
-}
-
-function dotPath(text: string): void {
-  if (!DOT_PATH.test(text)) throw new Error(`${shown(text)} is not a dot path; expected names joined by dots such as data or results.items (empty = the body itself)`);
-}
-
-function resourceName(text: string): void {
-  if (!/^[A-Za-z0-9_.-]+$/.test(text) || /^\.+$/.test(text)) {
-    throw new Error(`${shown(text)} is not a resource name; expected letters, digits, _ . - such as issues`);
-  }
 }
 
 /** Registers a field's documentation; returns the schema unchanged so the object below stays readable. */
@@ -382,20 +296,20 @@ export const settingsSchema = z.object({
     doc: 'How often a failed upload is retried (with backoff) before it is listed as failed.',
   }),
 
-  // ---- rest spider
-  REST_URL: doc(parsedBy(pageUrl), {
+  // ---- rest spider (its syntaxes are checked by the spider: src/spiders/rest/settings.ts)
+  REST_URL: doc(str(), {
     doc: 'rest spider: URL of the first page of a JSON REST API (required for `crawl rest`), with any query the API needs (e.g. ?per_page=100).',
   }),
-  REST_ITEMS_PATH: doc(parsedBy(dotPath), {
+  REST_ITEMS_PATH: doc(str(), {
     doc: 'rest spider: dot path to the array of items in each JSON body, e.g. data or results.items (a numeric part indexes an array). Empty = the body is the array.',
   }),
-  REST_NEXT: doc(parsedBy(parseRestNext, { default: 'link', noneIsValue: true }), {
+  REST_NEXT: doc(str({ default: 'link', noneIsValue: true }), {
     doc: 'rest spider: how to find the next page. link = the Link header\'s rel="next"; json:<dot.path> = a next-page URL in the body (relative ones resolved); cursor:<dot.path>:<param> = a token in the body, sent as ?<param>=token; page:<param> = count ?<param>= up from its value in REST_URL (else 1) until an empty page; none = one page. Paging stops when the next URL, token or link is missing, null or empty; a next page on another origin than REST_URL is not followed.',
   }),
-  REST_RESOURCE: doc(parsedBy(resourceName, { default: 'items' }), {
+  REST_RESOURCE: doc(str({ default: 'items' }), {
     doc: 'rest spider: name of the resource: the output stem (<RUN>/<name>/<name>-0.json) and the module in the manifest.',
   }),
-  REST_HEADERS: doc(parsedBy(parseRestHeaders), {
+  REST_HEADERS: doc(str(), {
     doc: 'rest spider: extra request headers as "Name: value; Name2: value2" (e.g. an API key; values cannot contain ";"). Secret: masked and redacted.',
     secret: true,
   }),

@@ -4,11 +4,12 @@
 import type { CrawlContext } from '../core/context.js';
 import { addSecrets } from '../core/logger.js';
 import { request, Spider, type CallbackInput, type SpiderCallback, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
-import { parseRestHeaders, parseRestNext, type RestNext, type Settings } from '../settings.js';
+import type { Settings } from '../settings.js';
 import type { HttpClient } from '../http/client.js';
 import { fetchPage, restClient } from './rest/fetch-page.js';
 import { nextPageUrl, pageNumberOf } from './rest/next-page.js';
 import { itemsOf, recordData } from './rest/page-body.js';
+import { restSettings, type RestConfig } from './rest/settings.js';
 
 const PAGE = 'page';
 /** Retries of one page after 429, 408, 5xx or a dropped connection. */
@@ -17,9 +18,9 @@ const REQUEST_RETRIES = 5;
 export class RestSpider extends Spider {
   readonly name = 'rest';
 
-  /** Without REST_URL there is nothing to read: a settings problem, found before any request (exit 2). */
+  /** Without REST_URL, or with a value of the wrong syntax, nothing can be read: found before any request (exit 2). */
   static checkSettings(s: Settings): string[] {
-    return s.REST_URL ? [] : ['REST_URL: not set; expected the URL of the first page of the API, e.g. -s REST_URL=https://api.example.com/v1/items'];
+    return restSettings(s).problems;
   }
   // Each page names the next, so there is never more than one request to run at a time.
   override maxConcurrency = 1;
@@ -28,9 +29,7 @@ export class RestSpider extends Spider {
 
   readonly callbacks: Record<string, SpiderCallback> = { [PAGE]: (input) => this.parsePage(input) };
 
-  private readonly resource: string;
-  private readonly itemsPath: string[];
-  private readonly next: RestNext;
+  private readonly config: RestConfig;
   private readonly http: HttpClient;
   /** Page URLs already requested: an API whose next link leads back is stopped, not followed forever. */
   private readonly seen = new Set<string>();
@@ -40,40 +39,37 @@ export class RestSpider extends Spider {
 
   constructor(ctx: CrawlContext) {
     super(ctx);
-    const s = ctx.settings;
-    this.resource = s.REST_RESOURCE;
-    this.itemsPath = s.REST_ITEMS_PATH ? s.REST_ITEMS_PATH.split('.') : [];
-    this.next = parseRestNext(s.REST_NEXT);
+    const { config, problems } = restSettings(ctx.settings);
+    if (!config) throw new Error(problems.join('; '));
+    this.config = config;
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'zoho-crawler rest spider' };
-    const extra = s.REST_HEADERS ? parseRestHeaders(s.REST_HEADERS) : [];
-    for (const [name, value] of extra) headers[name.toLowerCase()] = value;
+    for (const [name, value] of config.headers) headers[name.toLowerCase()] = value;
     // Each header value on its own is a secret too (the setting as a whole is registered by the CLI).
-    addSecrets(extra.map(([, value]) => value));
+    addSecrets(config.headers.map(([, value]) => value));
     this.http = restClient(headers, REQUEST_RETRIES);
   }
 
   async *startRequests(): AsyncIterable<SpiderOutput> {
-    const url = this.ctx.settings.REST_URL;
-    if (!url) throw new Error('REST_URL: not set (checkSettings runs first)');
+    const { url } = this.config;
     this.origin = new URL(url).origin;
-    if (this.next.kind === 'page') pageNumberOf(url, this.next.param);
-    this.ctx.logger.info(`rest: reading ${this.resource} from ${url}, next page by ${this.ctx.settings.REST_NEXT}`);
-    yield { kind: 'module', module: this.resource };
+    if (this.config.next.kind === 'page') pageNumberOf(url, this.config.next.param);
+    this.ctx.logger.info(`rest: reading ${this.config.resource} from ${url}, next page by ${this.ctx.settings.REST_NEXT}`);
+    yield { kind: 'module', module: this.config.resource };
     yield this.pageRequest(url, 1);
   }
 
   private async *parsePage({ request: req }: CallbackInput): AsyncIterable<SpiderOutput> {
     const page = await fetchPage(this.http, req.url, () => (this.ctx.report.api.requests += 1));
-    const items = itemsOf(page.body, this.itemsPath, page.url);
-    const nextUrl = nextPageUrl(this.next, { page, itemCount: items.length });
+    const items = itemsOf(page.body, this.config.itemsPath, page.url);
+    const nextUrl = nextPageUrl(this.config.next, { page, itemCount: items.length });
     const number = Number(req.userData?.page ?? 1);
-    this.ctx.logger.debug(`rest: page ${number} of ${this.resource}: ${items.length} items`);
-    for (const item of items) yield { kind: 'record', module: this.resource, data: recordData(item) };
+    this.ctx.logger.debug(`rest: page ${number} of ${this.config.resource}: ${items.length} items`);
+    for (const item of items) yield { kind: 'record', module: this.config.resource, data: recordData(item) };
     this.pages += 1;
     this.records += items.length;
 
     if (nextUrl === undefined) return;
-    const max = this.ctx.settings.REST_MAX_PAGES;
+    const max = this.config.maxPages;
     if (max !== undefined && number >= max) {
       this.ctx.logger.warn(`rest: stopped after ${number} pages (REST_MAX_PAGES) although the API has more`);
       return;
@@ -82,7 +78,7 @@ export class RestSpider extends Spider {
       // REST_HEADERS (keys, tokens) must not travel to a host the user did not name.
       const message = `REST_NEXT leads from page ${number} to ${nextUrl}, outside ${this.origin} (the origin of REST_URL); not followed`;
       this.ctx.logger.error(`rest: ${message}`);
-      this.ctx.report.error(this.resource, message);
+      this.ctx.report.error(this.config.resource, message);
       return;
     }
     if (this.seen.has(nextUrl)) {
@@ -94,10 +90,10 @@ export class RestSpider extends Spider {
 
   private pageRequest(url: string, page: number): SpiderRequest {
     this.seen.add(new URL(url).href);
-    return request(PAGE, url, { module: this.resource, page });
+    return request(PAGE, url, { module: this.config.resource, page });
   }
 
   override async close(): Promise<void> {
-    this.ctx.logger.info(`rest: ${this.records} records of ${this.resource} from ${this.pages} pages`);
+    this.ctx.logger.info(`rest: ${this.records} records of ${this.config.resource} from ${this.pages} pages`);
   }
 }

@@ -208,14 +208,14 @@ describe('rest spider: failures', () => {
 });
 
 describe('rest spider: settings', () => {
+  /** What loading the settings, then the spider's own check (its syntaxes), say; REST_URL set unless given. */
   const problems = (raw: Record<string, string>): string[] => {
     try {
-      parseSettings(raw);
+      return RestSpider.checkSettings(parseSettings({ REST_URL: 'http://127.0.0.1/items', ...raw }));
     } catch (error) {
       if (error instanceof SettingsError) return error.problems;
       throw error;
     }
-    return [];
   };
 
   test('defaults: REST_NEXT link, REST_RESOURCE items, the rest unset', () => {

@@ -2,7 +2,7 @@
 // just read and the REST_NEXT rule, the URL of the next page, or undefined when this was the last.
 import { z } from 'zod';
 import { NonRetryableError } from '../../core/spider.js';
-import type { RestNext } from '../../settings.js';
+import type { RestNext } from './settings.js';
 import { describeJson, valueAt } from './page-body.js';
 import type { FetchedPage } from './fetch-page.js';
 
