@@ -15,4 +15,3 @@ export const PIPELINES: Record<string, PipelineFactory> = {
 
 export { ManifestPipeline, NdjsonWriterPipeline, S3UploadPipeline };
 export { uploadRun, NotARunFolderError, type UploadRunOptions, type UploadRunResult } from './upload-run.js';
-export type { S3Options } from './s3-target.js';

@@ -1,6 +1,7 @@
 // The S3 uploader pipeline ('s3'): checks (or creates) the bucket at open, uploads every finished
 // chunk while the crawl goes on, waits for them at close and reports the failures, and stores the
 // manifest last — only when every chunk is there, so that the manifest in S3 means "complete".
+// One S3 client does all of it, from the bucket check to the manifest.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { outputsOf } from '../core/context.js';
 import type { Item } from '../core/items.js';
 import type { ItemPipeline } from '../core/pipeline.js';
 import { UPLOAD_ERROR_PREFIX } from './manifest.js';
-import { describeS3Error, JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE, S3Target, S3UnreachableError, type S3Options, type UploadJob } from './s3-target.js';
+import { describeUploadFailure, JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE, S3Target, S3UnreachableError, type UploadJob } from './s3-target.js';
 import { UploadQueue } from './upload-queue.js';
 
 interface FileJob extends UploadJob {
@@ -20,8 +21,8 @@ export class S3UploadPipeline implements ItemPipeline {
   private target: S3Target | undefined;
   private queue: UploadQueue<FileJob> | undefined;
   private unsubscribe: (() => void) | undefined;
-
-  constructor(private readonly opts: S3Options = {}) {}
+  /** Which of close() and the manifest's upload are still to come; the client is kept until both ran. */
+  private pendingEnds = 0;
 
   async open(ctx: CrawlContext): Promise<void> {
     const { settings, logger } = ctx;
@@ -29,10 +30,10 @@ export class S3UploadPipeline implements ItemPipeline {
       logger.warn('AWS_BUCKET_NAME is not set: local run, nothing will be uploaded to S3');
       return;
     }
-    const target = new S3Target(settings, this.opts);
+    const target = new S3Target(settings);
     this.target = target;
     try {
-      await target.ensureBucket(logger, settings.S3_UPLOAD_RETRIES);
+      await target.ensureBucket(logger);
     } catch (error) {
       if (!(error instanceof S3UnreachableError)) throw error;
       // An outage is no reason to lose tonight's data: crawl to disk, end partial, upload later.
@@ -46,12 +47,14 @@ export class S3UploadPipeline implements ItemPipeline {
     }
     logger.info(`uploading run ${ctx.runId} to ${target.location}${ctx.runId}/ while crawling`);
     const outputs = outputsOf(ctx);
-    const queue = new UploadQueue<FileJob>(target, settings.S3_UPLOAD_RETRIES, logger, outputs.uploads);
+    const queue = new UploadQueue<FileJob>(target, logger, outputs.uploads);
     this.queue = queue;
     // Files there before the crawl (kept by a resumed run) may be in the bucket already: checked first.
     for (const file of outputs.files) queue.add(this.jobOf(file, ctx), { unlessStored: file.resumed });
     this.unsubscribe = outputs.onFile((file) => queue.add(this.jobOf(file, ctx), { unlessStored: file.resumed }));
-    outputs.onLast((path) => this.uploadLast(path, ctx));
+    outputs.onLast((path) => this.uploadLast(path, ctx).finally(() => this.ended()));
+    // Without a manifest pipeline no manifest comes, and close() is the end.
+    this.pendingEnds = 'manifest' in settings.ITEM_PIPELINES ? 2 : 1;
   }
 
   process(item: Item): Item {
@@ -74,8 +77,12 @@ export class S3UploadPipeline implements ItemPipeline {
         ctx.logger.info(`uploaded ${this.queue.uploaded} file(s) to ${this.target!.location}${ctx.runId}/${there}`);
       }
     } finally {
-      this.target?.destroy();
+      this.ended();
     }
+  }
+
+  private ended(): void {
+    if (--this.pendingEnds <= 0) this.target?.destroy();
   }
 
   /** The last-file hook: stores the manifest after every chunk, or not at all when a chunk is missing. */
@@ -88,27 +95,22 @@ export class S3UploadPipeline implements ItemPipeline {
       ctx.logger.warn(`${path} not uploaded: ${missing} file(s) are missing in S3, and its presence there would claim a complete run`);
       return;
     }
+    const target = this.target!;
     const body = await readFile(join(ctx.runDir, path));
-    // A fresh client: the chunks' client was closed with this pipeline.
-    const target = new S3Target(ctx.settings, this.opts);
+    const job: UploadJob = {
+      path,
+      absPath: join(ctx.runDir, path),
+      key: target.keyOf(ctx.runId, path),
+      bytes: body.length,
+      sha256: createHash('sha256').update(body).digest('hex'),
+      contentType: JSON_CONTENT_TYPE,
+    };
     try {
-      const job: UploadJob = {
-        path,
-        absPath: join(ctx.runDir, path),
-        key: target.keyOf(ctx.runId, path),
-        bytes: body.length,
-        sha256: createHash('sha256').update(body).digest('hex'),
-        contentType: JSON_CONTENT_TYPE,
-      };
-      try {
-        await target.putFileWithRetries(job, ctx.settings.S3_UPLOAD_RETRIES, ctx.logger);
-      } catch (error) {
-        throw new Error(`failed after ${ctx.settings.S3_UPLOAD_RETRIES + 1} attempt(s): ${describeS3Error(error)}`);
-      }
-      ctx.logger.info(`uploaded ${path} last: the whole run is in s3://${target.bucket}/${target.keyOf(ctx.runId, '')}`);
-    } finally {
-      target.destroy();
+      await target.putFile(job);
+    } catch (error) {
+      throw new Error(describeUploadFailure(error));
     }
+    ctx.logger.info(`uploaded ${path} last: the whole run is in s3://${target.bucket}/${target.keyOf(ctx.runId, '')}`);
   }
 
   private jobOf(file: OutputFile, ctx: CrawlContext): FileJob {

@@ -1,7 +1,7 @@
 // Uploads started as files come, bounded by the target's slots; one failure never stops the others.
 import type { UploadCounters } from '../core/context.js';
 import type { Logger } from '../core/logger.js';
-import { describeS3Error, type S3Target, type UploadJob } from './s3-target.js';
+import { describeUploadFailure, type S3Target, type UploadJob } from './s3-target.js';
 
 export interface UploadFailure<J extends UploadJob = UploadJob> {
   job: J;
@@ -18,7 +18,6 @@ export class UploadQueue<J extends UploadJob = UploadJob> {
 
   constructor(
     private readonly target: S3Target,
-    private readonly retries: number,
     private readonly logger: Logger,
     private readonly counters: UploadCounters = { queued: 0, done: 0, failed: 0 },
   ) {}
@@ -30,11 +29,11 @@ export class UploadQueue<J extends UploadJob = UploadJob> {
   add(job: J, opts: { unlessStored?: boolean } = {}): void {
     this.counters.queued += 1;
     const put = async (): Promise<void> => {
-      if (opts.unlessStored && (await this.target.isStored(job, this.retries))) {
+      if (opts.unlessStored && (await this.target.isStored(job))) {
         this.alreadyThere += 1;
         return;
       }
-      await this.target.putFileWithRetries(job, this.retries, this.logger);
+      await this.target.putFile(job);
       this.uploaded += 1;
     };
     const run = put()
@@ -44,7 +43,7 @@ export class UploadQueue<J extends UploadJob = UploadJob> {
           this.logger.debug(`uploaded ${job.path} to s3://${this.target.bucket}/${job.key}`);
         },
         (error: unknown) => {
-          const message = `failed after ${this.retries + 1} attempt(s): ${describeS3Error(error)}`;
+          const message = describeUploadFailure(error);
           this.failures.push({ job, message });
           this.counters.failed += 1;
           this.logger.error(`upload of ${job.path} ${message}`);
