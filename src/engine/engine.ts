@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BasicCrawler, Configuration, createBasicRouter, Request as CrawleeRequest, RequestQueue, type BasicCrawlingContext } from '@crawlee/basic';
 import type { CrawlContext } from '../core/context.js';
-import { OutputFiles, runIdOf } from '../core/context.js';
+import { runIdOf } from '../core/context.js';
 import type { Item, StemEnd } from '../core/items.js';
 import type { Logger } from '../core/logger.js';
 import type { PipelineFactory } from '../core/pipeline.js';
@@ -62,7 +62,6 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
     runDir: join(outputDir, runId),
     stateDir: join(outputDir, '.state'),
     report,
-    outputs: new OutputFiles(),
   };
   const spider = new opts.spider(ctx);
   ctx.spiderName = spider.name;
@@ -70,15 +69,10 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
   // May switch ctx to the unfinished run (its id, folder and start) and set ctx.resume.
   const marker = spider.resumable ? await startRunMarker(spider, ctx, opts.resume ?? 'auto') : undefined;
   ctx.checkpoint = marker;
-  // Files kept from the killed attempt are the run's files too: listed in the manifest, stored in S3.
-  for (const stem of ctx.resume?.stems.values() ?? []) for (const file of stem.files) ctx.outputs!.add(file);
 
   const chain = new PipelineChain(buildPipelines(settings.ITEM_PIPELINES, opts.pipelines), ctx);
   const counts: Record<string, number> = {};
-  const tracker = new ProgressTracker(Date.now(), () => {
-    const u = ctx.outputs?.uploads;
-    return u && u.queued ? { inFlight: u.queued - u.done - u.failed, done: u.done, failed: u.failed } : undefined;
-  });
+  const tracker = new ProgressTracker(Date.now(), () => chain.activity());
   const progress = new ProgressReporter({ logger, tracker, status: opts.status });
   const commit = new CommitQueue(chain, counts, tracker, {
     passed: (item) => {

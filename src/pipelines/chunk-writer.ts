@@ -34,8 +34,8 @@ export interface ChunkWriterOptions {
   linesPerFile: number;
   /** Number of the first file written: after the chunks a killed attempt completed. Default 0. */
   firstIndex?: number;
-  /** Called with every file once it is complete and closed. */
-  onFile: (file: OutputFile) => void;
+  /** Called with every file once it is complete and closed; a promise it returns is awaited. */
+  onFile: (file: OutputFile) => unknown;
 }
 
 export class ChunkWriter {
@@ -90,7 +90,7 @@ export class ChunkWriter {
     if (!chunk) return;
     this.current = undefined;
     const done = await chunk.end();
-    this.opts.onFile({ module: this.opts.module, kind: this.opts.kind, stem: this.opts.stem, path: chunk.relPath, ...done });
+    await this.opts.onFile({ module: this.opts.module, kind: this.opts.kind, stem: this.opts.stem, path: chunk.relPath, ...done });
   }
 }
 

@@ -9,6 +9,8 @@ import type { RunReport, RunStatus } from '../core/report.js';
 import { writeJsonAtomic } from '../core/atomic-file.js';
 
 export const MANIFEST_FILE = 'manifest.json';
+/** The OutputFile kind of manifest.json as the manifest pipeline passes it on. */
+export const MANIFEST_KIND = 'manifest';
 /** Upload failures are recorded with this prefix, so a later `upload` can clear them. */
 export const UPLOAD_ERROR_PREFIX = 'upload: ';
 

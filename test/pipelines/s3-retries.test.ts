@@ -94,4 +94,27 @@ describe('S3 uploads with the shipped retry configuration', () => {
     expect(proxy.puts.get(`/${bucket}/${RUN}/Leads/Leads-0.json`)).toBe(1);
     expect(ran.report.errors).toEqual([{ scope: 'Leads', message: expect.stringMatching(/failed after 1 attempt\(s\): HTTP 503/) }]);
   });
+
+  test('only the manifest cannot be stored: every chunk is there, the run is partial, and the local manifest says why', async () => {
+    const bucket = 'no-manifest';
+    proxy.setFault((path) => (path.endsWith('/manifest.json') ? 'unavailable' : 'pass'));
+    const ran = await runCrawl(plannedSpider([records('Leads', 0, 3)]), { ...viaProxy(bucket), OUTPUT_LINES_PER_FILE: '2' }, PIPELINES);
+    dirs.push(ran.outputDir);
+    expect(ran.status).toBe('partial');
+    expect(exitCodeOf(ran.status)).toBe(1);
+    expect(proxy.puts.get(`/${bucket}/${RUN}/manifest.json`)).toBe(SHIPPED_RETRIES + 1);
+    // The manifest was tried only after both chunks were stored.
+    const objectPuts = proxy.log.filter((p) => isObject(p.path)).map((p) => p.path.split('/').pop());
+    expect(objectPuts.slice(0, 2).sort()).toEqual(['Leads-0.json', 'Leads-1.json']);
+    expect(new Set(objectPuts.slice(2))).toEqual(new Set(['manifest.json']));
+    const stored = await objectsOf(client, bucket, `${RUN}/`);
+    expect([...stored.keys()].sort()).toEqual([`${RUN}/Leads/Leads-0.json`, `${RUN}/Leads/Leads-1.json`]);
+
+    const message = `${UPLOAD_ERROR_PREFIX}manifest.json: failed after ${SHIPPED_RETRIES + 1} attempt(s): HTTP 503`;
+    expect(ran.report.errors).toEqual([{ scope: 'upload', message: expect.stringContaining(message) }]);
+    const manifest = manifestSchema.parse(JSON.parse(filesOf(ran.runDir).get('manifest.json')!.toString('utf8')));
+    expect(manifest.status).toBe('partial');
+    expect(manifest.errors).toEqual([{ scope: 'upload', message: expect.stringContaining(message) }]);
+    expect(manifest.modules.Leads.files.map((f) => f.path)).toEqual(['Leads/Leads-0.json', 'Leads/Leads-1.json']);
+  });
 });
