@@ -33,6 +33,20 @@ export interface Checkpoint {
   note(key: string, value: unknown): Promise<void>;
 }
 
+/** A stem of a killed attempt, as its run marker recorded it: what the output stage is asked about. */
+export interface StemToResume {
+  stem: string;
+  module: string;
+  kind: string;
+  /** The marker says its last file was closed. */
+  done: boolean;
+}
+
+/** A run folder cannot be resumed as it is; the message says what to do (exit 2). */
+export class ResumeError extends Error {
+  override name = 'ResumeError';
+}
+
 /** One stem of a resumed run, as the earlier attempt left it (after the partial chunk was removed). */
 export interface ResumedStem {
   stem: string;
@@ -70,6 +84,8 @@ export interface OutputFile {
   /** The item kind of its lines (`record`, `deleted`, …). */
   kind: string;
   stem: string;
+  /** Its number among the files of its stem, from 0: the order a reader concatenates them in. */
+  index: number;
   /** Relative to the run folder, `/`-separated. */
   path: string;
   lines: number;

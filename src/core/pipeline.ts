@@ -5,8 +5,8 @@
 // Output stages are pipelines too, in one line: each hands what it produced to the next one through
 // `next` — the NDJSON writer its closed chunk files, the S3 uploader each file once it is stored (or
 // could not be), the manifest what it was told. Nothing else carries files between them.
-import type { CrawlContext, OutputFile } from './context.js';
-import type { Item, StemEnd } from './items.js';
+import type { CrawlContext, OutputFile, ResumedStem, StemToResume } from './context.js';
+import type { Item, LineItem, StemEnd } from './items.js';
 
 /** The rest of the line after a pipeline: `pass` hands a product to the next pipeline that takes files. */
 export interface Downstream {
@@ -45,6 +45,12 @@ export interface ItemPipeline {
   close?(ctx: CrawlContext, closeRest: () => Promise<OutputFile[]>): Promise<OutputFile[] | void>;
   /** What it is busy with, when it does work in the background. */
   activity?(): StageActivity | undefined;
+  /**
+   * Resume, before open: what this stage had committed of a stem of the killed attempt. It keeps
+   * those files, removes what it cannot vouch for, and gives each kept line to `onKeptLine`. Only
+   * the stage that writes the files answers (the first pipeline that has this).
+   */
+  committed?(stem: StemToResume, ctx: CrawlContext, onKeptLine?: (item: LineItem) => void): Promise<ResumedStem>;
 }
 
 export type PipelineFactory = () => ItemPipeline;

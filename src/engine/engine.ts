@@ -66,11 +66,12 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
   const spider = new opts.spider(ctx);
   ctx.spiderName = spider.name;
   routeCrawleeLog(logger);
-  // May switch ctx to the unfinished run (its id, folder and start) and set ctx.resume.
-  const marker = spider.resumable ? await startRunMarker(spider, ctx, opts.resume ?? 'auto') : undefined;
-  ctx.checkpoint = marker;
-
   const chain = new PipelineChain(buildPipelines(settings.ITEM_PIPELINES, opts.pipelines), ctx);
+  // May switch ctx to the unfinished run (its id, folder and start) and set ctx.resume; what the
+  // killed attempt wrote is the output stage's to say.
+  const committed = chain.committed.bind(chain);
+  const marker = spider.resumable ? await startRunMarker(spider, ctx, opts.resume ?? 'auto', committed) : undefined;
+  ctx.checkpoint = marker;
   const counts: Record<string, number> = {};
   const tracker = new ProgressTracker(Date.now(), () => chain.activity());
   const progress = new ProgressReporter({ logger, tracker, status: opts.status });

@@ -1,8 +1,8 @@
 // The ordered item pipelines of one crawl: open once, process each item in priority order (a null
 // drops it), hand each file a pipeline produced to the next that takes files, close once each, even
 // after a failure — each pipeline before the ones after it, which it may close itself (closeRest).
-import type { CrawlContext, OutputFile } from '../core/context.js';
-import type { Item, StemEnd } from '../core/items.js';
+import type { CrawlContext, OutputFile, ResumedStem, StemToResume } from '../core/context.js';
+import type { Item, LineItem, StemEnd } from '../core/items.js';
 import type { Downstream, ItemPipeline, PipelineFactory, StageActivity } from '../core/pipeline.js';
 import { SettingsError } from '../settings.js';
 
@@ -47,6 +47,16 @@ export class PipelineChain {
       while (early.length) await p.pipeline.receive!(early.shift()!, this.ctx);
       this.waiting.delete(index);
     }
+  }
+
+  /**
+   * Resume: what the stage that writes the files had committed of a stem. Without such a stage
+   * nothing of it is kept (and nothing is written this time either).
+   */
+  committed(stem: StemToResume, onKeptLine?: (item: LineItem) => void): Promise<ResumedStem> {
+    const writer = this.pipelines.find((p) => p.pipeline.committed)?.pipeline;
+    if (writer) return writer.committed!(stem, this.ctx, onKeptLine);
+    return Promise.resolve({ ...stem, files: [], nextIndex: 0, ids: new Set<string>() });
   }
 
   /** The background work of the first pipeline that reports any (the uploader's). */

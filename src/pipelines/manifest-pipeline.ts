@@ -58,7 +58,7 @@ export class ManifestPipeline implements ItemPipeline {
     ctx.logger.info(`wrote ${MANIFEST_FILE} (status ${ctx.report.status})`, { runDir: ctx.runDir });
     const body = await readFile(join(ctx.runDir, MANIFEST_FILE));
     const sha256 = createHash('sha256').update(body).digest('hex');
-    return [{ module: '', kind: MANIFEST_KIND, stem: '', path: MANIFEST_FILE, lines: 0, bytes: body.length, sha256 }];
+    return [{ module: '', kind: MANIFEST_KIND, stem: '', index: 0, path: MANIFEST_FILE, lines: 0, bytes: body.length, sha256 }];
   }
 
   private write(ctx: CrawlContext): Promise<string> {

@@ -81,10 +81,8 @@ export interface ManifestInputs {
 /** Error scopes that belong to the run rather than to a module (see RunError.scope). */
 const RUN_SCOPES = ['upload', 'pipelines'];
 
-const chunkIndex = (path: string): number => Number(/-(\d+)\.[^./]*$/.exec(path)?.[1] ?? 0);
-
 function byStemThenIndex(a: OutputFile, b: OutputFile): number {
-  return a.stem < b.stem ? -1 : a.stem > b.stem ? 1 : chunkIndex(a.path) - chunkIndex(b.path);
+  return a.stem < b.stem ? -1 : a.stem > b.stem ? 1 : a.index - b.index;
 }
 
 export function buildManifest(input: ManifestInputs): Manifest {

@@ -4,9 +4,10 @@
 // attempt of a resumed run completed (ctx.resume): they are the run's files too. An unfinished stem
 // continues after those chunks, and a line whose id is in them is dropped (the argument:
 // src/state/resume-plan.ts).
-import type { CrawlContext } from '../core/context.js';
+import type { CrawlContext, ResumedStem, StemToResume } from '../core/context.js';
 import { isLineItem, JsonLineItem, lineIdOf, stemOf, type Item, type LineItem, type StemEnd } from '../core/items.js';
 import type { Downstream, ItemPipeline } from '../core/pipeline.js';
+import { committedChunks } from './chunk-resume.js';
 import { ChunkWriter } from './chunk-writer.js';
 import { MANIFEST_FILE } from './manifest.js';
 import { ndjsonLine } from './ndjson-line.js';
@@ -26,6 +27,12 @@ interface StemWriter {
 export class NdjsonWriterPipeline implements ItemPipeline {
   private readonly writers = new Map<string, StemWriter>();
   private next: Downstream = { pass: async () => {} };
+
+  /** Resume: the stem's chunks the killed attempt completed (see chunk-resume.ts). */
+  committed(stem: StemToResume, ctx: CrawlContext, onKeptLine?: (item: LineItem) => void): Promise<ResumedStem> {
+    const { OUTPUT_LINES_PER_FILE: linesPerFile, OUTPUT_FILE_TYPE: extension } = ctx.settings;
+    return committedChunks(stem, { runDir: ctx.runDir, linesPerFile, extension, logger: ctx.logger, onKeptLine });
+  }
 
   async open(ctx: CrawlContext, next: Downstream): Promise<void> {
     this.next = next;

@@ -1,7 +1,8 @@
 // The engine's side of crash resume for a resumable spider: find an unfinished run of the spider,
 // decide whether to continue it, prepare ctx (run id, folder, start, ctx.resume) and the marker.
 import { dirname, join } from 'node:path';
-import type { CrawlContext } from '../core/context.js';
+import type { CrawlContext, ResumedStem, StemToResume } from '../core/context.js';
+import type { LineItem } from '../core/items.js';
 import type { Spider } from '../core/spider.js';
 import { SettingsError } from '../settings.js';
 import { changedSettings, markerPath, readMarker, RunMarker, stillRunning } from './run-marker.js';
@@ -10,7 +11,10 @@ import { describeResume, planResume, ResumeError } from './resume-plan.js';
 /** auto: continue an unfinished run if there is one; never: always a new run; {run}: continue that one. */
 export type ResumeMode = 'auto' | 'never' | { run: string };
 
-export async function startRunMarker(spider: Spider, ctx: CrawlContext, mode: ResumeMode): Promise<RunMarker> {
+/** The output stage's answer to "what had you committed of this stem?" (PipelineChain.committed). */
+export type AskCommitted = (stem: StemToResume, onKeptLine: (item: LineItem) => void) => Promise<ResumedStem>;
+
+export async function startRunMarker(spider: Spider, ctx: CrawlContext, mode: ResumeMode, committed: AskCommitted): Promise<RunMarker> {
   const { logger, settings } = ctx;
   const prior = await readMarker(ctx.stateDir, ctx.spiderName);
   if (typeof mode === 'object') {
@@ -37,10 +41,8 @@ export async function startRunMarker(spider: Spider, ctx: CrawlContext, mode: Re
   const resume = await planResume({
     marker: prior,
     runDir: ctx.runDir,
-    linesPerFile: settings.OUTPUT_LINES_PER_FILE,
-    extension: settings.OUTPUT_FILE_TYPE,
     logger,
-    onKeptLine: (item) => spider.itemPassed(item),
+    committed: (stem) => committed(stem, (item) => spider.itemPassed(item)),
   });
   ctx.resume = resume;
   const marker = RunMarker.continued(ctx, prior, resume.done);

@@ -9,7 +9,7 @@ import { RunReport } from '../../src/core/report.js';
 import { PipelineChain } from '../../src/engine/pipeline-chain.js';
 import { defaultSettings } from '../../src/settings.js';
 
-const file = (path: string): OutputFile => ({ module: 'M', kind: 'record', stem: 'M', path, lines: 1, bytes: 2, sha256: '0'.repeat(64) });
+const file = (path: string): OutputFile => ({ module: 'M', kind: 'record', stem: 'M', index: 0, path, lines: 1, bytes: 2, sha256: '0'.repeat(64) });
 
 function context(): CrawlContext {
   const { logger } = createCapturingLogger();
