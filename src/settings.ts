@@ -293,7 +293,7 @@ export const settingsSchema = z.object({
     defaultText: '8MiB',
   }),
   S3_UPLOAD_RETRIES: doc(int({ default: 4, min: 0, max: 100 }), {
-    doc: 'How often a failed upload is retried (with backoff) before it is listed as failed.',
+    doc: 'Retries after the first attempt of each S3 request before an upload is listed as failed: the AWS SDK\'s standard retry strategy (backoff with jitter) for errors a retry can help (5xx, throttling, timeouts, dropped connections); a refusal such as 403 is not retried.',
   }),
 
   // ---- rest spider (its syntaxes are checked by the spider: src/spiders/rest/settings.ts)

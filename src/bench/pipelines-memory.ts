@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { join, resolve } from 'node:path';
-import { OutputFiles, runIdOf, type CrawlContext } from '../core/context.js';
+import { runIdOf, type CrawlContext } from '../core/context.js';
 import type { Item } from '../core/items.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { RunReport, type RunStatus } from '../core/report.js';
@@ -79,7 +79,6 @@ async function driveDirectly(spiderClass: SpiderClass, settings: Settings, logge
     runDir: join(outputDir, runIdOf(startedAt)),
     stateDir: join(outputDir, '.state'),
     report: new RunReport(),
-    outputs: new OutputFiles(),
   };
   const spider = new spiderClass(ctx);
   ctx.spiderName = spider.name;

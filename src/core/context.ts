@@ -17,11 +17,6 @@ export interface CrawlContext {
   stateDir: string;
   report: RunReport;
   /**
-   * The run's finished output files, shared between pipelines (a writer announces each finished
-   * file, an uploader takes it). Set by the engine; optional only so hand-made contexts stay valid.
-   */
-  outputs?: OutputFiles;
-  /**
    * Set when this crawl continues a run that was killed (see src/state/resume-plan.ts): what the
    * earlier attempt finished. A resumable spider does not read finished stems again.
    */
@@ -53,6 +48,20 @@ export interface Checkpoint {
   stemOpened(stem: { stem: string; module: string; kind: string }): Promise<void>;
   /** Keeps a fact a resumed attempt must find unchanged (it reads it back from ctx.resume.notes). */
   note(key: string, value: unknown): Promise<void>;
+}
+
+/** A stem of a killed attempt, as its run marker recorded it: what the output stage is asked about. */
+export interface StemToResume {
+  stem: string;
+  module: string;
+  kind: string;
+  /** The marker says its last file was closed. */
+  done: boolean;
+}
+
+/** A run folder cannot be resumed as it is; the message says what to do (exit 2). */
+export class ResumeError extends Error {
+  override name = 'ResumeError';
 }
 
 /** One stem of a resumed run, as the earlier attempt left it (after the partial chunk was removed). */
@@ -92,6 +101,8 @@ export interface OutputFile {
   /** The item kind of its lines (`record`, `deleted`, …). */
   kind: string;
   stem: string;
+  /** Its number among the files of its stem, from 0: the order a reader concatenates them in. */
+  index: number;
   /** Relative to the run folder, `/`-separated. */
   path: string;
   lines: number;
@@ -100,60 +111,8 @@ export interface OutputFile {
   sha256: string;
   /** Written by an earlier attempt of a resumed run: it may be in the store already. */
   resumed?: boolean;
-}
-
-/** A hook run on the run's last file (the manifest); it throws when it could not handle it. */
-export type LastFileHook = (path: string) => Promise<void>;
-
-/**
- * The registry of a run's finished files: writers add, readers listen. The last file (the manifest)
- * goes through its own hooks, awaited, so that it can be stored after everything else.
- */
-/** Upload counters kept by whoever uploads, read by the progress display. */
-export interface UploadCounters {
-  queued: number;
-  done: number;
-  failed: number;
-}
-
-export class OutputFiles {
-  readonly files: OutputFile[] = [];
-  readonly uploads: UploadCounters = { queued: 0, done: 0, failed: 0 };
-  private readonly listeners = new Set<(file: OutputFile) => void>();
-  private readonly lastHooks: LastFileHook[] = [];
-
-  add(file: OutputFile): void {
-    this.files.push(file);
-    for (const listener of this.listeners) listener(file);
-  }
-
-  /** Calls `listener` for every file added from now on; returns the unsubscribe function. */
-  onFile(listener: (file: OutputFile) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  onLast(hook: LastFileHook): void {
-    this.lastHooks.push(hook);
-  }
-
-  /** Runs every last-file hook in order; returns the messages of those that failed. */
-  async last(path: string): Promise<string[]> {
-    const failures: string[] = [];
-    for (const hook of this.lastHooks) {
-      try {
-        await hook(path);
-      } catch (error) {
-        failures.push(error instanceof Error ? error.message : String(error));
-      }
-    }
-    return failures;
-  }
-}
-
-/** The context's output registry, created on first use when the context was made by hand. */
-export function outputsOf(ctx: CrawlContext): OutputFiles {
-  return (ctx.outputs ??= new OutputFiles());
+  /** Set by a stage that stores files (the S3 uploader) when it could not store this one: why. */
+  notStored?: string;
 }
 
 /** YYYY-MM-DD_HH-MM-SS in UTC. */

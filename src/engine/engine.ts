@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BasicCrawler, Configuration, createBasicRouter, Request as CrawleeRequest, RequestQueue, type BasicCrawlingContext } from '@crawlee/basic';
 import type { CrawlContext } from '../core/context.js';
-import { OutputFiles, runIdOf } from '../core/context.js';
+import { runIdOf } from '../core/context.js';
 import { isLineItem, type Item, type LineItem, type StemEnd } from '../core/items.js';
 import type { Logger } from '../core/logger.js';
 import type { PipelineFactory } from '../core/pipeline.js';
@@ -62,7 +62,6 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
     runDir: join(outputDir, runId),
     stateDir: join(outputDir, '.state'),
     report,
-    outputs: new OutputFiles(),
   };
   const spider = new opts.spider(ctx);
   ctx.spiderName = spider.name;
@@ -75,18 +74,16 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
     books?.observe(item);
     if (isLineItem(item)) stored.add(item);
   };
-  // May switch ctx to the unfinished run (its id, folder and start) and set ctx.resume.
-  const marker = spider.resumable ? await startRunMarker(ctx, opts.resume ?? 'auto', { shaping: spider.shapingSettings, onKeptLine: keep }) : undefined;
-  ctx.checkpoint = marker;
-  // Files kept from the killed attempt are the run's files too: listed in the manifest, stored in S3.
-  for (const stem of ctx.resume?.stems.values() ?? []) for (const file of stem.files) ctx.outputs!.add(file);
-
   const chain = new PipelineChain(buildPipelines(settings.ITEM_PIPELINES, opts.pipelines), ctx);
+  // May switch ctx to the unfinished run (its id, folder and start) and set ctx.resume; what the
+  // killed attempt wrote is the output stage's to say.
+  const committed = chain.committed.bind(chain);
+  const marker = spider.resumable
+    ? await startRunMarker(ctx, opts.resume ?? 'auto', { shaping: spider.shapingSettings, onKeptLine: keep, committed })
+    : undefined;
+  ctx.checkpoint = marker;
   const counts: Record<string, number> = {};
-  const tracker = new ProgressTracker(Date.now(), () => {
-    const u = ctx.outputs?.uploads;
-    return u && u.queued ? { inFlight: u.queued - u.done - u.failed, done: u.done, failed: u.failed } : undefined;
-  });
+  const tracker = new ProgressTracker(Date.now(), () => chain.activity());
   const progress = new ProgressReporter({ logger, tracker, status: opts.status });
   const commit = new CommitQueue(chain, counts, tracker, {
     passed: (item) => {

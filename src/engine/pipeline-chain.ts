@@ -1,8 +1,9 @@
 // The ordered item pipelines of one crawl: open once, process each item in priority order (a null
-// drops it), close once each, even after a failure.
-import type { CrawlContext } from '../core/context.js';
-import type { Item, StemEnd } from '../core/items.js';
-import type { ItemPipeline, PipelineFactory } from '../core/pipeline.js';
+// drops it), hand each file a pipeline produced to the next that takes files, close once each, even
+// after a failure — each pipeline before the ones after it, which it may close itself (closeRest).
+import type { CrawlContext, OutputFile, ResumedStem, StemToResume } from '../core/context.js';
+import type { Item, LineItem, StemEnd } from '../core/items.js';
+import type { Downstream, ItemPipeline, PipelineFactory, StageActivity } from '../core/pipeline.js';
 import { SettingsError } from '../settings.js';
 
 export interface NamedPipeline {
@@ -26,18 +27,59 @@ export function buildPipelines(order: Record<string, number>, registry: Record<s
 
 export class PipelineChain {
   private readonly opened: NamedPipeline[] = [];
+  /** Files sent to a pipeline before its open finished, by its index: delivered right after. */
+  private readonly waiting: Map<number, OutputFile[]>;
   private closed = false;
 
   constructor(
     readonly pipelines: NamedPipeline[],
     private readonly ctx: CrawlContext,
-  ) {}
+  ) {
+    this.waiting = new Map(pipelines.map((_, index) => [index, []]));
+  }
 
   /** Opens every pipeline in order; stops at the first that throws (which is still closed later). */
   async open(): Promise<void> {
-    for (const p of this.pipelines) {
+    for (const [index, p] of this.pipelines.entries()) {
       this.opened.push(p);
-      await p.pipeline.open?.(this.ctx);
+      await p.pipeline.open?.(this.ctx, this.downstreamOf(index));
+      const early = this.waiting.get(index)!;
+      while (early.length) await p.pipeline.receive!(early.shift()!, this.ctx);
+      this.waiting.delete(index);
+    }
+  }
+
+  /**
+   * Resume: what the stage that writes the files had committed of a stem. Without such a stage
+   * nothing of it is kept (and nothing is written this time either).
+   */
+  committed(stem: StemToResume, onKeptLine?: (item: LineItem) => void): Promise<ResumedStem> {
+    const writer = this.pipelines.find((p) => p.pipeline.committed)?.pipeline;
+    if (writer) return writer.committed!(stem, this.ctx, onKeptLine);
+    return Promise.resolve({ ...stem, files: [], nextIndex: 0, ids: new Set<string>() });
+  }
+
+  /** The background work of the first pipeline that reports any (the uploader's). */
+  activity(): StageActivity | undefined {
+    for (const p of this.opened) {
+      const busy = p.pipeline.activity?.();
+      if (busy) return busy;
+    }
+    return undefined;
+  }
+
+  private downstreamOf(index: number): Downstream {
+    return { pass: (file) => this.passFrom(index, file) };
+  }
+
+  /** Gives the file to the first pipeline after `index` that takes files. */
+  private async passFrom(index: number, file: OutputFile): Promise<void> {
+    for (let i = index + 1; i < this.pipelines.length; i++) {
+      const { pipeline } = this.pipelines[i];
+      if (!pipeline.receive) continue;
+      const early = this.waiting.get(i);
+      if (early) return void early.push(file);
+      return pipeline.receive(file, this.ctx);
     }
   }
 
@@ -74,14 +116,27 @@ export class PipelineChain {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const p of this.opened) {
-      try {
-        await p.pipeline.close?.(this.ctx);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        this.ctx.report.error('pipelines', `${p.name} failed to close: ${message}`);
-        this.ctx.logger.error(`pipeline ${p.name} failed to close`, { error });
-      }
+    await this.closeFrom(0);
+  }
+
+  /**
+   * Closes opened pipeline `index`, and the ones after it: from inside its close when it asks
+   * (closeRest), else after it. Resolves to the files it made as it closed; never throws.
+   */
+  private async closeFrom(index: number): Promise<OutputFile[]> {
+    const p = this.opened[index];
+    if (!p) return [];
+    let rest: Promise<OutputFile[]> | undefined;
+    const closeRest = (): Promise<OutputFile[]> => (rest ??= this.closeFrom(index + 1));
+    let made: OutputFile[] = [];
+    try {
+      made = (await p.pipeline.close?.(this.ctx, closeRest)) ?? [];
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.ctx.report.error('pipelines', `${p.name} failed to close: ${message}`);
+      this.ctx.logger.error(`pipeline ${p.name} failed to close`, { error });
     }
+    await closeRest();
+    return made;
   }
 }

@@ -1,6 +1,6 @@
 // The chunk splitter: writes one stem's lines straight into files of at most `linesPerFile` lines,
 // `<stem>/<stem>-<n>.<ext>` with n from 0, rotating at the limit. Each file is hashed while written
-// and announced once closed, so it can be uploaded while the crawl goes on. Memory per stem is one
+// and passed on once closed, so it can be uploaded while the crawl goes on. Memory per stem is one
 // small buffer, whatever the number of lines: writes wait for the file stream to drain.
 import { createHash, type Hash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
@@ -24,6 +24,17 @@ const NEWLINE = 0x0a;
 const EMPTY = Buffer.alloc(0);
 const NEWLINE_BYTES = Buffer.from('\n');
 
+/** `<stem>-<n>.<ext>`: the one place the chunk naming is written down. */
+export const chunkName = (stem: string, index: number, extension: string): string => `${stem}-${index}.${extension}`;
+
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The chunk number in a file name of `stem`, or undefined when the name is not one of its chunks. */
+export function chunkIndexOf(name: string, stem: string, extension: string): number | undefined {
+  const m = new RegExp(`^${escapeRe(stem)}-(\\d+)\\.${escapeRe(extension)}$`).exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
 export interface ChunkWriterOptions {
   runDir: string;
   /** Already reduced to [A-Za-z0-9_.-] (see safeStem). */
@@ -34,8 +45,8 @@ export interface ChunkWriterOptions {
   linesPerFile: number;
   /** Number of the first file written: after the chunks a killed attempt completed. Default 0. */
   firstIndex?: number;
-  /** Called with every file once it is complete and closed. */
-  onFile: (file: OutputFile) => void;
+  /** Called with every file once it is complete and closed; a promise it returns is awaited. */
+  onFile: (file: OutputFile) => unknown;
 }
 
 export class ChunkWriter {
@@ -80,9 +91,10 @@ export class ChunkWriter {
 
   private async openNext(): Promise<OpenChunk> {
     if (this.index === (this.opts.firstIndex ?? 0)) await mkdir(this.dir, { recursive: true });
-    const name = `${this.opts.stem}-${this.index}.${this.opts.extension}`;
+    const name = chunkName(this.opts.stem, this.index, this.opts.extension);
+    const chunk = new OpenChunk(join(this.dir, name), `${this.opts.stem}/${name}`, this.index);
     this.index += 1;
-    return new OpenChunk(join(this.dir, name), `${this.opts.stem}/${name}`);
+    return chunk;
   }
 
   private async finishCurrent(): Promise<void> {
@@ -90,7 +102,7 @@ export class ChunkWriter {
     if (!chunk) return;
     this.current = undefined;
     const done = await chunk.end();
-    this.opts.onFile({ module: this.opts.module, kind: this.opts.kind, stem: this.opts.stem, path: chunk.relPath, ...done });
+    await this.opts.onFile({ module: this.opts.module, kind: this.opts.kind, stem: this.opts.stem, index: chunk.index, path: chunk.relPath, ...done });
   }
 }
 
@@ -108,6 +120,7 @@ class OpenChunk {
   constructor(
     path: string,
     readonly relPath: string,
+    readonly index: number,
   ) {
     // 'wx': a file that already exists is never overwritten (e.g. two runs started in the same second).
     this.stream = createWriteStream(path, { flags: 'wx' });

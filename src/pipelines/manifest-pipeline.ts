@@ -1,17 +1,20 @@
-// The manifest pipeline ('manifest'): tallies the items per module and, at close, writes
-// manifest.json into the run folder, then hands it to the last-file hooks (the S3 uploader stores
-// it after everything else, so its presence in S3 means the run is complete there).
-import { access, mkdir } from 'node:fs/promises';
+// The manifest pipeline ('manifest'), the end of the output line: tallies the items per module,
+// lists the files the stages before it pass on (stored ones, or each as written when nothing
+// stores), and at close writes manifest.json into the run folder. The manifest is what it makes as
+// it closes: a storing stage before it (the S3 uploader) closes it only once its own files are
+// settled, and stores the manifest after them.
+import { createHash } from 'node:crypto';
+import { access, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CrawlContext } from '../core/context.js';
-import { outputsOf } from '../core/context.js';
+import type { CrawlContext, OutputFile } from '../core/context.js';
 import type { Item } from '../core/items.js';
 import type { ItemPipeline } from '../core/pipeline.js';
 import { describeSettings } from '../settings.js';
-import { buildManifest, MANIFEST_FILE, UPLOAD_ERROR_PREFIX, writeManifest, type ModuleTally } from './manifest.js';
+import { buildManifest, MANIFEST_FILE, MANIFEST_KIND, writeManifest, type ModuleTally } from './manifest.js';
 
 export class ManifestPipeline implements ItemPipeline {
   private readonly modules = new Map<string, ModuleTally>();
+  private readonly files: OutputFile[] = [];
   private opened = false;
 
   async open(ctx: CrawlContext): Promise<void> {
@@ -20,13 +23,6 @@ export class ManifestPipeline implements ItemPipeline {
       throw new Error(`${join(ctx.runDir, MANIFEST_FILE)} exists already; expected a new run folder (did another run start in the same second?)`);
     }
     this.opened = true;
-    // A resumed run: the lines of the files its killed attempt left are counted without passing here.
-    for (const file of outputsOf(ctx).files) {
-      if (!file.resumed) continue;
-      const tally = this.tallyOf(file.module);
-      if (file.kind === 'record') tally.records += file.lines;
-      else if (file.kind === 'deleted') tally.deleted += file.lines;
-    }
   }
 
   process(item: Item): Item {
@@ -40,32 +36,45 @@ export class ManifestPipeline implements ItemPipeline {
     return item;
   }
 
-  async close(ctx: CrawlContext): Promise<void> {
-    if (!this.opened) return;
-    const outputs = outputsOf(ctx);
-    const write = () =>
-      writeManifest(
-        ctx.runDir,
-        buildManifest({
-          spider: ctx.spiderName,
-          run: ctx.runId,
-          startedAt: ctx.startedAt,
-          finishedAt: new Date(),
-          settings: describeSettings(ctx.settings, { omitSecrets: true }),
-          modules: this.modules,
-          files: outputs.files,
-          report: ctx.report,
-        }),
-      );
-    await mkdir(ctx.runDir, { recursive: true });
-    await write();
-    ctx.logger.info(`wrote ${MANIFEST_FILE} (status ${ctx.report.status})`, { runDir: ctx.runDir });
-    const failures = await outputs.last(MANIFEST_FILE);
-    if (failures.length) {
-      // The local manifest must not claim a completeness the store does not have.
-      for (const message of failures) ctx.report.error('upload', `${UPLOAD_ERROR_PREFIX}${MANIFEST_FILE}: ${message}`);
-      await write();
+  async receive(file: OutputFile, ctx: CrawlContext): Promise<void> {
+    // Its own file, back from a stage that could not store it: the local copy must not claim a
+    // completeness the store does not have (the report says what failed).
+    if (file.kind === MANIFEST_KIND) {
+      if (file.notStored) await this.write(ctx);
+      return;
     }
+    this.files.push(file);
+    // A resumed run: the lines of the files its killed attempt left are counted without passing here.
+    if (!file.resumed) return;
+    const tally = this.tallyOf(file.module);
+    if (file.kind === 'record') tally.records += file.lines;
+    else if (file.kind === 'deleted') tally.deleted += file.lines;
+  }
+
+  async close(ctx: CrawlContext): Promise<OutputFile[]> {
+    if (!this.opened) return [];
+    await mkdir(ctx.runDir, { recursive: true });
+    await this.write(ctx);
+    ctx.logger.info(`wrote ${MANIFEST_FILE} (status ${ctx.report.status})`, { runDir: ctx.runDir });
+    const body = await readFile(join(ctx.runDir, MANIFEST_FILE));
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    return [{ module: '', kind: MANIFEST_KIND, stem: '', index: 0, path: MANIFEST_FILE, lines: 0, bytes: body.length, sha256 }];
+  }
+
+  private write(ctx: CrawlContext): Promise<string> {
+    return writeManifest(
+      ctx.runDir,
+      buildManifest({
+        spider: ctx.spiderName,
+        run: ctx.runId,
+        startedAt: ctx.startedAt,
+        finishedAt: new Date(),
+        settings: describeSettings(ctx.settings, { omitSecrets: true }),
+        modules: this.modules,
+        files: this.files,
+        report: ctx.report,
+      }),
+    );
   }
 
   private tallyOf(module: string): ModuleTally {

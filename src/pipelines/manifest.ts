@@ -9,6 +9,8 @@ import type { RunReport, RunStatus } from '../core/report.js';
 import { writeJsonAtomic } from '../core/atomic-file.js';
 
 export const MANIFEST_FILE = 'manifest.json';
+/** The OutputFile kind of manifest.json as the manifest pipeline passes it on. */
+export const MANIFEST_KIND = 'manifest';
 /** Upload failures are recorded with this prefix, so a later `upload` can clear them. */
 export const UPLOAD_ERROR_PREFIX = 'upload: ';
 
@@ -79,10 +81,8 @@ export interface ManifestInputs {
 /** Error scopes that belong to the run rather than to a module (see RunError.scope). */
 const RUN_SCOPES = ['upload', 'pipelines'];
 
-const chunkIndex = (path: string): number => Number(/-(\d+)\.[^./]*$/.exec(path)?.[1] ?? 0);
-
 function byStemThenIndex(a: OutputFile, b: OutputFile): number {
-  return a.stem < b.stem ? -1 : a.stem > b.stem ? 1 : chunkIndex(a.path) - chunkIndex(b.path);
+  return a.stem < b.stem ? -1 : a.stem > b.stem ? 1 : a.index - b.index;
 }
 
 export function buildManifest(input: ManifestInputs): Manifest {

@@ -1,11 +1,13 @@
 // The NDJSON writer pipeline ('ndjson'): every line item becomes one JSON line of its stem's chunk
 // files (`<Module>`, `<Module>-Deleted`, or whatever stem the items name). Other items pass through.
-// On a resumed run (ctx.resume) an unfinished stem continues after the chunks its killed attempt
-// completed, and a line whose id is in those chunks is dropped (the argument: src/state/resume-plan.ts).
-import type { CrawlContext } from '../core/context.js';
-import { outputsOf } from '../core/context.js';
+// Each chunk file, once closed, goes to the next output stage; so do, at open, the chunks a killed
+// attempt of a resumed run completed (ctx.resume): they are the run's files too. An unfinished stem
+// continues after those chunks, and a line whose id is in them is dropped (the argument:
+// src/state/resume-plan.ts).
+import type { CrawlContext, ResumedStem, StemToResume } from '../core/context.js';
 import { isLineItem, JsonLineItem, lineIdOf, stemOf, type Item, type LineItem, type StemEnd } from '../core/items.js';
-import type { ItemPipeline } from '../core/pipeline.js';
+import type { Downstream, ItemPipeline } from '../core/pipeline.js';
+import { committedChunks } from './chunk-resume.js';
 import { ChunkWriter } from './chunk-writer.js';
 import { MANIFEST_FILE } from './manifest.js';
 import { ndjsonLine } from './ndjson-line.js';
@@ -24,6 +26,18 @@ interface StemWriter {
 
 export class NdjsonWriterPipeline implements ItemPipeline {
   private readonly writers = new Map<string, StemWriter>();
+  private next: Downstream = { pass: async () => {} };
+
+  /** Resume: the stem's chunks the killed attempt completed (see chunk-resume.ts). */
+  committed(stem: StemToResume, ctx: CrawlContext, onKeptLine?: (item: LineItem) => void): Promise<ResumedStem> {
+    const { OUTPUT_LINES_PER_FILE: linesPerFile, OUTPUT_FILE_TYPE: extension } = ctx.settings;
+    return committedChunks(stem, { runDir: ctx.runDir, linesPerFile, extension, logger: ctx.logger, onKeptLine });
+  }
+
+  async open(ctx: CrawlContext, next: Downstream): Promise<void> {
+    this.next = next;
+    for (const stem of ctx.resume?.stems.values() ?? []) for (const file of stem.files) await next.pass(file);
+  }
 
   // Not async: a line that only lands in the writer's buffer (nearly all) costs no promise.
   process(item: Item, ctx: CrawlContext): Item | null | Promise<Item | null> {
@@ -40,7 +54,7 @@ export class NdjsonWriterPipeline implements ItemPipeline {
     return waiting ? waiting.then(() => item) : item;
   }
 
-  /** The stem is complete: its last file is closed (and announced) now, not at the end of the run. */
+  /** The stem is complete: its last file is closed (and passed on) now, not at the end of the run. */
   async endStem(end: StemEnd): Promise<void> {
     const stem = this.writers.get(outputStem({ kind: end.of, module: end.module }));
     if (!stem) return;
@@ -69,7 +83,6 @@ export class NdjsonWriterPipeline implements ItemPipeline {
     }
     // Recorded before the stem's first file exists: a resumed run then knows whose folder it is.
     await ctx.checkpoint?.stemOpened({ stem, module: item.module, kind: item.kind });
-    const outputs = outputsOf(ctx);
     const writer = new ChunkWriter({
       runDir: ctx.runDir,
       stem,
@@ -78,7 +91,7 @@ export class NdjsonWriterPipeline implements ItemPipeline {
       extension: ctx.settings.OUTPUT_FILE_TYPE,
       linesPerFile: ctx.settings.OUTPUT_LINES_PER_FILE,
       firstIndex: resumed?.nextIndex ?? 0,
-      onFile: (file) => outputs.add(file),
+      onFile: (file) => this.next.pass(file),
     });
     const entry: StemWriter = { writer, kept: resumed && resumed.ids.size > 0 ? resumed.ids : undefined };
     this.writers.set(stem, entry);

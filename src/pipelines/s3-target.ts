@@ -1,5 +1,6 @@
-// The S3 side of a run: one client built from settings, the bucket check, and single-file uploads
-// (PutObject below S3_MULTIPART_THRESHOLD, lib-storage multipart at or above it).
+// The S3 side of a run: the bucket check, single-file uploads (PutObject below
+// S3_MULTIPART_THRESHOLD, lib-storage multipart at or above it) and HEAD, all over one client from
+// createS3Client, whose retries are the only ones: nothing here retries a request again.
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import {
@@ -7,27 +8,20 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   PutObjectCommand,
-  S3Client,
   type BucketLocationConstraint,
-  type S3ClientConfig,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Logger } from '../core/logger.js';
 import { redactKnown } from '../core/logger.js';
 import type { Settings } from '../settings.js';
-import { Slots, withRetries } from './retry.js';
+import { Slots } from './slots.js';
+import { attemptsOf, createS3Client } from './s3-client.js';
 
 export const NDJSON_CONTENT_TYPE = 'application/x-ndjson';
 export const JSON_CONTENT_TYPE = 'application/json';
 /** User metadata key holding the file's SHA-256: multipart ETags are not content hashes. */
 export const SHA256_METADATA = 'sha256';
-
-export interface S3Options {
-  /** Delay before the first retry of a failed upload; doubles per retry. Default 500 ms (tests: ~1). */
-  retryBaseDelayMs?: number;
-  /** Extra S3Client configuration (e.g. maxAttempts, a request handler). */
-  client?: Partial<S3ClientConfig>;
-}
 
 /** One local file to store under one key. */
 export interface UploadJob {
@@ -60,10 +54,9 @@ export function describeS3Error(error: unknown): string {
   return redactKnown(parts.length ? [...new Set(parts)].join(': ') : String(error));
 }
 
-/** Errors no retry can fix: access refused, bad credentials, a bucket that cannot be used. */
-export function isPermanentS3Error(error: unknown): boolean {
-  const status = statusOf(error);
-  return status === 400 || status === 401 || status === 403 || status === 301 || status === 405;
+/** `failed after N attempt(s): <error>`: why an upload was given up, with the SDK's own count. */
+export function describeUploadFailure(error: unknown): string {
+  return `failed after ${attemptsOf(error)} attempt(s): ${describeS3Error(error)}`;
 }
 
 /** The store did not answer at all (connection refused, DNS, timeout): an outage, not a refusal. */
@@ -78,30 +71,15 @@ export class S3Target {
   private readonly bodies: FileBodies;
   private readonly prefix: string | undefined;
   private readonly region: string;
-  readonly retryBaseDelayMs: number;
 
-  constructor(
-    private readonly settings: Settings,
-    opts: S3Options = {},
-  ) {
+  constructor(private readonly settings: Settings) {
     if (!settings.AWS_BUCKET_NAME) throw new Error('AWS_BUCKET_NAME is not set');
     this.bucket = settings.AWS_BUCKET_NAME;
     this.prefix = settings.AWS_S3_PREFIX;
     this.region = settings.AWS_REGION;
-    this.retryBaseDelayMs = opts.retryBaseDelayMs ?? 500;
     this.slots = new Slots(settings.S3_MAX_CONCURRENCY);
     this.bodies = new FileBodies(settings.S3_MULTIPART_THRESHOLD);
-    this.client = new S3Client({
-      region: settings.AWS_REGION,
-      endpoint: settings.AWS_S3_ENDPOINT,
-      forcePathStyle: settings.AWS_S3_FORCE_PATH_STYLE,
-      // Keys from settings when given; otherwise the SDK's default chain (env, profile, SSO, role…).
-      credentials:
-        settings.AWS_ACCESS_KEY_ID && settings.AWS_SECRET_ACCESS_KEY
-          ? { accessKeyId: settings.AWS_ACCESS_KEY_ID, secretAccessKey: settings.AWS_SECRET_ACCESS_KEY, sessionToken: settings.AWS_SESSION_TOKEN }
-          : undefined,
-      ...opts.client,
-    });
+    this.client = createS3Client(settings);
   }
 
   /** `s3://bucket/prefix/` for messages. */
@@ -118,10 +96,9 @@ export class S3Target {
    * Makes sure the bucket exists and is ours to write: HeadBucket, CreateBucket when it is missing.
    * A 403 is an access problem (not "it exists"); it throws a message saying so.
    */
-  async ensureBucket(logger: Logger, retries: number): Promise<void> {
-    const retry = { retries, baseDelayMs: this.retryBaseDelayMs, retryable: (e: unknown) => !isPermanentS3Error(e) && statusOf(e) !== 404 };
+  async ensureBucket(logger: Logger): Promise<void> {
     try {
-      await withRetries(() => this.client.send(new HeadBucketCommand({ Bucket: this.bucket })), retry);
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
       return;
     } catch (error) {
       const status = statusOf(error);
@@ -134,16 +111,12 @@ export class S3Target {
     }
     logger.info(`S3 bucket ${this.bucket} does not exist; creating it in ${this.region}`);
     try {
-      await withRetries(
-        () =>
-          this.client.send(
-            new CreateBucketCommand({
-              Bucket: this.bucket,
-              // us-east-1 is the one region that must not be named.
-              CreateBucketConfiguration: this.region === 'us-east-1' ? undefined : { LocationConstraint: this.region as BucketLocationConstraint },
-            }),
-          ),
-        retry,
+      await this.client.send(
+        new CreateBucketCommand({
+          Bucket: this.bucket,
+          // us-east-1 is the one region that must not be named.
+          CreateBucketConfiguration: this.region === 'us-east-1' ? undefined : { LocationConstraint: this.region as BucketLocationConstraint },
+        }),
       );
     } catch (error) {
       // Created meanwhile by a parallel run of ours: fine.
@@ -152,7 +125,7 @@ export class S3Target {
     }
   }
 
-  /** One attempt at storing one file; holds one slot per request in flight. */
+  /** Stores one file (the client retries what can be retried); holds one slot per request in flight. */
   async putFile(job: UploadJob): Promise<void> {
     const threshold = this.settings.S3_MULTIPART_THRESHOLD;
     const metadata = { [SHA256_METADATA]: job.sha256 };
@@ -192,16 +165,6 @@ export class S3Target {
     }
   }
 
-  /** Stores a file, retrying `retries` times with backoff; throws the last error. */
-  async putFileWithRetries(job: UploadJob, retries: number, logger: Logger): Promise<void> {
-    await withRetries(() => this.putFile(job), {
-      retries,
-      baseDelayMs: this.retryBaseDelayMs,
-      onRetry: (error, n, delay) =>
-        logger.warn(`upload of ${job.path} failed (${describeS3Error(error)}); retry ${n}/${retries} in ${Math.round(delay)} ms`),
-    });
-  }
-
   /** Size and recorded SHA-256 of an object, or undefined when there is none. */
   async head(key: string): Promise<{ bytes: number; sha256?: string } | undefined> {
     try {
@@ -214,20 +177,13 @@ export class S3Target {
   }
 
   /** True when the bucket holds the file already: same size and the same SHA-256 recorded at upload. */
-  async isStored(job: UploadJob, retries: number): Promise<boolean> {
-    const remote = await withRetries(
-      async () => {
-        const release = await this.slots.acquire(1);
-        try {
-          return await this.head(job.key);
-        } finally {
-          release();
-        }
-      },
-      { retries, baseDelayMs: this.retryBaseDelayMs, retryable: (e) => !isPermanentS3Error(e) },
-    ).catch((error: unknown) => {
-      throw new Error(`cannot check s3://${this.bucket}/${job.key}: ${describeS3Error(error)}`);
-    });
+  async isStored(job: UploadJob): Promise<boolean> {
+    const release = await this.slots.acquire(1);
+    const remote = await this.head(job.key)
+      .catch((error: unknown) => {
+        throw new Error(`cannot check s3://${this.bucket}/${job.key}: ${describeS3Error(error)}`, { cause: error });
+      })
+      .finally(release);
     return remote !== undefined && remote.bytes === job.bytes && remote.sha256 === job.sha256;
   }
 

@@ -1,125 +1,122 @@
-// The S3 uploader pipeline ('s3'): checks (or creates) the bucket at open, uploads every finished
-// chunk while the crawl goes on, waits for them at close and reports the failures, and stores the
-// manifest last — only when every chunk is there, so that the manifest in S3 means "complete".
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+// The S3 uploader pipeline ('s3'): checks (or creates) the bucket at open, uploads every file the
+// stage before it passes (each closed chunk) while the crawl goes on, and passes each one on once it
+// is stored or could not be. At close it waits for them, reports the failures, and only then closes
+// the stages after it: what they make as they close (the manifest) is stored last, and only when
+// every other file is there, so that the manifest in S3 means "complete". One S3 client does it all.
 import { join } from 'node:path';
 import type { CrawlContext, OutputFile } from '../core/context.js';
-import { outputsOf } from '../core/context.js';
 import type { Item } from '../core/items.js';
-import type { ItemPipeline } from '../core/pipeline.js';
-import { UPLOAD_ERROR_PREFIX } from './manifest.js';
-import { describeS3Error, JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE, S3Target, S3UnreachableError, type S3Options, type UploadJob } from './s3-target.js';
-import { UploadQueue } from './upload-queue.js';
+import type { Downstream, ItemPipeline, StageActivity } from '../core/pipeline.js';
+import { MANIFEST_KIND, UPLOAD_ERROR_PREFIX } from './manifest.js';
+import { describeUploadFailure, JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE, S3Target, S3UnreachableError, type UploadJob } from './s3-target.js';
+import { UploadQueue, type UploadFailure } from './upload-queue.js';
 
 interface FileJob extends UploadJob {
-  module: string;
+  file: OutputFile;
 }
 
 export class S3UploadPipeline implements ItemPipeline {
   private target: S3Target | undefined;
   private queue: UploadQueue<FileJob> | undefined;
-  private unsubscribe: (() => void) | undefined;
+  private next: Downstream = { pass: async () => {} };
 
-  constructor(private readonly opts: S3Options = {}) {}
-
-  async open(ctx: CrawlContext): Promise<void> {
+  async open(ctx: CrawlContext, next: Downstream): Promise<void> {
+    this.next = next;
     const { settings, logger } = ctx;
     if (!settings.AWS_BUCKET_NAME) {
       logger.warn('AWS_BUCKET_NAME is not set: local run, nothing will be uploaded to S3');
       return;
     }
-    const target = new S3Target(settings, this.opts);
-    this.target = target;
+    const target = new S3Target(settings);
     try {
-      await target.ensureBucket(logger, settings.S3_UPLOAD_RETRIES);
+      await target.ensureBucket(logger);
     } catch (error) {
+      target.destroy();
       if (!(error instanceof S3UnreachableError)) throw error;
       // An outage is no reason to lose tonight's data: crawl to disk, end partial, upload later.
       // (A refusal — 403, wrong region — is a setting to fix and still fails the run at once.)
       const message = `${error.message}; crawling to ${ctx.runDir} only, finish it later with: node dist/cli.js upload ${ctx.runDir}`;
       logger.error(message);
       ctx.report.error('upload', `${UPLOAD_ERROR_PREFIX}${message}`);
-      target.destroy();
-      this.target = undefined;
       return;
     }
     logger.info(`uploading run ${ctx.runId} to ${target.location}${ctx.runId}/ while crawling`);
-    const outputs = outputsOf(ctx);
-    const queue = new UploadQueue<FileJob>(target, settings.S3_UPLOAD_RETRIES, logger, outputs.uploads);
-    this.queue = queue;
-    // Files there before the crawl (kept by a resumed run) may be in the bucket already: checked first.
-    for (const file of outputs.files) queue.add(this.jobOf(file, ctx), { unlessStored: file.resumed });
-    this.unsubscribe = outputs.onFile((file) => queue.add(this.jobOf(file, ctx), { unlessStored: file.resumed }));
-    outputs.onLast((path) => this.uploadLast(path, ctx));
+    this.target = target;
+    this.queue = new UploadQueue<FileJob>(target, logger, (job, failure) => this.next.pass(stored(job.file, failure)));
   }
 
   process(item: Item): Item {
     return item;
   }
 
-  async close(ctx: CrawlContext): Promise<void> {
-    this.unsubscribe?.();
+  /** A finished file: uploaded in the background, passed on once that is over. */
+  receive(file: OutputFile, ctx: CrawlContext): Promise<void> | void {
+    // Files of a resumed run's earlier attempt may be in the bucket already: checked first.
+    if (this.queue) this.queue.add(this.jobOf(file, ctx), { unlessStored: file.resumed });
+    else return this.next.pass(file);
+  }
+
+  activity(): StageActivity | undefined {
+    return this.queue?.activity();
+  }
+
+  async close(ctx: CrawlContext, closeRest: () => Promise<OutputFile[]>): Promise<void> {
+    const queue = this.queue;
+    if (!queue) return;
     try {
-      if (!this.queue) return;
-      const failures = await this.queue.settle();
-      for (const f of failures) ctx.report.error(f.job.module, `${UPLOAD_ERROR_PREFIX}${f.job.path}: ${f.message}`);
-      if (failures.length) {
-        ctx.logger.error(
-          `${failures.length} file(s) not uploaded: ${failures.map((f) => f.job.path).join(', ')}. ` +
-            `The local run is kept in ${ctx.runDir}; finish it with: node dist/cli.js upload ${ctx.runDir}`,
-        );
-      } else {
-        const there = this.queue.alreadyThere ? ` (${this.queue.alreadyThere} more were there already)` : '';
-        ctx.logger.info(`uploaded ${this.queue.uploaded} file(s) to ${this.target!.location}${ctx.runId}/${there}`);
-      }
+      const failures = await queue.settle();
+      this.reportChunks(ctx, failures);
+      const last = await closeRest();
+      for (const file of last) await this.storeLast(file, failures.length, ctx);
     } finally {
-      this.target?.destroy();
+      this.target!.destroy();
     }
   }
 
-  /** The last-file hook: stores the manifest after every chunk, or not at all when a chunk is missing. */
-  private async uploadLast(path: string, ctx: CrawlContext): Promise<void> {
-    // Normally settled by close() already; this keeps "manifest last" even if ITEM_PIPELINES put
-    // the manifest pipeline before this one.
-    await this.queue?.settle();
-    const missing = this.queue?.failures.length ?? 0;
+  private reportChunks(ctx: CrawlContext, failures: UploadFailure<FileJob>[]): void {
+    for (const f of failures) ctx.report.error(f.job.file.module, `${UPLOAD_ERROR_PREFIX}${f.job.path}: ${f.message}`);
+    if (failures.length) {
+      ctx.logger.error(
+        `${failures.length} file(s) not uploaded: ${failures.map((f) => f.job.path).join(', ')}. ` +
+          `The local run is kept in ${ctx.runDir}; finish it with: node dist/cli.js upload ${ctx.runDir}`,
+      );
+    } else {
+      const there = this.queue!.alreadyThere ? ` (${this.queue!.alreadyThere} more were there already)` : '';
+      ctx.logger.info(`uploaded ${this.queue!.uploaded} file(s) to ${this.target!.location}${ctx.runId}/${there}`);
+    }
+  }
+
+  /** A file made as the stages after this one closed (the manifest): stored after every other, or not at all. */
+  private async storeLast(file: OutputFile, missing: number, ctx: CrawlContext): Promise<void> {
     if (missing) {
-      ctx.logger.warn(`${path} not uploaded: ${missing} file(s) are missing in S3, and its presence there would claim a complete run`);
+      ctx.logger.warn(`${file.path} not uploaded: ${missing} file(s) are missing in S3, and its presence there would claim a complete run`);
       return;
     }
-    const body = await readFile(join(ctx.runDir, path));
-    // A fresh client: the chunks' client was closed with this pipeline.
-    const target = new S3Target(ctx.settings, this.opts);
+    const target = this.target!;
     try {
-      const job: UploadJob = {
-        path,
-        absPath: join(ctx.runDir, path),
-        key: target.keyOf(ctx.runId, path),
-        bytes: body.length,
-        sha256: createHash('sha256').update(body).digest('hex'),
-        contentType: JSON_CONTENT_TYPE,
-      };
-      try {
-        await target.putFileWithRetries(job, ctx.settings.S3_UPLOAD_RETRIES, ctx.logger);
-      } catch (error) {
-        throw new Error(`failed after ${ctx.settings.S3_UPLOAD_RETRIES + 1} attempt(s): ${describeS3Error(error)}`);
-      }
-      ctx.logger.info(`uploaded ${path} last: the whole run is in s3://${target.bucket}/${target.keyOf(ctx.runId, '')}`);
-    } finally {
-      target.destroy();
+      await target.putFile(this.jobOf(file, ctx));
+    } catch (error) {
+      const message = describeUploadFailure(error);
+      ctx.report.error('upload', `${UPLOAD_ERROR_PREFIX}${file.path}: ${message}`);
+      // Its maker hears of it, so that the local copy does not claim what the store lacks.
+      await this.next.pass(stored(file, { message }));
+      return;
     }
+    ctx.logger.info(`uploaded ${file.path} last: the whole run is in s3://${target.bucket}/${target.keyOf(ctx.runId, '')}`);
   }
 
   private jobOf(file: OutputFile, ctx: CrawlContext): FileJob {
     return {
-      module: file.module,
+      file,
       path: file.path,
       absPath: join(ctx.runDir, file.path),
       key: this.target!.keyOf(ctx.runId, file.path),
       bytes: file.bytes,
       sha256: file.sha256,
-      contentType: NDJSON_CONTENT_TYPE,
+      contentType: file.kind === MANIFEST_KIND ? JSON_CONTENT_TYPE : NDJSON_CONTENT_TYPE,
     };
   }
 }
+
+/** The file as passed on: marked when it could not be stored. */
+const stored = (file: OutputFile, failure?: Pick<UploadFailure, 'message'>): OutputFile => (failure ? { ...file, notStored: failure.message } : file);

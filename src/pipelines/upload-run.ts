@@ -9,14 +9,14 @@ import type { Logger } from '../core/logger.js';
 import type { RunStatus } from '../core/report.js';
 import { SettingsError, type Settings } from '../settings.js';
 import { MANIFEST_FILE, ManifestError, readManifest, withoutUploadErrors, writeManifest, type Manifest } from './manifest.js';
-import { describeS3Error, JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE, S3Target, type S3Options, type UploadJob } from './s3-target.js';
+import { describeUploadFailure, JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE, S3Target, type UploadJob } from './s3-target.js';
 import { UploadQueue } from './upload-queue.js';
 
 export class NotARunFolderError extends Error {
   override name = 'NotARunFolderError';
 }
 
-export interface UploadRunOptions extends S3Options {
+export interface UploadRunOptions {
   runDir: string;
   settings: Settings;
   logger: Logger;
@@ -39,19 +39,18 @@ export async function uploadRun(opts: UploadRunOptions): Promise<UploadRunResult
   const runDir = resolve(opts.runDir);
   const manifest = await loadRun(runDir);
   if (!settings.AWS_BUCKET_NAME) throw new SettingsError(['AWS_BUCKET_NAME: not set; expected the bucket to upload the run to']);
-  const retries = settings.S3_UPLOAD_RETRIES;
-  const target = new S3Target(settings, opts);
+  const target = new S3Target(settings);
   const result: UploadRunResult = { complete: false, runId: manifest.run, uploaded: [], skipped: [], failed: [], status: manifest.status };
   try {
-    await target.ensureBucket(logger, retries);
+    await target.ensureBucket(logger);
     logger.info(`uploading run ${manifest.run} from ${runDir} to ${target.location}${manifest.run}/`);
-    const queue = new UploadQueue(target, retries, logger);
+    const queue = new UploadQueue(target, logger);
     const files = Object.values(manifest.modules).flatMap((m) => m.files);
     await Promise.all(
       files.map(async (file) => {
         const job: UploadJob = { ...file, absPath: join(runDir, file.path), key: target.keyOf(manifest.run, file.path), contentType: NDJSON_CONTENT_TYPE };
         try {
-          if (await target.isStored(job, retries)) return void result.skipped.push(file.path);
+          if (await target.isStored(job)) return void result.skipped.push(file.path);
           await checkLocal(job);
         } catch (error) {
           return void result.failed.push({ path: file.path, message: error instanceof Error ? error.message : String(error) });
@@ -72,9 +71,9 @@ export async function uploadRun(opts: UploadRunOptions): Promise<UploadRunResult
     result.status = updated.status;
     const manifestJob = await jobForManifest(runDir, target, manifest.run);
     try {
-      await target.putFileWithRetries(manifestJob, retries, logger);
+      await target.putFile(manifestJob);
     } catch (error) {
-      result.failed.push({ path: MANIFEST_FILE, message: `failed after ${retries + 1} attempt(s): ${describeS3Error(error)}` });
+      result.failed.push({ path: MANIFEST_FILE, message: describeUploadFailure(error) });
       logger.error(`${MANIFEST_FILE}: ${result.failed[0].message}`);
       return result;
     }

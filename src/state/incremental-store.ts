@@ -11,7 +11,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import type { Logger } from '../core/logger.js';
 import { safeStem } from '../core/items.js';
-import { describeS3Error, JSON_CONTENT_TYPE, S3Target, type S3Options } from '../pipelines/s3-target.js';
+import { describeS3Error, JSON_CONTENT_TYPE, S3Target } from '../pipelines/s3-target.js';
 import type { Settings } from '../settings.js';
 import { parseJsonText, readJsonFile, writeJsonAtomic } from '../core/atomic-file.js';
 import { bookmarkSchema } from './watermarks.js';
@@ -51,7 +51,6 @@ export class StateStore {
     stateDir: string,
     private readonly settings: Settings,
     private readonly logger: Logger,
-    private readonly s3Options: S3Options = {},
   ) {
     this.localPath = join(stateDir, `${safeStem(spider)}.json`);
   }
@@ -76,7 +75,7 @@ export class StateStore {
   }
 
   private async loadRemote(): Promise<IncrementalState | undefined> {
-    const target = new S3Target(this.settings, this.s3Options);
+    const target = new S3Target(this.settings);
     try {
       const out = await target.client.send(new GetObjectCommand({ Bucket: target.bucket, Key: this.key }));
       const text = (await out.Body?.transformToString('utf8')) ?? '';
@@ -97,20 +96,16 @@ export class StateStore {
     await writeJsonAtomic(this.localPath, state);
     if (!this.settings.AWS_BUCKET_NAME) return;
     const body = await readFile(this.localPath);
-    const target = new S3Target(this.settings, this.s3Options);
+    const target = new S3Target(this.settings);
     try {
-      await target.putFileWithRetries(
-        {
-          path: this.key,
-          absPath: this.localPath,
-          key: this.key,
-          bytes: body.length,
-          sha256: createHash('sha256').update(body).digest('hex'),
-          contentType: JSON_CONTENT_TYPE,
-        },
-        this.settings.S3_UPLOAD_RETRIES,
-        this.logger,
-      );
+      await target.putFile({
+        path: this.key,
+        absPath: this.localPath,
+        key: this.key,
+        bytes: body.length,
+        sha256: createHash('sha256').update(body).digest('hex'),
+        contentType: JSON_CONTENT_TYPE,
+      });
     } catch (error) {
       throw new Error(`the state was saved in ${this.localPath} but not in s3://${target.bucket}/${this.key}: ${describeS3Error(error)}`);
     } finally {

@@ -1,7 +1,7 @@
 // The engine's side of crash resume for a resumable spider: find an unfinished run of the spider,
 // decide whether to continue it, prepare ctx (run id, folder, start, ctx.resume) and the marker.
 import { dirname, join } from 'node:path';
-import type { CrawlContext } from '../core/context.js';
+import type { CrawlContext, ResumedStem, StemToResume } from '../core/context.js';
 import type { LineItem } from '../core/items.js';
 import { SettingsError, type SettingName } from '../settings.js';
 import { changedSettings, markerPath, OUTPUT_SHAPING_SETTINGS, readMarker, RunMarker, stillRunning } from './run-marker.js';
@@ -10,14 +10,18 @@ import { describeResume, planResume, ResumeError } from './resume-plan.js';
 /** auto: continue an unfinished run if there is one; never: always a new run; {run}: continue that one. */
 export type ResumeMode = 'auto' | 'never' | { run: string };
 
+/** The output stage's answer to "what had you committed of this stem?" (PipelineChain.committed). */
+export type AskCommitted = (stem: StemToResume, onKeptLine: (item: LineItem) => void) => Promise<ResumedStem>;
+
 export interface ResumeHooks {
   /** The spider's settings that shape its output (the framework's are added). */
   shaping: readonly SettingName[];
   /** Told of every line the earlier attempt stored and this one keeps, in order. */
   onKeptLine: (item: LineItem) => void;
+  committed: AskCommitted;
 }
 
-export async function startRunMarker(ctx: CrawlContext, mode: ResumeMode, { shaping: own, onKeptLine }: ResumeHooks): Promise<RunMarker> {
+export async function startRunMarker(ctx: CrawlContext, mode: ResumeMode, { shaping: own, onKeptLine, committed }: ResumeHooks): Promise<RunMarker> {
   const shaping = [...OUTPUT_SHAPING_SETTINGS, ...own];
   const { logger, settings } = ctx;
   const prior = await readMarker(ctx.stateDir, ctx.spiderName);
@@ -45,10 +49,8 @@ export async function startRunMarker(ctx: CrawlContext, mode: ResumeMode, { shap
   const resume = await planResume({
     marker: prior,
     runDir: ctx.runDir,
-    linesPerFile: settings.OUTPUT_LINES_PER_FILE,
-    extension: settings.OUTPUT_FILE_TYPE,
     logger,
-    onKeptLine,
+    committed: (stem) => committed(stem, onKeptLine),
   });
   ctx.resume = resume;
   const marker = RunMarker.continued(ctx, prior, resume.done);

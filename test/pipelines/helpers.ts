@@ -14,16 +14,13 @@ import { PIPELINES } from '../../src/pipelines/index.js';
 import { ManifestPipeline } from '../../src/pipelines/manifest-pipeline.js';
 import { NdjsonWriterPipeline } from '../../src/pipelines/ndjson-writer.js';
 import { S3UploadPipeline } from '../../src/pipelines/s3-uploader.js';
-import type { S3Options } from '../../src/pipelines/s3-target.js';
 import { defaultSettings, type Settings } from '../../src/settings.js';
 
 export const tempDir = (name: string): string => mkdtempSync(join(tmpdir(), `${name}-`));
 
-/** Upload options that keep failing tests fast: 1 ms backoff, no SDK-level retries. */
-export const FAST: S3Options = { retryBaseDelayMs: 1, client: { maxAttempts: 1 } };
-
-export function registry(s3: S3Options = FAST): Record<string, PipelineFactory> {
-  return { ...PIPELINES, ndjson: () => new NdjsonWriterPipeline(), s3: () => new S3UploadPipeline(s3), manifest: () => new ManifestPipeline() };
+/** Fresh pipelines as shipped, S3 client and retries included. */
+export function registry(): Record<string, PipelineFactory> {
+  return { ...PIPELINES, ndjson: () => new NdjsonWriterPipeline(), s3: () => new S3UploadPipeline(), manifest: () => new ManifestPipeline() };
 }
 
 /** A spider whose pages yield the given items; `beforePage` runs inside the callback (e.g. an outage). */

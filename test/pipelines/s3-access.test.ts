@@ -12,7 +12,7 @@ import { exitCodeOf } from '../../src/core/report.js';
 import { manifestSchema, UPLOAD_ERROR_PREFIX } from '../../src/pipelines/manifest.js';
 import { S3Target } from '../../src/pipelines/s3-target.js';
 import { defaultSettings } from '../../src/settings.js';
-import { FAST, filesOf, plannedSpider, records, runCrawl } from './helpers.js';
+import { filesOf, plannedSpider, records, runCrawl } from './helpers.js';
 
 interface Seen {
   method: string;
@@ -91,10 +91,10 @@ describe('a store that refuses access', () => {
       AWS_CONFIG_FILE: join(home, 'no-config'),
       AWS_EC2_METADATA_DISABLED: 'true',
     });
-    const target = new S3Target(defaultSettings(store()), FAST);
+    const target = new S3Target(defaultSettings(store()));
     try {
       const { logger } = createCapturingLogger();
-      await expect(target.ensureBucket(logger, 0)).rejects.toThrow(/access denied/);
+      await expect(target.ensureBucket(logger)).rejects.toThrow(/access denied/);
     } finally {
       target.destroy();
       process.env = saved;
@@ -102,19 +102,20 @@ describe('a store that refuses access', () => {
     expect(seen.map((s) => s.keyId)).toEqual(['AKIDFROMPROFILE']);
   });
 
-  test('refused writes: every upload is retried, all are listed, the local run is kept, the run is partial', async () => {
+  test('refused writes: every upload is tried, none retried (a 403 is final), all are listed, the local run is kept, the run is partial', async () => {
     answer = (req) => (req.method === 'HEAD' ? { status: 200 } : { status: 403, body: s3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.') });
     const ran = await runCrawl(plannedSpider([[...records('Leads', 0, 5), ...records('Deals', 0, 1)]]), { ...store(KEYS), OUTPUT_LINES_PER_FILE: '2', S3_UPLOAD_RETRIES: '2' });
     dirs.push(ran.outputDir);
     expect(ran.status).toBe('partial');
     const puts = seen.filter((s) => s.method === 'PUT');
-    // 4 chunks (Leads 2+2+1, Deals 1), each tried 1 + 2 times; the manifest is not even tried.
-    expect(puts).toHaveLength(12);
+    // 4 chunks (Leads 2+2+1, Deals 1), each tried once in spite of S3_UPLOAD_RETRIES=2: retrying a
+    // refusal cannot help. The manifest is not even tried.
+    expect(puts).toHaveLength(4);
     expect(new Set(puts.map((p) => p.url.split('?')[0])).size).toBe(4);
     expect(puts.some((p) => p.url.includes('manifest.json'))).toBe(false);
     const errors = ran.report.errors;
     expect(errors.map((e) => e.scope).sort()).toEqual(['Deals', 'Leads', 'Leads', 'Leads']);
-    for (const e of errors) expect(e.message).toMatch(new RegExp(`^${UPLOAD_ERROR_PREFIX}.+failed after 3 attempt\\(s\\): HTTP 403: InvalidAccessKeyId`));
+    for (const e of errors) expect(e.message).toMatch(new RegExp(`^${UPLOAD_ERROR_PREFIX}.+failed after 1 attempt\\(s\\): HTTP 403: InvalidAccessKeyId`));
     const local = filesOf(ran.runDir);
     expect([...local.keys()].sort()).toEqual(['Deals/Deals-0.json', 'Leads/Leads-0.json', 'Leads/Leads-1.json', 'Leads/Leads-2.json', 'manifest.json']);
     const manifest = manifestSchema.parse(JSON.parse(local.get('manifest.json')!.toString('utf8')));
@@ -128,18 +129,18 @@ describe('a store that refuses access', () => {
 describe('bucket creation', () => {
   test('outside us-east-1 the CreateBucket names the region as LocationConstraint', async () => {
     answer = (req) => (req.method === 'HEAD' ? { status: 404 } : { status: 200 });
-    const target = new S3Target(defaultSettings(store({ ...KEYS, AWS_REGION: 'eu-west-1' })), FAST);
+    const target = new S3Target(defaultSettings(store({ ...KEYS, AWS_REGION: 'eu-west-1' })));
     const { logger } = createCapturingLogger();
-    await target.ensureBucket(logger, 0).finally(() => target.destroy());
+    await target.ensureBucket(logger).finally(() => target.destroy());
     expect(seen.map((s) => s.method)).toEqual(['HEAD', 'PUT']);
     expect(seen[1].body).toContain('<LocationConstraint>eu-west-1</LocationConstraint>');
   });
 
   test('in us-east-1 it sends no LocationConstraint', async () => {
     answer = (req) => (req.method === 'HEAD' ? { status: 404 } : { status: 200 });
-    const target = new S3Target(defaultSettings(store(KEYS)), FAST);
+    const target = new S3Target(defaultSettings(store(KEYS)));
     const { logger } = createCapturingLogger();
-    await target.ensureBucket(logger, 0).finally(() => target.destroy());
+    await target.ensureBucket(logger).finally(() => target.destroy());
     expect(seen.map((s) => s.method)).toEqual(['HEAD', 'PUT']);
     expect(seen[1].body).not.toContain('LocationConstraint');
   });

@@ -13,7 +13,7 @@ import { startLocalS3, type LocalS3, type S3RequestRecord } from '../../src/dev/
 import { manifestSchema, UPLOAD_ERROR_PREFIX } from '../../src/pipelines/manifest.js';
 import { uploadRun } from '../../src/pipelines/upload-run.js';
 import { defaultSettings } from '../../src/settings.js';
-import { clientFor, deletions, FAST, filesOf, objectsOf, plannedSpider, records, runCrawl } from './helpers.js';
+import { clientFor, deletions, filesOf, objectsOf, plannedSpider, records, runCrawl } from './helpers.js';
 
 const RUN = '2026-01-31_12-34-56';
 let s3: LocalS3;
@@ -160,7 +160,7 @@ describe('an S3 outage in the middle of a run', () => {
 
     const since = s3.requests.length;
     const { logger } = createCapturingLogger();
-    const done = await uploadRun({ runDir: ran.runDir, settings: ran.settings, logger, ...FAST });
+    const done = await uploadRun({ runDir: ran.runDir, settings: ran.settings, logger });
     expect(done.complete).toBe(true);
     expect(done.failed).toEqual([]);
     expect(done.status).toBe('complete');
@@ -187,7 +187,7 @@ describe('an S3 outage in the middle of a run', () => {
     expect(ran.status).toBe('complete');
     const since = s3.requests.length;
     const { logger } = createCapturingLogger();
-    const again = await uploadRun({ runDir: ran.runDir, settings: ran.settings, logger, ...FAST });
+    const again = await uploadRun({ runDir: ran.runDir, settings: ran.settings, logger });
     expect(again).toMatchObject({ complete: true, uploaded: [], failed: [], status: 'complete' });
     expect(again.skipped.sort()).toEqual(['Deals/Deals-0.json', 'Deals/Deals-1.json', 'Deals/Deals-2.json']);
     expect(objectWrites(bucket, since)).toEqual([`${RUN}/manifest.json`]);
@@ -199,7 +199,7 @@ describe('an S3 outage in the middle of a run', () => {
     dirs.push(ran.outputDir);
     expect(ran.status).toBe('complete');
     const { logger } = createCapturingLogger();
-    const result = await uploadRun({ runDir: ran.runDir, settings: defaultSettings(s3.settings(bucket)), logger, ...FAST });
+    const result = await uploadRun({ runDir: ran.runDir, settings: defaultSettings(s3.settings(bucket)), logger });
     expect(result).toMatchObject({ complete: true, skipped: [], failed: [], status: 'complete' });
     expect(result.uploaded).toHaveLength(4);
     const stored = await objectsOf(client, bucket, `${RUN}/`);
@@ -215,7 +215,7 @@ describe('an S3 outage in the middle of a run', () => {
     const path = join(ran.runDir, 'Deals', 'Deals-1.json');
     writeFileSync(path, readFileSync(path, 'utf8').replace('Deals 2', 'Deals X'));
     const { logger } = createCapturingLogger();
-    const result = await uploadRun({ runDir: ran.runDir, settings: defaultSettings(s3.settings(bucket)), logger, ...FAST });
+    const result = await uploadRun({ runDir: ran.runDir, settings: defaultSettings(s3.settings(bucket)), logger });
     expect(result.complete).toBe(false);
     expect(result.uploaded).toEqual(['Deals/Deals-0.json']);
     expect(result.failed).toEqual([{ path: 'Deals/Deals-1.json', message: expect.stringContaining('SHA-256') }]);
