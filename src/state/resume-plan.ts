@@ -64,7 +64,10 @@ export async function planResume(opts: ResumePlanOptions): Promise<ResumeInfo> {
       await rm(join(runDir, entry.name), { force: true });
       logger.info(`resume: removed ${entry.name} of the interrupted attempt; it is written again at the end`);
     } else if (!entry.isDirectory() || !marker.stems[entry.name]) {
-      throw new ResumeError(`${join(runDir, entry.name)} is not a stem the run marker knows; expected only stems and manifest.json in a run folder (move it away, or start a new run with --no-resume)`);
+      throw new ResumeError(
+        `${join(runDir, entry.name)} is not a stem the run marker knows; ` +
+          'expected only stems and manifest.json in a run folder (move it away, or start a new run with --no-resume)',
+      );
     }
   }
   for (const [stem, { module, kind }] of Object.entries(marker.stems)) {
@@ -86,7 +89,12 @@ async function keepStem(opts: ResumePlanOptions, stem: string, module: string, k
   const chunks: Array<{ name: string; index: number }> = [];
   for (const name of names) {
     const m = pattern.exec(name);
-    if (!m) throw new ResumeError(`${join(dir, name)} is not a chunk of stem ${stem}; expected only ${stem}-<n>.${opts.extension} files (move it away, or start a new run with --no-resume)`);
+    if (!m) {
+      throw new ResumeError(
+        `${join(dir, name)} is not a chunk of stem ${stem}; expected only ${stem}-<n>.${opts.extension} files ` +
+          '(move it away, or start a new run with --no-resume)',
+      );
+    }
     chunks.push({ name, index: Number(m[1]) });
   }
   chunks.sort((a, b) => a.index - b.index);
@@ -141,5 +149,8 @@ export function describeResume(info: ResumeInfo): string {
   const done = stems.filter((s) => s.done).length;
   const kept = stems.reduce((n, s) => n + s.files.length, 0);
   const lines = stems.reduce((n, s) => n + s.files.reduce((m, f) => m + f.lines, 0), 0);
-  return `${info.done.size} finished stem(s) not read again (${done} with files), ${stems.length - done} unfinished stem(s) continued; ${kept} file(s) with ${lines} line(s) kept`;
+  return (
+    `${info.done.size} finished stem(s) not read again (${done} with files), ${stems.length - done} unfinished stem(s) continued; ` +
+    `${kept} file(s) with ${lines} line(s) kept`
+  );
 }

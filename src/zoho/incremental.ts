@@ -51,14 +51,27 @@ export class ZohoBookkeeping {
       const loaded = await this.store.load();
       this.state = loaded.state;
       const explicit = this.settings.ZOHO_LAST_MODIFIED_TIME;
-      if (explicit) log.info(`incremental: ZOHO_LAST_MODIFIED_TIME=${explicit.toISOString()} is set and wins over the saved state; every module is asked for changes since then`);
-      else if (loaded.state) log.info(`incremental: state of run ${loaded.state.run} from ${loaded.source}; each module is asked only for changes since its bookmark (overlap ${loaded.state.overlap_secs} s)`);
+      if (explicit)
+        log.info(
+          `incremental: ZOHO_LAST_MODIFIED_TIME=${explicit.toISOString()} is set and wins over the saved state; ` +
+            'every module is asked for changes since then',
+        );
+      else if (loaded.state)
+        log.info(
+          `incremental: state of run ${loaded.state.run} from ${loaded.source}; ` +
+            `each module is asked only for changes since its bookmark (overlap ${loaded.state.overlap_secs} s)`,
+        );
       else log.info('incremental: no saved state yet; this run reads everything and saves the state if it completes');
-      if (this.settings.ZOHO_MAX_RECORDS_PER_MODULE !== undefined) log.warn('incremental: ZOHO_MAX_RECORDS_PER_MODULE is set; a capped read is not a complete picture, so record bookmarks are not moved');
+      if (this.settings.ZOHO_MAX_RECORDS_PER_MODULE !== undefined) {
+        log.warn('incremental: ZOHO_MAX_RECORDS_PER_MODULE is set; a capped read is not a complete picture, so record bookmarks are not moved');
+      }
       await this.checkResumedState();
     }
     this.previous = this.state
-      ? { source: `the saved state (run ${this.state.run})`, fields: new Map(Object.entries(this.state.modules).flatMap(([m, s]) => (s.fields?.length ? [[m, s.fields] as const] : []))) }
+      ? {
+          source: `the saved state (run ${this.state.run})`,
+          fields: new Map(Object.entries(this.state.modules).flatMap(([m, s]) => (s.fields?.length ? [[m, s.fields] as const] : []))),
+        }
       : await previousRunFields(dirname(this.ctx.runDir), this.ctx.spiderName, this.ctx.runId).then((p) => p && { source: `run ${p.run}`, fields: p.fields });
   }
 
@@ -171,7 +184,10 @@ export class ZohoBookkeeping {
       modules,
     };
     await this.store.save(state);
-    log.info(`incremental: state saved for run ${this.ctx.runId} (${moved} bookmark(s)) in ${this.store.localPath}${this.settings.AWS_BUCKET_NAME ? ` and s3://${this.settings.AWS_BUCKET_NAME}/${this.store.key}` : ''}`);
+    log.info(
+      `incremental: state saved for run ${this.ctx.runId} (${moved} bookmark(s)) in ${this.store.localPath}` +
+        `${this.settings.AWS_BUCKET_NAME ? ` and s3://${this.settings.AWS_BUCKET_NAME}/${this.store.key}` : ''}`,
+    );
   }
 
   /**
