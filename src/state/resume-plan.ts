@@ -26,7 +26,7 @@
 // once more, and makes correctness independent of what was in flight at the kill.
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { OutputFile, ResumedStem, ResumeInfo } from '../core/context.js';
+import type { ResumedStem, ResumeInfo } from '../core/context.js';
 import type { LineItem } from '../core/items.js';
 import type { Logger } from '../core/logger.js';
 import { scanChunk } from './chunk-scan.js';
