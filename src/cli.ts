@@ -92,7 +92,9 @@ export function parseArgs(argv: string[]): ParsedArgs {
     const value = typeof t.value === 'string' ? t.value : undefined;
     switch (t.name) {
       case 'resume':
-        if (value === undefined || !/^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}$/.test(value)) throw new UsageError('--resume needs a run id after it, e.g. --resume 2026-01-31_12-00-00');
+        if (value === undefined || !/^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}$/.test(value)) {
+          throw new UsageError('--resume needs a run id after it, e.g. --resume 2026-01-31_12-00-00');
+        }
         resume = { run: value };
         break;
       case 'no-resume':

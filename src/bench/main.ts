@@ -113,14 +113,16 @@ async function main(argv: string[]): Promise<number> {
           nodeFlags: profileFlags(label),
         });
         results.latency.push(r);
-        say(`[c=${c}] ${r.status}: ${num(r.recordsWritten)} records in ${(r.wallMs / 1000).toFixed(2)} s, ${num(r.recordsPerSec)} records/s, ${r.status429} 429s`);
+        say(`[c=${c}] ${r.status}: ${num(r.recordsWritten)} records in ${(r.wallMs / 1000).toFixed(2)} s, ` +
+          `${num(r.recordsPerSec)} records/s, ${r.status429} 429s`);
         for (const p of r.problems) say(`[c=${c}] problem: ${p}`);
       } finally {
         await store.stop();
       }
       await collectProfiles(label);
     }
-    say(`\nLatency ${args.latencyMs} ms per call, sandbox concurrency limit ${args.limit} (target = 0.9 × min(c, ${args.limit}) × 200 / ${args.latencyMs / 1000} s;`);
+    say(`\nLatency ${args.latencyMs} ms per call, sandbox concurrency limit ${args.limit} ` +
+      `(target = 0.9 × min(c, ${args.limit}) × 200 / ${args.latencyMs / 1000} s;`);
     say('call-bound = the best the lower bound of calls allows at that concurrency)');
     say(latencyTable(results.latency));
     results.verdicts.push(...latencyVerdicts(results.latency));
@@ -141,7 +143,10 @@ function profileText(label: string, s: ProfileSummary): string {
   return [
     `\n[${label}] CPU profile ${s.file}: busy ${s.busyMs.toFixed(0)} ms of ${s.totalMs.toFixed(0)} ms`,
     'self time by area:',
-    formatTable([{ header: 'area' }, { header: 'self', align: 'right' }, { header: '% busy', align: 'right' }], s.byArea.map((l) => [l.name, `${l.ms.toFixed(0)} ms`, `${l.percent.toFixed(1)}%`])),
+    formatTable(
+      [{ header: 'area' }, { header: 'self', align: 'right' }, { header: '% busy', align: 'right' }],
+      s.byArea.map((l) => [l.name, `${l.ms.toFixed(0)} ms`, `${l.percent.toFixed(1)}%`]),
+    ),
     'top functions by self time:',
     formatTable(cols, rows(s.topSelf.slice(0, 20))),
     'time under each project function (its own + library/native code it called):',

@@ -58,7 +58,11 @@ function benchSpider(total: number) {
           const item: Item =
             i % 10 === 9
               ? { kind: 'deleted', module: 'Leads', data: { id: String(4_000_000_000_000 + i), type: 'recycle', deleted_time: '2026-01-31T12:00:00+00:00' } }
-              : { kind: 'record', module: 'Leads', data: { id: String(4_000_000_000_000 + i), Last_Name: `Lead ${i}`, Email: `lead${i}@example.com`, Amount: i % 997 } };
+              : {
+                  kind: 'record',
+                  module: 'Leads',
+                  data: { id: String(4_000_000_000_000 + i), Last_Name: `Lead ${i}`, Email: `lead${i}@example.com`, Amount: i % 997 },
+                };
           yield item;
         }
       },
@@ -143,7 +147,13 @@ async function bench(): Promise<void> {
     OUTPUT_LINES_PER_FILE: linesPerFile,
     LOG_LEVEL: 'warn',
     ...(store
-      ? { AWS_BUCKET_NAME: bucket, AWS_S3_ENDPOINT: store.endpoint, AWS_S3_FORCE_PATH_STYLE: 'true', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench-secret' }
+      ? {
+          AWS_BUCKET_NAME: bucket,
+          AWS_S3_ENDPOINT: store.endpoint,
+          AWS_S3_FORCE_PATH_STYLE: 'true',
+          AWS_ACCESS_KEY_ID: 'bench',
+          AWS_SECRET_ACCESS_KEY: 'bench-secret',
+        }
       : {}),
   });
   const logger = createLogger({ level: 'warn', format: 'json' });

@@ -101,7 +101,11 @@ export function throughputVerdicts(results: readonly ThroughputResult[]): Verdic
     const label = sizeLabel(r.size);
     out.push({ target: `${label}: records/s ≥ ${num(TARGETS.recordsPerSec)}`, measured: num(r.recordsPerSec), met: r.recordsPerSec >= TARGETS.recordsPerSec });
     out.push({ target: `${label}: requests / lower bound = 1.00`, measured: num(r.ratio, 2), met: Math.abs(r.ratio - TARGETS.ratio) < 0.005 });
-    out.push({ target: `${label}: complete, every record written`, measured: r.problems.length ? r.problems.join('; ').slice(0, 300) : r.status, met: r.problems.length === 0 });
+    out.push({
+      target: `${label}: complete, every record written`,
+      measured: r.problems.length ? r.problems.join('; ').slice(0, 300) : r.status,
+      met: r.problems.length === 0,
+    });
     if (r.size >= 1_000_000) {
       out.push({ target: `${label}: peak RSS ≤ ${mb(TARGETS.peakRssMaxBytes)}`, measured: mb(r.peakRssBytes), met: r.peakRssBytes <= TARGETS.peakRssMaxBytes });
     }
@@ -120,7 +124,11 @@ export function throughputVerdicts(results: readonly ThroughputResult[]): Verdic
 export function latencyVerdicts(results: readonly LatencyResult[]): Verdict[] {
   return results.flatMap((r) => {
     const v: Verdict[] = [
-      { target: `c=${r.concurrency}: records/s ≥ ${num(r.target)}`, measured: num(r.recordsPerSec), met: r.problems.length === 0 && r.recordsPerSec >= r.target },
+      {
+        target: `c=${r.concurrency}: records/s ≥ ${num(r.target)}`,
+        measured: num(r.recordsPerSec),
+        met: r.problems.length === 0 && r.recordsPerSec >= r.target,
+      },
     ];
     if (r.concurrency <= r.limit) v.push({ target: `c=${r.concurrency}: zero 429s`, measured: num(r.status429), met: r.status429 === 0 });
     return v;

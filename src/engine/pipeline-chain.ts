@@ -17,7 +17,8 @@ export function buildPipelines(order: Record<string, number>, registry: Record<s
   const unknown = Object.keys(order).filter((name) => !registry[name]);
   if (unknown.length) {
     throw new SettingsError([
-      `ITEM_PIPELINES: unknown pipeline ${unknown.map((n) => JSON.stringify(n)).join(', ')}; expected names from ${Object.keys(registry).join(', ') || '(none registered)'}`,
+      `ITEM_PIPELINES: unknown pipeline ${unknown.map((n) => JSON.stringify(n)).join(', ')}; ` +
+        `expected names from ${Object.keys(registry).join(', ') || '(none registered)'}`,
     ]);
   }
   return Object.entries(order)

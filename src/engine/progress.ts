@@ -58,7 +58,8 @@ export class ProgressTracker {
   }
 }
 
-const fmtSec = (s: number): string => (s >= 3600 ? `${(s / 3600).toFixed(1)}h` : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`);
+const fmtSec = (s: number): string =>
+  (s >= 3600 ? `${(s / 3600).toFixed(1)}h` : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`);
 
 /** One line for logs: totals, rate, ETA, uploads. */
 export function progressLine(s: ProgressSnapshot): string {

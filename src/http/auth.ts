@@ -17,7 +17,11 @@ export interface AuthProvider {
 }
 
 /** Fixed headers (an API key, a bearer token): once refused, `refused()` is the error of every later call. */
-export function staticAuth(headers: Record<string, string>, refused: () => Error = () => new Error('the server refused the credentials'), baseUrl?: string): AuthProvider {
+export function staticAuth(
+  headers: Record<string, string>,
+  refused: () => Error = () => new Error('the server refused the credentials'),
+  baseUrl?: string,
+): AuthProvider {
   let rejected = false;
   const credential: Credential = { headers, baseUrl, reject: () => (rejected = true) };
   return {

@@ -6,7 +6,8 @@ export class NetworkError extends Error {
     readonly where: string,
     cause: unknown,
   ) {
-    super(`${where}: connection failed: ${cause instanceof Error ? (cause.cause instanceof Error ? `${cause.message} (${cause.cause.message})` : cause.message) : String(cause)}`);
+    const detail = cause instanceof Error ? (cause.cause instanceof Error ? `${cause.message} (${cause.cause.message})` : cause.message) : String(cause);
+    super(`${where}: connection failed: ${detail}`);
     this.name = 'NetworkError';
   }
 }

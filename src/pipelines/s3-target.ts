@@ -103,7 +103,9 @@ export class S3Target {
     } catch (error) {
       const status = statusOf(error);
       if (status === 403) {
-        throw new Error(`S3 bucket ${this.bucket}: access denied (HTTP 403 on HeadBucket); check the AWS credentials and that they may read and write this bucket`);
+        throw new Error(
+          `S3 bucket ${this.bucket}: access denied (HTTP 403 on HeadBucket); check the AWS credentials and that they may read and write this bucket`,
+        );
       }
       if (status === 301) throw new Error(`S3 bucket ${this.bucket} is not in AWS_REGION ${this.region} (HTTP 301); set AWS_REGION to the bucket's region`);
       if (status === undefined) throw new S3UnreachableError(`S3 bucket ${this.bucket} cannot be reached: ${describeS3Error(error)}`);

@@ -113,7 +113,14 @@ async function checkLocal(job: UploadJob): Promise<void> {
 async function jobForManifest(runDir: string, target: S3Target, runId: string): Promise<UploadJob> {
   const absPath = join(runDir, MANIFEST_FILE);
   const { size } = await stat(absPath);
-  return { path: MANIFEST_FILE, absPath, key: target.keyOf(runId, MANIFEST_FILE), bytes: size, sha256: await sha256File(absPath), contentType: JSON_CONTENT_TYPE };
+  return {
+    path: MANIFEST_FILE,
+    absPath,
+    key: target.keyOf(runId, MANIFEST_FILE),
+    bytes: size,
+    sha256: await sha256File(absPath),
+    contentType: JSON_CONTENT_TYPE,
+  };
 }
 
 /** Hex SHA-256 of a file, read as a stream. */

@@ -66,7 +66,9 @@ export function optionsFromArgs(argv: string[]): SandboxOptions | 'help' {
   });
   if (values.help) return 'help';
   const preset = values.preset;
-  if (preset !== undefined && !['tiny', 'small', 'demo'].includes(preset)) throw new UsageError(`--preset ${JSON.stringify(preset)} is not one of tiny, small, demo`);
+  if (preset !== undefined && !['tiny', 'small', 'demo'].includes(preset)) {
+    throw new UsageError(`--preset ${JSON.stringify(preset)} is not one of tiny, small, demo`);
+  }
   const faults: FaultOptions = {
     rate429: num('rate429', values.rate429, false),
     retryAfterSeconds: num('retry-after', values['retry-after'], true),

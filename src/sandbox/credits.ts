@@ -7,7 +7,9 @@ export class CreditWindow {
 
   /** `limit` undefined: no daily limit (the default). */
   constructor(readonly limit: number | undefined) {
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new Error(`sandbox limits.dailyCredits: ${limit} is not allowed; expected a whole number ≥ 1`);
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+      throw new Error(`sandbox limits.dailyCredits: ${limit} is not allowed; expected a whole number ≥ 1`);
+    }
   }
 
   get spent(): boolean {

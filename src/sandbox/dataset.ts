@@ -40,8 +40,12 @@ export interface DatasetOptions {
 function checkSizes(catalog: Catalog, what: string, sizes: Record<string, number> | undefined): void {
   for (const [api, n] of Object.entries(sizes ?? {})) {
     const spec = catalog.spec(api);
-    if (!spec || !spec.supported) throw new Error(`sandbox ${what}: "${api}" is not a readable module; expected one of ${catalog.readable().map((m) => m.api).join(', ')}`);
-    if (!Number.isInteger(n) || n < 0 || n > MAX_MODULE_RECORDS) throw new Error(`sandbox ${what}.${api}: ${n} is not allowed; expected a whole number from 0 to ${MAX_MODULE_RECORDS}`);
+    if (!spec || !spec.supported) {
+      throw new Error(`sandbox ${what}: "${api}" is not a readable module; expected one of ${catalog.readable().map((m) => m.api).join(', ')}`);
+    }
+    if (!Number.isInteger(n) || n < 0 || n > MAX_MODULE_RECORDS) {
+      throw new Error(`sandbox ${what}.${api}: ${n} is not allowed; expected a whole number from 0 to ${MAX_MODULE_RECORDS}`);
+    }
   }
 }
 

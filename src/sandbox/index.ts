@@ -32,7 +32,15 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   if (!(preset in PRESETS)) throw new Error(`sandbox preset: "${preset}" is not allowed; expected one of ${Object.keys(PRESETS).join(', ')}`);
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const faults = new Faults(opts.faults ?? {}, seed);
-  const dataset = new OrgDataset({ seed, preset, sizes: opts.sizes, deletedSizes: opts.deletedSizes, minFields: opts.minFields, extraModules: opts.extraModules, subforms: opts.subforms });
+  const dataset = new OrgDataset({
+    seed,
+    preset,
+    sizes: opts.sizes,
+    deletedSizes: opts.deletedSizes,
+    minFields: opts.minFields,
+    extraModules: opts.extraModules,
+    subforms: opts.subforms,
+  });
   const credentials = makeCredentials(seed);
   const stats = new StatsRecorder();
   const credits = new CreditWindow(opts.limits?.dailyCredits);

@@ -24,7 +24,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const lines = [
-    `Zoho sandbox listening on ${sandbox.url} (seed ${opts.seed ?? 1}, preset ${opts.preset ?? 'small'}${opts.admin ? ', admin' : ''}${opts.minFields ? `, ≥ ${opts.minFields} fields a module` : ''}${opts.extraModules ? `, ${opts.extraModules} extra modules` : ''})`,
+    `Zoho sandbox listening on ${sandbox.url} (seed ${opts.seed ?? 1}, preset ${opts.preset ?? 'small'}${opts.admin ? ', admin' : ''}` +
+      `${opts.minFields ? `, ≥ ${opts.minFields} fields a module` : ''}${opts.extraModules ? `, ${opts.extraModules} extra modules` : ''})`,
     `Faults: ${JSON.stringify(opts.faults ?? {})}`,
     'Crawl it with these settings (e.g. in .env):',
     ...Object.entries(sandbox.settings()).map(([k, v]) => `${k}=${v}`),

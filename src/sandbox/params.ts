@@ -31,7 +31,14 @@ export function sinceHeader(headers: Record<string, string | string[] | undefine
   if (value === undefined) return ok(undefined);
   const ms = parseInstant(value);
   if (ms === undefined) {
-    return bad(clientBug(400, 'INVALID_DATA', 'If-Modified-Since is not a date-time; expected ISO 8601 with an offset such as 2026-01-01T00:00:00+00:00', { header_name: 'If-Modified-Since' }));
+    return bad(
+      clientBug(
+        400,
+        'INVALID_DATA',
+        'If-Modified-Since is not a date-time; expected ISO 8601 with an offset such as 2026-01-01T00:00:00+00:00',
+        { header_name: 'If-Modified-Since' },
+      ),
+    );
   }
   // Zoho compares at second precision: a fraction of a second cannot make a record count as newer.
   return ok(Math.floor(ms / 1000));

@@ -68,14 +68,21 @@ export function listRecords(ctx: ApiContext, call: Call, moduleName: string): Re
       return clientBug(400, 'TOKEN_BOUND_DATA_MISMATCH', 'the page_token belongs to a different query', { param_name: 'page_token' });
     }
     if (body.o >= ctx.limits.pageTokenLimit) {
-      return errorReply(400, 'PAGINATION_LIMIT_EXCEEDED', `You can only get the first ${ctx.limits.pageTokenLimit} records using page_token`, { limit: ctx.limits.pageTokenLimit });
+      return errorReply(400, 'PAGINATION_LIMIT_EXCEEDED', `You can only get the first ${ctx.limits.pageTokenLimit} records using page_token`, {
+        limit: ctx.limits.pageTokenLimit,
+      });
     }
     offset = body.o;
     pageNo = Math.floor(offset / size) + 1;
   } else {
     pageNo = page.value as number;
     if (pageNo * size > ctx.limits.discretePageLimit) {
-      return clientBug(400, 'DISCRETE_PAGINATION_LIMIT_EXCEEDED', `You can only get the first ${ctx.limits.discretePageLimit} records without using page_token param`, { limit: ctx.limits.discretePageLimit });
+      return clientBug(
+        400,
+        'DISCRETE_PAGINATION_LIMIT_EXCEEDED',
+        `You can only get the first ${ctx.limits.discretePageLimit} records without using page_token param`,
+        { limit: ctx.limits.discretePageLimit },
+      );
     }
     offset = (pageNo - 1) * size;
   }

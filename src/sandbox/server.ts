@@ -53,7 +53,9 @@ function route(parts: ServerParts, method: string, path: string): Route {
     if (seg.length === 5 && seg[3] === 'actions' && seg[4] === 'fetch_full_data') {
       return { key: 'GET /crm/v8/{module}/actions/fetch_full_data', handle: (c) => fetchFullData(ctx, c, seg[2]) };
     }
-    if (seg.length === 5 && seg[3] === 'actions' && seg[4] === 'count') return { key: 'GET /crm/v8/{module}/actions/count', handle: (c) => countRecords(ctx, c, seg[2]) };
+    if (seg.length === 5 && seg[3] === 'actions' && seg[4] === 'count') {
+      return { key: 'GET /crm/v8/{module}/actions/count', handle: (c) => countRecords(ctx, c, seg[2]) };
+    }
   }
   return other;
 }

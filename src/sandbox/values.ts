@@ -37,7 +37,15 @@ const SEPARATORS = [' ', '\n', '\t', '\u2028', '\r\n', ' ', '\u2029', ' '] as co
 
 export const CITIES = ['Chennai', 'München', 'São Paulo', 'Москва', '東京', 'القاهرة', 'Αθήνα', 'New York', 'Zürich', 'Kraków', 'Reykjavík', 'Lagos'] as const;
 export const COUNTRIES = ['India', 'Germany', 'Brazil', 'Russia', 'Japan', 'Egypt', 'Greece', 'USA', 'Switzerland', 'Poland', 'Iceland', 'Nigeria'] as const;
-export const STREETS = ['221B Baker St', 'Königstraße 5', 'Rua Augusta, 1200', 'ул. Тверская, 7', '1-2-3 Shibuya', '12 "Quoted" Lane', 'Apt 4\nFloor 2'] as const;
+export const STREETS = [
+  '221B Baker St',
+  'Königstraße 5',
+  'Rua Augusta, 1200',
+  'ул. Тверская, 7',
+  '1-2-3 Shibuya',
+  '12 "Quoted" Lane',
+  'Apt 4\nFloor 2',
+] as const;
 export const TITLES = ['CEO', 'CTO', 'Head of Sales', 'Procurement Manager', 'Engineer', 'Directeur général', 'Einkaufsleiter', 'Менеджер'] as const;
 export const WORDS = ['Alpha', 'Bravo', 'Quantum', 'Nimbus', 'Orion', 'Falcon', 'Atlas', 'Zephyr', 'Kite', 'Mosaic', 'Ember', 'Lumen'] as const;
 const DOMAINS = ['example.com', 'zylker.test', 'acme.example', 'mail.example.org'] as const;

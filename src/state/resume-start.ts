@@ -26,13 +26,23 @@ export async function startRunMarker(ctx: CrawlContext, mode: ResumeMode, { shap
   const { logger, settings } = ctx;
   const prior = await readMarker(ctx.stateDir, ctx.spiderName);
   if (typeof mode === 'object') {
-    if (!prior) throw new ResumeError(`--resume ${mode.run}: there is no unfinished run of ${ctx.spiderName} in ${dirname(ctx.runDir)}; expected the run a killed crawl left`);
+    if (!prior) {
+      throw new ResumeError(
+        `--resume ${mode.run}: there is no unfinished run of ${ctx.spiderName} in ${dirname(ctx.runDir)}; expected the run a killed crawl left`,
+      );
+    }
     if (prior.run !== mode.run) throw new ResumeError(`--resume ${mode.run}: the unfinished run of ${ctx.spiderName} is ${prior.run}; expected that one`);
   }
   if (prior && stillRunning(prior)) {
-    throw new ResumeError(`run ${prior.run} of ${ctx.spiderName} is under way in process ${prior.pid} on this machine; expected one crawl of a spider at a time per LOCAL_OUTPUT_DIRECTORY (if that process is no crawl, delete ${markerPath(ctx.stateDir, ctx.spiderName)})`);
+    throw new ResumeError(
+      `run ${prior.run} of ${ctx.spiderName} is under way in process ${prior.pid} on this machine; ` +
+        'expected one crawl of a spider at a time per LOCAL_OUTPUT_DIRECTORY ' +
+        `(if that process is no crawl, delete ${markerPath(ctx.stateDir, ctx.spiderName)})`,
+    );
   }
-  if (prior && prior.spider !== ctx.spiderName) throw new ResumeError(`the run marker for ${ctx.spiderName} names spider ${prior.spider}; expected its own name`);
+  if (prior && prior.spider !== ctx.spiderName) {
+    throw new ResumeError(`the run marker for ${ctx.spiderName} names spider ${prior.spider}; expected its own name`);
+  }
   if (!prior || mode === 'never') {
     if (prior) logger.warn(`an unfinished run ${prior.run} of ${ctx.spiderName} is left as it is (--no-resume); starting a new run`);
     const marker = RunMarker.fresh(ctx, shaping);
@@ -41,7 +51,9 @@ export async function startRunMarker(ctx: CrawlContext, mode: ResumeMode, { shap
   }
   const changed = changedSettings(prior, settings, shaping);
   if (changed.length) {
-    throw new SettingsError(changed.map((c) => `${c}: differs from the unfinished run ${prior.run}; expected the same value to resume it, or --no-resume to start a new run`));
+    throw new SettingsError(
+      changed.map((c) => `${c}: differs from the unfinished run ${prior.run}; expected the same value to resume it, or --no-resume to start a new run`),
+    );
   }
   ctx.runId = prior.run;
   ctx.startedAt = new Date(prior.started_at);
@@ -55,7 +67,10 @@ export async function startRunMarker(ctx: CrawlContext, mode: ResumeMode, { shap
   ctx.resume = resume;
   const marker = RunMarker.continued(ctx, prior, resume.done);
   await marker.begin();
-  logger.warn(`RESUMING run ${prior.run} of ${ctx.spiderName} (started ${prior.started_at}, attempt ${prior.attempts + 1}): ${describeResume(resume)}`, { runDir: ctx.runDir });
+  logger.warn(
+    `RESUMING run ${prior.run} of ${ctx.spiderName} (started ${prior.started_at}, attempt ${prior.attempts + 1}): ${describeResume(resume)}`,
+    { runDir: ctx.runDir },
+  );
   return marker;
 }
 

@@ -108,7 +108,13 @@ export class RunMarker implements Checkpoint {
 
   /** The marker of a run being resumed: what it knew, one attempt more. */
   static continued(ctx: CrawlContext, prior: MarkerData, done: Iterable<string>): RunMarker {
-    return new RunMarker(markerPath(ctx.stateDir, ctx.spiderName), { ...prior, pid: process.pid, host: hostname(), attempts: prior.attempts + 1, done: [...done] });
+    return new RunMarker(markerPath(ctx.stateDir, ctx.spiderName), {
+      ...prior,
+      pid: process.pid,
+      host: hostname(),
+      attempts: prior.attempts + 1,
+      done: [...done],
+    });
   }
 
   get notes(): Readonly<Record<string, unknown>> {

@@ -18,7 +18,9 @@ export function diffFields(previous: readonly FieldInfo[], current: readonly Fie
   return {
     added: [...now.keys()].filter((name) => !before.has(name)),
     removed: [...before.keys()].filter((name) => !now.has(name)),
-    changed: [...now].filter(([name, type]) => before.has(name) && before.get(name) !== type).map(([name, type]) => ({ api_name: name, from: before.get(name)!, to: type })),
+    changed: [...now]
+      .filter(([name, type]) => before.has(name) && before.get(name) !== type)
+      .map(([name, type]) => ({ api_name: name, from: before.get(name)!, to: type })),
   };
 }
 
@@ -37,7 +39,11 @@ const RUN = /^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}$/;
  * The field lists of the newest earlier run of `spider` in the output folder that has a manifest
  * (any status: its fields are what the source said then). Undefined when there is none.
  */
-export async function previousRunFields(outputDir: string, spider: string, beforeRun: string): Promise<{ run: string; fields: Map<string, FieldInfo[]> } | undefined> {
+export async function previousRunFields(
+  outputDir: string,
+  spider: string,
+  beforeRun: string,
+): Promise<{ run: string; fields: Map<string, FieldInfo[]> } | undefined> {
   const names = await readdir(outputDir).catch(() => [] as string[]);
   const runs = names.filter((n) => RUN.test(n) && n < beforeRun).sort().reverse();
   for (const run of runs) {

@@ -7,7 +7,7 @@ import { NetworkError } from '../http/errors.js';
 import type { Pace } from '../http/pace.js';
 import type { RetryPolicy } from '../http/retry-policy.js';
 import type { HttpAnswer } from '../http/transport.js';
-import { apiErrorOf, CreditsExhaustedError, ZohoApiError } from './errors.js';
+import { apiErrorOf, CreditsExhaustedError } from './errors.js';
 import { PageShapeError, scanEntriesPage } from './entries-page.js';
 import { formatIfModifiedSince, type ApiCall } from './requests.js';
 import { apiErrorSchema, errorInAnswer, type ApiErrorBody } from './schemas.js';

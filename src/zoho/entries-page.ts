@@ -99,7 +99,16 @@ function skipValue(b: Buffer, i: number): number {
   const c = b[i];
   if (c === QUOTE) return skipString(b, i);
   if (c !== OPEN_BRACE && c !== OPEN_BRACKET) {
-    while (i < b.length && b[i] !== COMMA && b[i] !== CLOSE_BRACE && b[i] !== CLOSE_BRACKET && b[i] !== 0x20 && b[i] !== 0x0a && b[i] !== 0x0d && b[i] !== 0x09) i++;
+    while (
+      i < b.length &&
+      b[i] !== COMMA &&
+      b[i] !== CLOSE_BRACE &&
+      b[i] !== CLOSE_BRACKET &&
+      b[i] !== 0x20 &&
+      b[i] !== 0x0a &&
+      b[i] !== 0x0d &&
+      b[i] !== 0x09
+    ) i++;
     return i;
   }
   let depth = 0;
@@ -441,7 +450,9 @@ class Scanner {
 
   /** The last string read, decoded. */
   private lastString(): string {
-    return this.strEscaped ? (JSON.parse(this.b.toString('utf8', this.strStart - 1, this.strEnd + 1)) as string) : this.b.toString('utf8', this.strStart, this.strEnd);
+    return this.strEscaped
+      ? (JSON.parse(this.b.toString('utf8', this.strStart - 1, this.strEnd + 1)) as string)
+      : this.b.toString('utf8', this.strStart, this.strEnd);
   }
 
   private keyIs(start: number, end: number, escaped: boolean, key: Buffer): boolean {

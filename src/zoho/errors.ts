@@ -38,7 +38,10 @@ export class ZohoApiError extends Error {
     readonly creditsRemaining?: number,
   ) {
     const kind = classify(status, code, creditsRemaining === 0 || saysCreditsSpent(apiMessage, details));
-    super(`${where}: HTTP ${status} ${code}${apiMessage ? ` (${apiMessage})` : ''}${kind === 'scope' ? `; the access token lacks the scope ${scopeFor(where)}` : ''}`);
+    super(
+      `${where}: HTTP ${status} ${code}${apiMessage ? ` (${apiMessage})` : ''}` +
+        `${kind === 'scope' ? `; the access token lacks the scope ${scopeFor(where)}` : ''}`,
+    );
     this.name = 'ZohoApiError';
     this.kind = kind;
   }

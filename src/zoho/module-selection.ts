@@ -54,7 +54,10 @@ export function selectModules(listed: readonly ModuleMeta[], whitelist: readonly
       continue;
     } else if (!readable(meta)) {
       taken.add(meta.api_name);
-      selection.skipped.push({ name: meta.api_name, reason: 'named in ZOHO_MODULE_WHITELIST, but the API cannot read it (api_supported: false); ignored, as the original did' });
+      selection.skipped.push({
+        name: meta.api_name,
+        reason: 'named in ZOHO_MODULE_WHITELIST, but the API cannot read it (api_supported: false); ignored, as the original did',
+      });
     } else {
       taken.add(meta.api_name);
       selection.modules.push({ meta, explicit: true });

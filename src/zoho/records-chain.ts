@@ -100,7 +100,11 @@ const idLess = (a: string, b: string): boolean => {
  * 204/304) and decides what is written and what comes next. `repeat` names merged records written
  * by an earlier run (incremental overlap): they are dropped before the cap counts.
  */
-export function takePage<E extends ChainEntry>(state: ChainState, pages: ReadonlyArray<EntriesPage<E & { id: string }> | null>, repeat?: (record: E) => boolean): PageOutcome<E> {
+export function takePage<E extends ChainEntry>(
+  state: ChainState,
+  pages: ReadonlyArray<EntriesPage<E & { id: string }> | null>,
+  repeat?: (record: E) => boolean,
+): PageOutcome<E> {
   const merged = mergePages(state, pages);
   let fresh = merged.complete;
   if (state.boundary && state.order === 'modified-asc') {
@@ -131,7 +135,9 @@ export function takePage<E extends ChainEntry>(state: ChainState, pages: Readonl
     const token = p.info.next_page_token;
     if (!token) throw new ChainError(`batch ${i + 1}: more_records is true but no next_page_token came; expected one from the first page on`);
     // The same token again would ask for the same page forever.
-    if (token === state.tokens?.[i]) throw new ChainError(`batch ${i + 1}: Zoho answered the page_token it was sent as the next one; expected a new token or more_records false`);
+    if (token === state.tokens?.[i]) {
+      throw new ChainError(`batch ${i + 1}: Zoho answered the page_token it was sent as the next one; expected a new token or more_records false`);
+    }
     return token;
   });
   next.chainRead = state.chainRead + Math.max(0, ...pages.map((p) => p?.data.length ?? 0));
@@ -148,7 +154,10 @@ export function takePage<E extends ChainEntry>(state: ChainState, pages: Readonl
  * The page's complete records. One field batch needs no merge: its entries are passed on as they
  * are. Several batches are merged by id (mergeBatchPages: as bytes when read as bytes).
  */
-function mergePages<E extends ChainEntry>(state: ChainState, pages: ReadonlyArray<EntriesPage<E & { id: string }> | null>): { complete: E[]; pending: PendingParts } {
+function mergePages<E extends ChainEntry>(
+  state: ChainState,
+  pages: ReadonlyArray<EntriesPage<E & { id: string }> | null>,
+): { complete: E[]; pending: PendingParts } {
   if (pages.length === 1 && state.pending.length === 0) return { complete: firstOfEachId(pages[0]?.data ?? []), pending: [] };
   const merged = mergeBatchPages(
     pages.map((p) => (p?.data ?? null) as Part[] | null),
@@ -175,7 +184,8 @@ function firstOfEachId<E extends ChainEntry>(entries: readonly E[]): E[] {
 export function restartPastLimit(state: ChainState): ChainState {
   if (state.order !== 'modified-asc') {
     throw new ChainError(
-      `the module has more than ${state.pageTokenLimit} records (the page_token limit) but was read in id order, as its count said it was smaller; it grew during the crawl: run again`,
+      `the module has more than ${state.pageTokenLimit} records (the page_token limit) but was read in id order, ` +
+        'as its count said it was smaller; it grew during the crawl: run again',
     );
   }
   return newChainFromBoundary(state, 'page_token limit');
@@ -198,7 +208,8 @@ function newChainFromBoundary(state: ChainState, why: string, allowSamePoint = f
   const ims = new Date(from).toISOString();
   if (!allowSamePoint && state.ims === ims) {
     throw new ChainError(
-      `more than ${state.pageTokenLimit} records share Modified_Time ${new Date(state.boundary.at).toISOString()}; a ${why} chain cannot get past them (Bulk Read would be needed)`,
+      `more than ${state.pageTokenLimit} records share Modified_Time ${new Date(state.boundary.at).toISOString()}; ` +
+        `a ${why} chain cannot get past them (Bulk Read would be needed)`,
     );
   }
   return { ...fresh(state), ims };

@@ -55,7 +55,12 @@ export const apiErrorSchema = z
 export type ApiErrorBody = z.infer<typeof apiErrorSchema>;
 
 const isErrorObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && (v as Record<string, unknown>).status === 'error' && typeof (v as Record<string, unknown>).code === 'string' && !('id' in v);
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  (v as Record<string, unknown>).status === 'error' &&
+  typeof (v as Record<string, unknown>).code === 'string' &&
+  !('id' in v);
 
 /**
  * The error a 2xx body carries instead of an answer: `{"status":"error","code":…}` alone or as the

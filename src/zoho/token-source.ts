@@ -42,7 +42,10 @@ export function missingCredentials(c: Credentials): string | undefined {
     return undefined;
   }
   if (c.staticToken) return undefined;
-  return 'ZOHO_REFRESH_TOKEN (with ZOHO_CLIENT_ID and ZOHO_CLIENT_SECRET) or ZOHO_CRM_AUTH_TOKEN: no Zoho credentials set; expected a self-client refresh token and its client id/secret, or a ready access token';
+  return (
+    'ZOHO_REFRESH_TOKEN (with ZOHO_CLIENT_ID and ZOHO_CLIENT_SECRET) or ZOHO_CRM_AUTH_TOKEN: no Zoho credentials set; ' +
+    'expected a self-client refresh token and its client id/secret, or a ready access token'
+  );
 }
 
 /** Zoho's token header. */
@@ -56,7 +59,11 @@ export class TokenSource implements AuthProvider {
   constructor(private readonly opts: TokenSourceOptions) {
     const missing = missingCredentials(opts.credentials);
     if (missing) throw new ZohoAuthError(missing);
-    this.accounts = new HttpClient({ retry: { ...opts.backoff, retries: opts.grantRetries }, timeoutMs: opts.timeoutMs, log: (level, message) => opts.log?.(level, message) });
+    this.accounts = new HttpClient({
+      retry: { ...opts.backoff, retries: opts.grantRetries },
+      timeoutMs: opts.timeoutMs,
+      log: (level, message) => opts.log?.(level, message),
+    });
     const { refreshToken, staticToken } = opts.credentials;
     if (refreshToken) {
       this.refreshing = new RefreshingAuth({
@@ -64,13 +71,17 @@ export class TokenSource implements AuthProvider {
         headers: zohoHeaders,
         now: opts.now,
         refusedAfterRenewals: (where, last) =>
-          new ZohoAuthError(`${where}: Zoho kept refusing fresh access tokens (${last instanceof ZohoApiError ? last.code : last.message}); check ZOHO_REFRESH_TOKEN and its scopes`),
+          new ZohoAuthError(
+            `${where}: Zoho kept refusing fresh access tokens (${last instanceof ZohoApiError ? last.code : last.message}); ` +
+              'check ZOHO_REFRESH_TOKEN and its scopes',
+          ),
       });
       this.inner = this.refreshing;
     } else {
       const refused = (): Error =>
         new ZohoAuthError(
-          'ZOHO_CRM_AUTH_TOKEN: Zoho rejected the access token (expired or revoked; access tokens live one hour); set ZOHO_REFRESH_TOKEN with ZOHO_CLIENT_ID and ZOHO_CLIENT_SECRET so tokens are renewed',
+          'ZOHO_CRM_AUTH_TOKEN: Zoho rejected the access token (expired or revoked; access tokens live one hour); ' +
+            'set ZOHO_REFRESH_TOKEN with ZOHO_CLIENT_ID and ZOHO_CLIENT_SECRET so tokens are renewed',
         );
       this.inner = staticAuth(zohoHeaders(staticToken!), refused, apiBaseOf(opts.hosts));
     }
@@ -102,7 +113,12 @@ export class TokenSource implements AuthProvider {
     try {
       answer = await this.accounts.call<TokenSuccess>({
         what: `POST ${url}`,
-        request: () => ({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: form.toString() }),
+        request: () => ({
+          method: 'POST',
+          url,
+          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+          body: form.toString(),
+        }),
         judge: (res) => this.judge(res, url),
       });
     } catch (error) {
@@ -127,7 +143,9 @@ export class TokenSource implements AuthProvider {
     }
     const parsed = tokenAnswerSchema.safeParse(json);
     if (!parsed.success) {
-      const error = new ZohoAuthError(`ZOHO_ACCOUNTS_URL / ZOHO_DATA_CENTER: ${url} answered HTTP ${res.status} with no token and no OAuth error; expected Zoho's accounts server`);
+      const error = new ZohoAuthError(
+        `ZOHO_ACCOUNTS_URL / ZOHO_DATA_CENTER: ${url} answered HTTP ${res.status} with no token and no OAuth error; expected Zoho's accounts server`,
+      );
       return { kind: 'fail', error };
     }
     if ('error' in parsed.data) return this.failure(parsed.data);
@@ -141,7 +159,8 @@ export class TokenSource implements AuthProvider {
     const description = (answer.error_description ?? '').slice(0, 200);
     if (/too many requests|access denied/i.test(`${error} ${description}`)) {
       const throttled = new Error(
-        `the accounts server throttled the grant (${error}${description ? `: ${description}` : ''}); Zoho allows 10 access tokens per refresh token in 10 minutes: wait, or stop other clients using the same ZOHO_REFRESH_TOKEN`,
+        `the accounts server throttled the grant (${error}${description ? `: ${description}` : ''}); ` +
+          'Zoho allows 10 access tokens per refresh token in 10 minutes: wait, or stop other clients using the same ZOHO_REFRESH_TOKEN',
       );
       // Zoho counts grants over a 10-minute window: waiting the longest backoff gives it time.
       this.opts.log?.('warn', `Zoho throttles access-token grants; waiting ${this.opts.backoff.maxMs} ms before asking again`);
@@ -155,16 +174,19 @@ export class TokenSource implements AuthProvider {
     switch (error) {
       case 'invalid_client':
         return new ZohoAuthError(
-          `ZOHO_CLIENT_ID / ZOHO_CLIENT_SECRET: the accounts server ${accounts} answered invalid_client; check the self-client's id and secret, and that ZOHO_DATA_CENTER (or ZOHO_ACCOUNTS_URL) is the org's data centre`,
+          `ZOHO_CLIENT_ID / ZOHO_CLIENT_SECRET: the accounts server ${accounts} answered invalid_client; ` +
+            "check the self-client's id and secret, and that ZOHO_DATA_CENTER (or ZOHO_ACCOUNTS_URL) is the org's data centre",
         );
       case 'invalid_code':
       case 'invalid_grant':
         return new ZohoAuthError(
-          `ZOHO_REFRESH_TOKEN: the accounts server ${accounts} answered ${error}; the refresh token is wrong, revoked or from another data centre (check ZOHO_DATA_CENTER)`,
+          `ZOHO_REFRESH_TOKEN: the accounts server ${accounts} answered ${error}; ` +
+            'the refresh token is wrong, revoked or from another data centre (check ZOHO_DATA_CENTER)',
         );
       default:
         return new ZohoAuthError(
-          `ZOHO_REFRESH_TOKEN / ZOHO_CLIENT_ID / ZOHO_CLIENT_SECRET: the accounts server ${accounts} answered ${error}${description ? ` (${description})` : ''}`,
+          `ZOHO_REFRESH_TOKEN / ZOHO_CLIENT_ID / ZOHO_CLIENT_SECRET: the accounts server ${accounts} answered ${error}` +
+            `${description ? ` (${description})` : ''}`,
         );
     }
   }

@@ -1,7 +1,13 @@
 import { describe, expect, test } from '@jest/globals';
 import { lowerBound, moduleLowerBound, requestRatio, type ModuleShape } from '../../src/bench/lower-bound.js';
 
-const mod = (apiName: string, records: number, fields: number, deleted: number, readable = true): ModuleShape => ({ apiName, readable, records, fields, deleted });
+const mod = (apiName: string, records: number, fields: number, deleted: number, readable = true): ModuleShape => ({
+  apiName,
+  readable,
+  records,
+  fields,
+  deleted,
+});
 
 describe('lower bound of API calls (DESIGN.md, API economy)', () => {
   test('an empty readable module still costs its fields call, one records call and one deleted call', () => {

@@ -327,7 +327,9 @@ describe('cli: crawl exit codes (main, with a probe spider registered by this te
     expect(linesOf(r.stderr)).toEqual(['setting ZOHO_MAX_CONCURRENCY: "lots" is not a whole number; expected a whole number from 1 to 100']);
     const unknownPipeline = await runMain(['crawl', 'foundation-probe'], { ITEM_PIPELINES: 'foundation-pass:1,nosuch:2' });
     expect(unknownPipeline.code).toBe(2);
-    expect(linesOf(unknownPipeline.stderr)).toEqual([expect.stringMatching(/^setting ITEM_PIPELINES: unknown pipeline "nosuch"; expected names from .*foundation-pass/)]);
+    expect(linesOf(unknownPipeline.stderr)).toEqual([
+      expect.stringMatching(/^setting ITEM_PIPELINES: unknown pipeline "nosuch"; expected names from .*foundation-pass/),
+    ]);
     expect(existsSync(unknownPipeline.out)).toBe(false);
     expect(hits).toBe(before);
   });

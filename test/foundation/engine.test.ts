@@ -134,7 +134,12 @@ async function* yieldAll(...outputs: SpiderOutput[]): AsyncIterable<SpiderOutput
 describe('pipelines', () => {
   test('run in priority order, lowest first, each opened and closed exactly once', async () => {
     const events: Event[] = [];
-    const pipelines = { late: recorder('late', events), early: recorder('early', events), middle: recorder('middle', events), unused: recorder('unused', events) };
+    const pipelines = {
+      late: recorder('late', events),
+      early: recorder('early', events),
+      middle: recorder('middle', events),
+      unused: recorder('unused', events),
+    };
     const { result } = await run(
       {
         start: () => yieldAll(record('M', { n: 1 }), request('one', `${base}/x/1`)),
@@ -202,7 +207,11 @@ describe('pipelines', () => {
     const events: Event[] = [];
     const before = totalHits('/never/');
     await expect(
-      run({ start: () => yieldAll(request('x', `${base}/never/1`)), callbacks: { x: async function* () {} } }, { known: recorder('known', events) }, 'known:1,nope:2'),
+      run(
+        { start: () => yieldAll(request('x', `${base}/never/1`)), callbacks: { x: async function* () {} } },
+        { known: recorder('known', events) },
+        'known:1,nope:2',
+      ),
     ).rejects.toThrow('ITEM_PIPELINES: unknown pipeline "nope"; expected names from known');
     expect(events).toEqual([]);
     expect(totalHits('/never/')).toBe(before);

@@ -97,7 +97,6 @@ describe('secrets in logs', () => {
     class FatalSpider extends Spider {
       readonly name = 'fatal';
       readonly callbacks = {};
-      // eslint-disable-next-line require-yield
       async *startRequests(): AsyncIterable<SpiderOutput> {
         throw new Error(`invalid_client for secret ${CONFIGURED.ZOHO_CLIENT_SECRET}`);
       }

@@ -93,7 +93,14 @@ describe('defaults', () => {
       expect(describeSettings(defaultSettings({ [d.name]: d.defaultText }))[d.name]).toBe(defaults[d.name]);
     }
     expect(SECRET_SETTINGS).toEqual(
-      expect.arrayContaining(['ZOHO_CLIENT_SECRET', 'ZOHO_REFRESH_TOKEN', 'ZOHO_CRM_AUTH_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']),
+      expect.arrayContaining([
+        'ZOHO_CLIENT_SECRET',
+        'ZOHO_REFRESH_TOKEN',
+        'ZOHO_CRM_AUTH_TOKEN',
+        'AWS_ACCESS_KEY_ID',
+        'AWS_SECRET_ACCESS_KEY',
+        'AWS_SESSION_TOKEN',
+      ]),
     );
   });
 });
@@ -322,7 +329,9 @@ describe('types', () => {
     expect(problemOf('ZOHO_ACCOUNTS_URL', 'accounts.zoho.eu')).toContain('"accounts.zoho.eu" is not a URL; expected an absolute http(s) URL');
     expect(problemOf('AWS_S3_ENDPOINT', 'ftp://files.example.com')).toContain('is not an http(s) URL');
     expect(one('OUTPUT_FILE_TYPE', 'ndjson')).toBe('ndjson');
-    expect(problemOf('OUTPUT_FILE_TYPE', '../json')).toBe('OUTPUT_FILE_TYPE: "../json" is not a file extension; expected 1-16 letters or digits such as json or ndjson');
+    expect(problemOf('OUTPUT_FILE_TYPE', '../json')).toBe(
+      'OUTPUT_FILE_TYPE: "../json" is not a file extension; expected 1-16 letters or digits such as json or ndjson',
+    );
     expect(one('AWS_S3_PREFIX', '/backups/zoho/')).toBe('backups/zoho');
   });
 });

@@ -43,7 +43,9 @@ function judge(answer: HttpAnswer): Verdict<string> {
   const error = new Error(`HTTP ${answer.status}`);
   if (answer.status >= 200 && answer.status < 300) return { kind: 'done', value: answer.body.toString() };
   if (answer.status === 401) return { kind: 'reauth', error };
-  if (answer.status === 429 || answer.status >= 500) return { kind: 'retry', reason: answer.status === 429 ? 'throttle' : 'server', error, retryAfterMs: retryAfterOf(answer) };
+  if (answer.status === 429 || answer.status >= 500) {
+    return { kind: 'retry', reason: answer.status === 429 ? 'throttle' : 'server', error, retryAfterMs: retryAfterOf(answer) };
+  }
   return { kind: 'fail', error };
 }
 

@@ -37,7 +37,14 @@ afterAll(async () => {
 
 interface StateShape {
   run: string;
-  modules: Record<string, { fields?: Array<{ api_name: string; data_type: string }>; record?: { since: string; latest: string; recent: string[] }; deleted?: { since: string; latest: string } }>;
+  modules: Record<
+    string,
+    {
+      fields?: Array<{ api_name: string; data_type: string }>;
+      record?: { since: string; latest: string; recent: string[] };
+      deleted?: { since: string; latest: string };
+    }
+  >;
 }
 
 // Runs into one output folder follow each other within a second: each gets its own start (and so
@@ -45,7 +52,14 @@ interface StateShape {
 let clock = Date.now();
 
 async function crawlInto(outputDir: string, extra: Record<string, string> = {}) {
-  const settings = parseSettings({ ...sandbox.settings(), ...FAST_BACKOFF, LOCAL_OUTPUT_DIRECTORY: outputDir, ITEM_PIPELINES: ALL_PIPELINES, ZOHO_INCREMENTAL: 'true', ...extra });
+  const settings = parseSettings({
+    ...sandbox.settings(),
+    ...FAST_BACKOFF,
+    LOCAL_OUTPUT_DIRECTORY: outputDir,
+    ITEM_PIPELINES: ALL_PIPELINES,
+    ZOHO_INCREMENTAL: 'true',
+    ...extra,
+  });
   const { logger, lines } = createCapturingLogger('debug');
   clock += 1000;
   const result = await crawl({ spider: ZohoSpider, settings, logger, pipelines: PIPELINES, startedAt: new Date(clock) });
@@ -148,7 +162,8 @@ describe('incremental runs', () => {
 });
 
 describe('the state is never advanced by a failed or partial run', () => {
-  test('partial (a whitelisted module the org lacks), failed (bad credentials), failed (S3 down): state unchanged locally and in S3; a complete run then moves it', async () => {
+  test('partial (a whitelisted module the org lacks), failed (bad credentials), failed (S3 down): ' +
+    'state unchanged locally and in S3; a complete run then moves it', async () => {
     const bucket = 'never-advanced';
     const outputDir = tempDir('inc-c');
     const s3Settings = { ...s3.settings(bucket), AWS_S3_PREFIX: 'crm', S3_UPLOAD_RETRIES: '0' };
@@ -196,14 +211,19 @@ describe('schema snapshot', () => {
     const manifest = JSON.parse(readFileSync(path, 'utf8')) as { modules: Record<string, { fields: Array<{ api_name: string; data_type: string }> }> };
     const fields = manifest.modules.Contacts.fields;
     const [gone, retyped] = [fields[1], fields[2]];
-    manifest.modules.Contacts.fields = [...fields.filter((f) => f !== gone && f !== retyped), { ...retyped, data_type: 'textarea' }, { api_name: 'Old_Field', data_type: 'text' }];
+    manifest.modules.Contacts.fields = [
+      ...fields.filter((f) => f !== gone && f !== retyped),
+      { ...retyped, data_type: 'textarea' },
+      { api_name: 'Old_Field', data_type: 'text' },
+    ];
     writeFileSync(path, JSON.stringify(manifest));
 
     const next = await crawlInto(outputDir, plain);
     const line = next.lines.map((l) => JSON.parse(l) as { level: string; message: string }).find((l) => l.message.startsWith('Contacts: fields differ'));
     expect(line?.level).toBe('warn');
     expect(line?.message).toBe(
-      `Contacts: fields differ from run ${first.runId}: added ${gone.api_name}; removed Old_Field; changed ${retyped.api_name} (textarea → ${retyped.data_type})`,
+      `Contacts: fields differ from run ${first.runId}: added ${gone.api_name}; removed Old_Field; ` +
+        `changed ${retyped.api_name} (textarea → ${retyped.data_type})`,
     );
     const unchanged = await crawlInto(outputDir, plain);
     expect(unchanged.lines.some((l) => l.includes('fields differ'))).toBe(false);

@@ -28,7 +28,18 @@ function linesOf(n: number): string[] {
 describe('ChunkWriter', () => {
   test('writers sharing the spare buffers: interleaved stems, text lines and JSON bytes, every file exact', async () => {
     const files: OutputFile[] = [];
-    const writers = ['A', 'B', 'C'].map((stem) => new ChunkWriter({ runDir: dir, stem: `Spare${stem}`, module: stem, kind: 'record', extension: 'json', linesPerFile: 700, onFile: (f) => files.push(f) }));
+    const writers = ['A', 'B', 'C'].map(
+      (stem) =>
+        new ChunkWriter({
+          runDir: dir,
+          stem: `Spare${stem}`,
+          module: stem,
+          kind: 'record',
+          extension: 'json',
+          linesPerFile: 700,
+          onFile: (f) => files.push(f),
+        }),
+    );
     const lines = linesOf(2000);
     const expected = new Map<string, string[]>();
     // Stems take turns line by line while their streams write in the background: a buffer handed to
@@ -53,7 +64,15 @@ describe('ChunkWriter', () => {
 
   test('files hold exactly the lines written, with their true bytes and sha256', async () => {
     const files: OutputFile[] = [];
-    const writer = new ChunkWriter({ runDir: dir, stem: 'Mixed', module: 'Mixed', kind: 'record', extension: 'json', linesPerFile: 300, onFile: (f) => files.push(f) });
+    const writer = new ChunkWriter({
+      runDir: dir,
+      stem: 'Mixed',
+      module: 'Mixed',
+      kind: 'record',
+      extension: 'json',
+      linesPerFile: 300,
+      onFile: (f) => files.push(f),
+    });
     const lines = linesOf(1000);
     for (const line of lines) await writer.write(line);
     await writer.close();

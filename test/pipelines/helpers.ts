@@ -74,7 +74,11 @@ export const records = (module: string, from: number, count: number, extra: Reco
   Array.from({ length: count }, (_, i) => ({ kind: 'record' as const, module, data: { id: String(from + i), Name: `${module} ${from + i}`, ...extra } }));
 
 export const deletions = (module: string, from: number, count: number): Item[] =>
-  Array.from({ length: count }, (_, i) => ({ kind: 'deleted' as const, module, data: { id: String(from + i), type: 'recycle', deleted_time: '2026-01-01T00:00:00+00:00' } }));
+  Array.from({ length: count }, (_, i) => ({
+    kind: 'deleted' as const,
+    module,
+    data: { id: String(from + i), type: 'recycle', deleted_time: '2026-01-01T00:00:00+00:00' },
+  }));
 
 /** Every file under the run folder, relative path → bytes. */
 export function filesOf(runDir: string): Map<string, Buffer> {

@@ -51,7 +51,13 @@ describe('a local run', () => {
         ],
         requests: 5,
       }),
-      { OUTPUT_LINES_PER_FILE: '3', OUTPUT_FILE_TYPE: 'ndjson', ZOHO_CLIENT_SECRET: 'super-secret-value', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEKEY', AWS_SECRET_ACCESS_KEY: 'aws-secret-value' },
+      {
+        OUTPUT_LINES_PER_FILE: '3',
+        OUTPUT_FILE_TYPE: 'ndjson',
+        ZOHO_CLIENT_SECRET: 'super-secret-value',
+        AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEKEY',
+        AWS_SECRET_ACCESS_KEY: 'aws-secret-value',
+      },
     );
     dirs.push(ran.outputDir);
     expect(ran.status).toBe('complete');
@@ -174,7 +180,13 @@ describe('a local run', () => {
     rmSync(join(first.runDir, 'manifest.json'));
     const before = filesOf(first.runDir);
     const { logger } = createCapturingLogger();
-    const again = await crawl({ spider: plannedSpider([records('Leads', 50, 5)]), settings: first.settings, logger, pipelines: registry(), startedAt: new Date('2026-01-31T12:34:56Z') });
+    const again = await crawl({
+      spider: plannedSpider([records('Leads', 50, 5)]),
+      settings: first.settings,
+      logger,
+      pipelines: registry(),
+      startedAt: new Date('2026-01-31T12:34:56Z'),
+    });
     expect(again.status).not.toBe('complete');
     expect(again.report.errors.map((e) => e.message).join('\n')).toMatch(/EEXIST/);
     expect(filesOf(first.runDir).get('Leads/Leads-0.json')).toEqual(before.get('Leads/Leads-0.json'));

@@ -105,7 +105,9 @@ describe('a run uploaded while crawling', () => {
     expect(log.some((r) => r.key === '' && r.method === 'PUT')).toBe(false);
 
     const bigKey = `${RUN}/Big/Big-0.json`;
-    const bigRequests = log.filter((r) => r.key === bigKey).map((r) => `${r.method} ${r.query.replace(/uploadId=[^&]+/, 'uploadId=…').replace(/&?x-id=[^&]+/, '')}`);
+    const bigRequests = log
+      .filter((r) => r.key === bigKey)
+      .map((r) => `${r.method} ${r.query.replace(/uploadId=[^&]+/, 'uploadId=…').replace(/&?x-id=[^&]+/, '')}`);
     expect(bigRequests.filter((r) => r.startsWith('POST uploads'))).toHaveLength(1);
     expect(bigRequests.filter((r) => r.startsWith('PUT') && r.includes('partNumber='))).toHaveLength(2);
     expect(bigRequests.filter((r) => r.startsWith('POST uploadId='))).toHaveLength(1);
@@ -156,7 +158,9 @@ describe('an S3 outage in the middle of a run', () => {
     const leadLines = [...local].filter(([p]) => p.startsWith('Leads/')).reduce((n, [, b]) => n + b.toString('utf8').split('\n').length - 1, 0);
     expect(leadLines).toBe(60);
     // No manifest in S3: its presence would claim a complete run.
-    await expect(client.send(new HeadObjectCommand({ Bucket: bucket, Key: `${RUN}/manifest.json` }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    await expect(client.send(new HeadObjectCommand({ Bucket: bucket, Key: `${RUN}/manifest.json` }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 404 },
+    });
 
     const since = s3.requests.length;
     const { logger } = createCapturingLogger();
@@ -219,6 +223,8 @@ describe('an S3 outage in the middle of a run', () => {
     expect(result.complete).toBe(false);
     expect(result.uploaded).toEqual(['Deals/Deals-0.json']);
     expect(result.failed).toEqual([{ path: 'Deals/Deals-1.json', message: expect.stringContaining('SHA-256') }]);
-    await expect(client.send(new HeadObjectCommand({ Bucket: bucket, Key: `${RUN}/manifest.json` }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    await expect(client.send(new HeadObjectCommand({ Bucket: bucket, Key: `${RUN}/manifest.json` }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 404 },
+    });
   });
 });

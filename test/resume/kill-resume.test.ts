@@ -116,7 +116,8 @@ describe('crawl zoho killed with SIGKILL, then run again', () => {
     expect(callsOf('Contacts').deleted).toBe(2);
   }, 60_000);
 
-  test('during upload, twice (a chunk PUT, then the manifest PUT): S3 ends up with exactly the run, no kept file sent twice; the incremental state appears only at the end', async () => {
+  test('during upload, twice (a chunk PUT, then the manifest PUT): S3 ends up with exactly the run, no kept file sent twice; ' +
+    'the incremental state appears only at the end', async () => {
     const { cwd, outputDir, env: base } = workspace();
     const bucket = 'resume-bucket';
     const env = { ...base, ...s3.settings(bucket), AWS_S3_PREFIX: 'exports', ZOHO_INCREMENTAL: 'true' };
@@ -179,7 +180,9 @@ describe('crawl zoho killed with SIGKILL, then run again', () => {
     const manifest = readManifestJson(runDir);
     const files = Object.values(manifest.modules).flatMap((m) => m.files);
     const stored = await list();
-    expect(stored.filter((k) => !k.startsWith('exports/state/'))).toEqual([...files.map((f) => `exports/${run}/${f.path}`), `exports/${run}/manifest.json`].sort());
+    expect(stored.filter((k) => !k.startsWith('exports/state/'))).toEqual(
+      [...files.map((f) => `exports/${run}/${f.path}`), `exports/${run}/manifest.json`].sort(),
+    );
     for (const f of files) {
       const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: `exports/${run}/${f.path}` }));
       expect({ path: f.path, bytes: head.ContentLength, sha256: head.Metadata?.sha256 }).toEqual({ path: f.path, bytes: f.bytes, sha256: f.sha256 });

@@ -62,7 +62,10 @@ export const sha256 = (data: Buffer | string): string => createHash('sha256').up
 
 interface ManifestShape {
   status: string;
-  modules: Record<string, { records: number; deleted: number; fields: unknown[]; files: Array<{ path: string; lines: number; bytes: number; sha256: string }> }>;
+  modules: Record<
+    string,
+    { records: number; deleted: number; fields: unknown[]; files: Array<{ path: string; lines: number; bytes: number; sha256: string }> }
+  >;
 }
 
 export const readManifestJson = (runDir: string): ManifestShape => JSON.parse(readFileSync(join(runDir, 'manifest.json'), 'utf8')) as ManifestShape;
@@ -79,7 +82,10 @@ export function expectExactRun(runDir: string, sandbox: Sandbox, linesPerFile: n
     const records = (stems.get(module) ?? []).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect({ module, diff: diffRows(records, d.records(module)) }).toEqual({ module, diff: same(d.count(module)) });
     const deleted = stems.get(`${module}-Deleted`) ?? [];
-    expect({ module, deleted: asSortedLines(deleted.map((l) => JSON.parse(l) as Record<string, unknown>)) }).toEqual({ module, deleted: asSortedLines(d.deleted(module)) });
+    expect({ module, deleted: asSortedLines(deleted.map((l) => JSON.parse(l) as Record<string, unknown>)) }).toEqual({
+      module,
+      deleted: asSortedLines(d.deleted(module)),
+    });
     expect(new Set(deleted).size).toBe(deleted.length);
   }
   const manifest = readManifestJson(runDir);
@@ -99,7 +105,12 @@ export function expectExactRun(runDir: string, sandbox: Sandbox, linesPerFile: n
   expect(listed.map((f) => f.path).sort()).toEqual(onDisk.sort());
   for (const f of listed) {
     const bytes = readFileSync(join(runDir, f.path));
-    expect({ path: f.path, lines: f.lines, bytes: f.bytes, sha256: f.sha256 }).toEqual({ path: f.path, lines: linesOfFile(join(runDir, f.path)).length, bytes: bytes.length, sha256: sha256(bytes) });
+    expect({ path: f.path, lines: f.lines, bytes: f.bytes, sha256: f.sha256 }).toEqual({
+      path: f.path,
+      lines: linesOfFile(join(runDir, f.path)).length,
+      bytes: bytes.length,
+      sha256: sha256(bytes),
+    });
   }
   for (const module of readableModules(sandbox, false)) {
     expect({ module, records: manifest.modules[module]?.records }).toEqual({ module, records: d.count(module) });
@@ -115,4 +126,5 @@ export interface MarkerShape {
   done: string[];
 }
 
-export const readMarkerJson = (outputDir: string): MarkerShape => JSON.parse(readFileSync(join(outputDir, '.state', 'runs', 'zoho.json'), 'utf8')) as MarkerShape;
+export const readMarkerJson = (outputDir: string): MarkerShape =>
+  JSON.parse(readFileSync(join(outputDir, '.state', 'runs', 'zoho.json'), 'utf8')) as MarkerShape;

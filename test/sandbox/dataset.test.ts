@@ -51,7 +51,14 @@ describe('metadata', () => {
       expect(by.get('Events').module_name).toBe('Meetings');
       expect(by.get('Projects_Custom').generated_type).toBe('custom');
       for (const name of ['Home', 'Reports', 'Feeds', 'Dashboards']) expect(by.get(name)?.api_supported).toBe(false);
-      for (const m of mods) expect(m).toMatchObject({ id: expect.stringMatching(/^\d{19}$/), singular_label: expect.any(String), plural_label: expect.any(String), status: 'visible' });
+      for (const m of mods) {
+        expect(m).toMatchObject({
+          id: expect.stringMatching(/^\d{19}$/),
+          singular_label: expect.any(String),
+          plural_label: expect.any(String),
+          status: 'visible',
+        });
+      }
     } finally {
       await c.sb.stop();
     }
@@ -63,10 +70,18 @@ describe('metadata', () => {
       const a = await c.get('/crm/v8/settings/fields?module=Leads');
       expect(a.json.fields.length).toBeGreaterThan(50);
       for (const f of a.json.fields) {
-        expect(f).toMatchObject({ api_name: expect.any(String), data_type: expect.any(String), json_type: expect.any(String), id: expect.stringMatching(/^\d{19}$/), read_only: expect.any(Boolean), custom_field: expect.any(Boolean) });
+        expect(f).toMatchObject({
+          api_name: expect.any(String),
+          data_type: expect.any(String),
+          json_type: expect.any(String),
+          id: expect.stringMatching(/^\d{19}$/),
+          read_only: expect.any(Boolean),
+          custom_field: expect.any(Boolean),
+        });
       }
       const types = new Set(a.json.fields.map((f: any) => f.data_type));
-      for (const t of ['text', 'textarea', 'email', 'phone', 'website', 'integer', 'double', 'currency', 'percent', 'boolean', 'date', 'datetime', 'lookup', 'ownerlookup', 'picklist', 'multiselectpicklist', 'autonumber']) expect(types).toContain(t);
+      const dataTypes = ['text', 'textarea', 'email', 'phone', 'website', 'integer', 'double', 'currency', 'percent', 'boolean', 'date', 'datetime'];
+      for (const t of [...dataTypes, 'lookup', 'ownerlookup', 'picklist', 'multiselectpicklist', 'autonumber']) expect(types).toContain(t);
       const lookup = a.json.fields.find((f: any) => f.api_name === 'Referred_By');
       expect(lookup.lookup.module.api_name).toBe('Contacts');
       const missing = await c.get('/crm/v8/settings/fields');
@@ -115,7 +130,9 @@ describe('values', () => {
       const newestFirst = [...ds.records('Leads')].reverse();
       const k = newestFirst.findIndex((r) => String(r.Description).includes('\u2028'));
       expect(k).toBeGreaterThanOrEqual(0);
-      const res = await fetch(`${c.sb.url}/crm/v8/Leads?fields=Description&converted=both&page=${Math.floor(k / 200) + 1}`, { headers: { Authorization: `Zoho-oauthtoken ${c.token}` } });
+      const res = await fetch(`${c.sb.url}/crm/v8/Leads?fields=Description&converted=both&page=${Math.floor(k / 200) + 1}`, {
+        headers: { Authorization: `Zoho-oauthtoken ${c.token}` },
+      });
       const raw = Buffer.from(await res.arrayBuffer());
       expect(raw.includes(Buffer.from([0xe2, 0x80, 0xa8]))).toBe(true);
       expect(raw.includes(Buffer.from('\\u2028'))).toBe(false);
@@ -176,8 +193,15 @@ describe('a 1,000,000-record module', () => {
       const ds = sb.dataset as OrgDataset;
       const m = ds.module('Contacts')!;
       expect(ds.count('Contacts')).toBe(1_000_000);
-      const token = ((await (await fetch(`${sb.url}/oauth/v2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', client_id: sb.credentials.clientId, client_secret: sb.credentials.clientSecret, refresh_token: sb.credentials.refreshToken }) })).json()) as any).access_token;
-      const get = (q: string) => fetch(`${sb.url}/crm/v8/Contacts?${q}`, { headers: { Authorization: `Zoho-oauthtoken ${token}` } }).then((r) => r.json() as Promise<any>);
+      const body = new URLSearchParams({
+        grant_type: 'refresh_token',
+        client_id: sb.credentials.clientId,
+        client_secret: sb.credentials.clientSecret,
+        refresh_token: sb.credentials.refreshToken,
+      });
+      const token = ((await (await fetch(`${sb.url}/oauth/v2/token`, { method: 'POST', body })).json()) as any).access_token;
+      const get = (q: string) =>
+        fetch(`${sb.url}/crm/v8/Contacts?${q}`, { headers: { Authorization: `Zoho-oauthtoken ${token}` } }).then((r) => r.json() as Promise<any>);
       const built0 = m.built;
       const p1 = await get('fields=Last_Name,Email');
       expect(p1.data).toHaveLength(200);

@@ -31,7 +31,16 @@ describe('deleted records', () => {
     const recycle = a.json.data.filter((d: any) => d.type === 'recycle');
     expect(permanent.length).toBeGreaterThan(0);
     expect(recycle.length).toBeGreaterThan(0);
-    for (const d of permanent) expect(d).toEqual({ id: expect.stringMatching(/^\d{19}$/), display_name: null, type: 'permanent', deleted_by: null, created_by: null, deleted_time: expect.any(String) });
+    for (const d of permanent) {
+      expect(d).toEqual({
+        id: expect.stringMatching(/^\d{19}$/),
+        display_name: null,
+        type: 'permanent',
+        deleted_by: null,
+        created_by: null,
+        deleted_time: expect.any(String),
+      });
+    }
     for (const d of recycle) {
       expect(d).toEqual({
         id: expect.stringMatching(/^\d{19}$/), display_name: expect.any(String), type: 'recycle',

@@ -16,7 +16,13 @@ export interface Answer {
 
 export async function grant(sb: Sandbox, overrides: Record<string, string> = {}): Promise<any> {
   const c = sb.credentials;
-  const body = new URLSearchParams({ grant_type: 'refresh_token', client_id: c.clientId, client_secret: c.clientSecret, refresh_token: c.refreshToken, ...overrides });
+  const body = new URLSearchParams({
+    grant_type: 'refresh_token',
+    client_id: c.clientId,
+    client_secret: c.clientSecret,
+    refresh_token: c.refreshToken,
+    ...overrides,
+  });
   const res = await fetch(`${sb.url}/oauth/v2/token`, { method: 'POST', body });
   expect200(res.status);
   return res.json();

@@ -10,13 +10,21 @@ afterEach(async () => {
 });
 
 const call = (s: Sandbox, token?: string, header?: string) =>
-  fetch(`${s.url}/crm/v8/settings/modules`, { headers: header !== undefined ? { Authorization: header } : token ? { Authorization: `Zoho-oauthtoken ${token}` } : {} });
+  fetch(`${s.url}/crm/v8/settings/modules`, {
+    headers: header !== undefined ? { Authorization: header } : token ? { Authorization: `Zoho-oauthtoken ${token}` } : {},
+  });
 
 describe('POST /oauth/v2/token', () => {
   test('a refresh grant answers access_token, api_domain (the sandbox URL), Bearer, 3600', async () => {
     sb = await startSandbox({ preset: 'tiny' });
     const t = await grant(sb);
-    expect(t).toEqual({ access_token: expect.stringMatching(/^1000\.[0-9a-f]{32}\.[0-9a-f]{32}$/), api_domain: sb.url, token_type: 'Bearer', expires_in: 3600, scope: expect.any(String) });
+    expect(t).toEqual({
+      access_token: expect.stringMatching(/^1000\.[0-9a-f]{32}\.[0-9a-f]{32}$/),
+      api_domain: sb.url,
+      token_type: 'Bearer',
+      expires_in: 3600,
+      scope: expect.any(String),
+    });
     expect(sb.stats()).toMatchObject({ grants: 1, total: 0, credits: 0 });
     expect(sb.settings()).toEqual({
       ZOHO_ACCOUNTS_URL: sb.url, ZOHO_API_DOMAIN: sb.url, ZOHO_CLIENT_ID: sb.credentials.clientId,

@@ -37,7 +37,9 @@ describe('GET /__sandbox/stats', () => {
 
 describe('npm run sandbox options', () => {
   test('flags become SandboxOptions', () => {
-    expect(optionsFromArgs(['--port', '8123', '--seed', '9', '--preset', 'demo', '--admin', '--size', 'Leads=1000000', '--rate429', '0.1', '--retry-after', '2', '--concurrency-limit', '5', '--latency', '20', '--jitter', '5'])).toEqual({
+    const args = ['--port', '8123', '--seed', '9', '--preset', 'demo', '--admin', '--size', 'Leads=1000000'];
+    args.push('--rate429', '0.1', '--retry-after', '2', '--concurrency-limit', '5', '--latency', '20', '--jitter', '5');
+    expect(optionsFromArgs(args)).toEqual({
       port: 8123, host: undefined, seed: 9, preset: 'demo', admin: true, sizes: { Leads: 1000000 }, deletedSizes: undefined,
       faults: { rate429: 0.1, retryAfterSeconds: 2, concurrencyLimit: 5, latencyMs: 20, jitterMs: 5 },
     });

@@ -128,7 +128,9 @@ describe('paging', () => {
 
   test('page_token with a different If-Modified-Since → 400 TOKEN_BOUND_DATA_MISMATCH', async () => {
     const p1 = await c.get('/crm/v8/Leads?fields=Last_Name&per_page=5', { 'If-Modified-Since': '2020-01-01T00:00:00+00:00' });
-    const a = await c.get(`/crm/v8/Leads?fields=Last_Name&per_page=5&page_token=${p1.json.info.next_page_token}`, { 'If-Modified-Since': '2021-01-01T00:00:00+00:00' });
+    const a = await c.get(`/crm/v8/Leads?fields=Last_Name&per_page=5&page_token=${p1.json.info.next_page_token}`, {
+      'If-Modified-Since': '2021-01-01T00:00:00+00:00',
+    });
     expect(a.json.code).toBe('TOKEN_BOUND_DATA_MISMATCH');
   });
 
@@ -211,14 +213,18 @@ describe('filters and order', () => {
     for (let k = 1; k < rows.length; k++) {
       expect(rows[k][0] > rows[k - 1][0] || (rows[k][0] === rows[k - 1][0] && rows[k][1] > rows[k - 1][1])).toBe(true);
     }
-    const ids = [...c.sb.dataset.records('Contacts')].sort((x, y) => Date.parse(x.Modified_Time as string) - Date.parse(y.Modified_Time as string) || (x.id as string).localeCompare(y.id as string)).map((r) => r.id);
+    const ids = [...c.sb.dataset.records('Contacts')]
+      .sort((x, y) => Date.parse(x.Modified_Time as string) - Date.parse(y.Modified_Time as string) || (x.id as string).localeCompare(y.id as string))
+      .map((r) => r.id);
     expect(rows.map((r: any) => r[1])).toEqual(ids.slice(0, rows.length));
     expect(a.json.info).toMatchObject({ sort_by: 'Modified_Time', sort_order: 'asc' });
   });
 
   test('sort_by Created_Time desc equals the dataset ordered by Created_Time desc', async () => {
     const a = await c.get('/crm/v8/Accounts?fields=Created_Time&sort_by=Created_Time');
-    const want = [...c.sb.dataset.records('Accounts')].sort((x, y) => Date.parse(y.Created_Time as string) - Date.parse(x.Created_Time as string) || (y.id as string).localeCompare(x.id as string)).map((r) => r.id);
+    const want = [...c.sb.dataset.records('Accounts')]
+      .sort((x, y) => Date.parse(y.Created_Time as string) - Date.parse(x.Created_Time as string) || (y.id as string).localeCompare(x.id as string))
+      .map((r) => r.id);
     expect(a.json.data.map((r: any) => r.id)).toEqual(want);
   });
 
@@ -270,7 +276,11 @@ describe('modules, permissions, URLs', () => {
     try {
       const a = await x.get('/crm/v8/Notes?fields=Note_Title,Parent_Id');
       expect(a.status).toBe(200);
-      expect(a.json.data[0].Parent_Id).toEqual({ name: expect.any(String), id: expect.any(String), module: { api_name: expect.any(String), id: expect.any(String) } });
+      expect(a.json.data[0].Parent_Id).toEqual({
+        name: expect.any(String),
+        id: expect.any(String),
+        module: { api_name: expect.any(String), id: expect.any(String) },
+      });
     } finally {
       await x.sb.stop();
     }
@@ -309,7 +319,9 @@ describe('rich text', () => {
     expect(long.length).toBeGreaterThan(0);
     const list = await c.get('/crm/v8/Products?fields=Product_Name,Product_Details');
     const byId = new Map((list.json.data as Array<Record<string, unknown>>).map((r) => [r.id, r]));
-    for (const r of long) expect(Array.from(byId.get(r.id)!.Product_Details as string)).toEqual(Array.from(r.Product_Details as string).slice(0, LIST_RICH_TEXT_CHARS));
+    for (const r of long) {
+      expect(Array.from(byId.get(r.id)!.Product_Details as string)).toEqual(Array.from(r.Product_Details as string).slice(0, LIST_RICH_TEXT_CHARS));
+    }
     const ids = long.slice(0, 3).map((r) => r.id as string);
     const full = await c.get(`/crm/v8/Products/actions/fetch_full_data?ids=${[...ids, '111111111111111111'].join(',')}&fields=Product_Details`);
     expect(full.status).toBe(200);
@@ -320,11 +332,20 @@ describe('rich text', () => {
 
   test('fetch_full_data refuses what Zoho documents it refuses: no ids, no fields, over 200 ids, a field that is not rich text', async () => {
     const ids = rich().slice(0, 2).map((r) => r.id).join(',');
-    expect((await c.get(`/crm/v8/Products/actions/fetch_full_data?fields=Product_Details`)).json).toMatchObject({ code: 'REQUIRED_PARAM_MISSING', details: { param: 'ids' } });
-    expect((await c.get(`/crm/v8/Products/actions/fetch_full_data?ids=${ids}`)).json).toMatchObject({ code: 'REQUIRED_PARAM_MISSING', details: { param: 'fields' } });
+    expect((await c.get(`/crm/v8/Products/actions/fetch_full_data?fields=Product_Details`)).json).toMatchObject({
+      code: 'REQUIRED_PARAM_MISSING',
+      details: { param: 'ids' },
+    });
+    expect((await c.get(`/crm/v8/Products/actions/fetch_full_data?ids=${ids}`)).json).toMatchObject({
+      code: 'REQUIRED_PARAM_MISSING',
+      details: { param: 'fields' },
+    });
     const many = Array.from({ length: 201 }, (_, k) => String(100000000000000000n + BigInt(k))).join(',');
     expect((await c.get(`/crm/v8/Products/actions/fetch_full_data?ids=${many}&fields=Product_Details`)).json).toMatchObject({ code: 'LIMIT_EXCEEDED' });
-    expect((await c.get(`/crm/v8/Products/actions/fetch_full_data?ids=${ids}&fields=Description`)).json).toMatchObject({ code: 'INVALID_DATA', details: { api_name: 'Description' } });
+    expect((await c.get(`/crm/v8/Products/actions/fetch_full_data?ids=${ids}&fields=Description`)).json).toMatchObject({
+      code: 'INVALID_DATA',
+      details: { api_name: 'Description' },
+    });
     expect((await c.get(`/crm/v8/Products/actions/fetch_full_data?ids=111111111111111111&fields=Product_Details`)).status).toBe(204);
     expect(unexpectedCodes()).toEqual(['REQUIRED_PARAM_MISSING', 'REQUIRED_PARAM_MISSING', 'LIMIT_EXCEEDED', 'INVALID_DATA']);
   });

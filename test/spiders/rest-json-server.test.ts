@@ -49,7 +49,14 @@ function row(i: number): Row {
     quantity: i % 5 === 0 ? 0 : i % 3 === 0 ? -i : i * 1000,
     active: i % 2 === 0,
     tags: i % 4 === 0 ? [] : ['a', `t${i % 3}`, i % 6 === 0 ? null : 'ünï'],
-    owner: i % 9 === 0 ? null : { id: `u-${i % 11}`, name: TEXTS[(i * 3) % TEXTS.length], address: { city: i % 2 ? 'Zürich' : 'São Paulo', zip: i % 10 === 0 ? null : String(8000 + i) } },
+    owner:
+      i % 9 === 0
+        ? null
+        : {
+            id: `u-${i % 11}`,
+            name: TEXTS[(i * 3) % TEXTS.length],
+            address: { city: i % 2 ? 'Zürich' : 'São Paulo', zip: i % 10 === 0 ? null : String(8000 + i) },
+          },
   };
   // Some records have keys the others lack, and big or tiny numbers.
   if (i % 10 === 1) r.big = Number.MAX_SAFE_INTEGER - i;
@@ -278,7 +285,8 @@ describe(`rest spider against json-server (${jsonServerBin().version}, its own C
     expect(((await response.json()) as Row[]).map((r) => r.id)).toEqual(db.items.slice(0, LIMIT).map((r) => r.id));
   });
 
-  test(`${PARTIAL} records, _limit=${LIMIT}, REST_NEXT=link: exit 0, ${Math.ceil(PARTIAL / LIMIT)} pages requested once each, every record once and equal, manifest complete`, async () => {
+  test(`${PARTIAL} records, _limit=${LIMIT}, REST_NEXT=link: exit 0, ${Math.ceil(PARTIAL / LIMIT)} pages requested once each, ` +
+    'every record once and equal, manifest complete', async () => {
     const out = join(tmp, 'partial');
     const mark = js.mark();
     const r = await crawlRest(

@@ -134,7 +134,11 @@ describe('rest spider: paging styles', () => {
   });
 
   test('REST_HEADERS are sent with every request and their values never reach the log', async () => {
-    const r = await run({ REST_URL: `${api.base}/private/items`, REST_HEADERS: `X-Api-Key: ${API_KEY}; Accept: application/vnd.test+json`, LOG_LEVEL: 'debug' });
+    const r = await run({
+      REST_URL: `${api.base}/private/items`,
+      REST_HEADERS: `X-Api-Key: ${API_KEY}; Accept: application/vnd.test+json`,
+      LOG_LEVEL: 'debug',
+    });
     expect(r.status).toBe('complete');
     expect(ids(r)).toEqual(['private-1-a', 'private-1-b']);
     const hit = api.hits('/private/items').at(-1)!;
@@ -171,7 +175,9 @@ describe('rest spider: failures', () => {
   test('an empty REST_ITEMS_PATH on an object body says the body itself is not an array', async () => {
     const r = await run({ REST_URL: `${api.base}/json/items?page=3` });
     expect(r.status).toBe('partial');
-    expect(r.report.errors[0].message).toMatch(/REST_ITEMS_PATH \(empty: the body itself\) is not an array .* found an object with keys data, paging; .*arrays in the body: data\.items/);
+    expect(r.report.errors[0].message).toMatch(
+      /REST_ITEMS_PATH \(empty: the body itself\) is not an array .* found an object with keys data, paging; .*arrays in the body: data\.items/,
+    );
   });
 
   test('a body that is not JSON fails the request with the content type and a snippet', async () => {

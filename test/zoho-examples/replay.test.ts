@@ -96,7 +96,8 @@ describe('token answers as Zoho documents them', () => {
     }
   });
 
-  test.each(['oauth-error-invalid-client.json', 'oauth-error-invalid-code.json'])('%s (HTTP 200 with "error"): one message naming the settings, never the secret', async (name) => {
+  const oauthErrors = ['oauth-error-invalid-client.json', 'oauth-error-invalid-code.json'];
+  test.each(oauthErrors)('%s (HTTP 200 with "error"): one message naming the settings, never the secret', async (name) => {
     const replay = await startReplay({ token: name });
     try {
       const run = await crawlSandbox(replay, { ZOHO_MODULE_WHITELIST: 'Accounts' });
@@ -162,6 +163,7 @@ describe('every error body Zoho documents, classified', () => {
     const api = error instanceof RetriesExhaustedError ? error.last : error;
     expect(api).toBeInstanceOf(ZohoApiError);
     expect((api as ZohoApiError).kind).toBe(kind);
-    expect((api as ZohoApiError).code).toBe((fixture(name).body as { code?: string; data?: Array<{ code: string }> }).code ?? (fixture(name).body as { data: Array<{ code: string }> }).data[0].code);
+    const body = fixture(name).body as { code?: string; data?: Array<{ code: string }> };
+    expect((api as ZohoApiError).code).toBe(body.code ?? (body as { data: Array<{ code: string }> }).data[0].code);
   });
 });

@@ -31,7 +31,8 @@ function randomValue(r: () => number, depth: number): unknown {
     case 4:
     case 5: return TEXTS[Math.floor(r() * TEXTS.length)];
     case 6: return Array.from({ length: Math.floor(r() * 4) }, () => randomValue(r, depth + 1));
-    default: return Object.fromEntries(Array.from({ length: Math.floor(r() * 4) }, (_, i) => [`k${i}${TEXTS[Math.floor(r() * 4)]}`, randomValue(r, depth + 1)]));
+    default:
+      return Object.fromEntries(Array.from({ length: Math.floor(r() * 4) }, (_, i) => [`k${i}${TEXTS[Math.floor(r() * 4)]}`, randomValue(r, depth + 1)]));
   }
 }
 function randomPage(r: () => number): Record<string, unknown> {
@@ -45,7 +46,10 @@ function randomPage(r: () => number): Record<string, unknown> {
 
 describe('scanEntriesPage', () => {
   test('finds every entry: its bytes are its JSON, its id and Modified_Time are read', () => {
-    const page = { data: [{ id: '1', Modified_Time: '2026-01-02T03:04:05+00:00', nested: { id: 'not me', a: [1, { b: null }] } }, { Name: 'x', id: '2' }], info: { more_records: true, next_page_token: 't' } };
+    const page = {
+      data: [{ id: '1', Modified_Time: '2026-01-02T03:04:05+00:00', nested: { id: 'not me', a: [1, { b: null }] } }, { Name: 'x', id: '2' }],
+      info: { more_records: true, next_page_token: 't' },
+    };
     const scanned = scan(JSON.stringify(page));
     expect(scanned.entries.map((e) => [e.id, e.Modified_Time, e.compact, e.hasModuleKey])).toEqual([
       ['1', '2026-01-02T03:04:05+00:00', true, false],
@@ -94,7 +98,9 @@ describe('scanEntriesPage', () => {
     expect(shape('[]')).toBe('unexpected answer at (top): expected an object with "data"');
     expect(shape('{"info":{}}')).toBe('unexpected answer at data: expected an array of entries');
     expect(shape('{"data":{"id":"1"}}')).toBe('unexpected answer at data: expected an array of entries');
-    expect(shape('{"data":[{"id":"1"},{"name":"secret customer"}]}')).toBe('unexpected answer at data.1: expected an entry that is an object with a string "id"');
+    expect(shape('{"data":[{"id":"1"},{"name":"secret customer"}]}')).toBe(
+      'unexpected answer at data.1: expected an entry that is an object with a string "id"',
+    );
     expect(shape('{"data":[{"id":""}]}')).toMatch(/at data\.0/);
     expect(shape('{"data":[{"id":5}]}')).toMatch(/at data\.0/);
     expect(shape('{"data":[{}]}')).toMatch(/at data\.0/);
@@ -102,7 +108,10 @@ describe('scanEntriesPage', () => {
   });
 
   test('a syntax error anywhere is a JsonSyntaxError, even after a shape problem', () => {
-    for (const bad of ['', '{', '{"data":[{"id":"1"}', '{"data":[{"id":"1"}]', '{"data":[{"id":"1",}]}', '{"data":[]} x', '{"data":[],}', '{"data":[{"id":"1\n"}]}', '{"data":["x",]}', '{"data":[01]}', '{"data":[1.]}', '{"data":[-]}', '{"data":[tru]}', '{"data":["\\x"]}', '{"data":["\\u12g4"]}', '{"data":[{"id" "1"}]}']) {
+    const truncated = ['', '{', '{"data":[{"id":"1"}', '{"data":[{"id":"1"}]'];
+    const misplaced = ['{"data":[{"id":"1",}]}', '{"data":[]} x', '{"data":[],}', '{"data":[{"id":"1\n"}]}', '{"data":["x",]}'];
+    const badTokens = ['{"data":[01]}', '{"data":[1.]}', '{"data":[-]}', '{"data":[tru]}', '{"data":["\\x"]}', '{"data":["\\u12g4"]}', '{"data":[{"id" "1"}]}'];
+    for (const bad of [...truncated, ...misplaced, ...badTokens]) {
       expect(() => scan(bad)).toThrow(JsonSyntaxError);
       expect(() => JSON.parse(bad)).toThrow(SyntaxError);
     }
@@ -141,7 +150,8 @@ describe('scanEntriesPage', () => {
 });
 
 describe('field batches merged as bytes', () => {
-  const entryOf = (record: unknown, pretty = false) => scanEntriesPage(Buffer.from(JSON.stringify({ data: [record] }, null, pretty ? 1 : undefined))).entries[0];
+  const entryOf = (record: unknown, pretty = false) =>
+    scanEntriesPage(Buffer.from(JSON.stringify({ data: [record] }, null, pretty ? 1 : undefined))).entries[0];
 
   test('the same record, keys in the same order, as mergeParts gives from objects', () => {
     const r = rng(3);

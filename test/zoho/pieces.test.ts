@@ -101,7 +101,9 @@ describe('schemas', () => {
     expect(() => entriesPageOf(noIds, 'GET /Leads')).toThrow(UnexpectedAnswerError);
     expect(() => entriesPageOf(noIds, 'GET /Leads')).toThrow(/^GET \/Leads: unexpected answer at data\.0/);
     expect(() => entriesPageOf(noIds, 'GET /Leads')).not.toThrow(/secret customer/);
-    expect(() => entriesPageOf(answered({ data: [{ id: '1' }], info: { more_records: 'yes' } }), 'GET /Leads')).toThrow(/GET \/Leads: unexpected answer at info.more_records/);
+    expect(() => entriesPageOf(answered({ data: [{ id: '1' }], info: { more_records: 'yes' } }), 'GET /Leads')).toThrow(
+      /GET \/Leads: unexpected answer at info.more_records/,
+    );
   });
 
   test('token answers: success and the HTTP-200 error shape', () => {

@@ -9,7 +9,8 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { crawlSandbox, diffRows, same } from './support.js';
 
 const cut = (v: unknown): unknown => (typeof v === 'string' ? Array.from(v).slice(0, LIST_RICH_TEXT_CHARS).join('') : v);
-const manifestOf = (runDir: string) => JSON.parse(readFileSync(join(runDir, 'manifest.json'), 'utf8')) as { status: string; api: { credits: number; by_purpose?: unknown } };
+const manifestOf = (runDir: string) =>
+  JSON.parse(readFileSync(join(runDir, 'manifest.json'), 'utf8')) as { status: string; api: { credits: number; by_purpose?: unknown } };
 
 describe('rich text', () => {
   let sandbox: Sandbox;

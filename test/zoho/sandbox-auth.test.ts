@@ -66,7 +66,9 @@ describe('access tokens that die every 7 calls', () => {
   test('one renewal per dead token, shared by the calls in flight; the output is whole', async () => {
     const run = await crawlSandbox(sandbox, { ZOHO_MAX_CONCURRENCY: '5' });
     expect(run.status).toBe('complete');
-    for (const m of readableModules(sandbox, true)) expect(diffRows(run.got.records.get(m) ?? [], sandbox.dataset.records(m))).toEqual(same(sandbox.dataset.count(m)));
+    for (const m of readableModules(sandbox, true)) {
+      expect(diffRows(run.got.records.get(m) ?? [], sandbox.dataset.records(m))).toEqual(same(sandbox.dataset.count(m)));
+    }
     const stats = sandbox.stats();
     const answered = stats.total - stats.injected.expired401;
     // A token serves 7 calls; a grant per 7 answered calls (rounded up), not one per refused call.

@@ -211,7 +211,12 @@ describe('one tiny org, several runs: whitelist, exact cap, module name, static 
     const { ZOHO_ACCOUNTS_URL, ZOHO_API_DOMAIN, ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN } = sandbox.settings();
     const res = await fetch(`${ZOHO_ACCOUNTS_URL}/oauth/v2/token`, {
       method: 'POST',
-      body: new URLSearchParams({ grant_type: 'refresh_token', client_id: ZOHO_CLIENT_ID, client_secret: ZOHO_CLIENT_SECRET, refresh_token: ZOHO_REFRESH_TOKEN }),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        client_id: ZOHO_CLIENT_ID,
+        client_secret: ZOHO_CLIENT_SECRET,
+        refresh_token: ZOHO_REFRESH_TOKEN,
+      }),
     });
     const { access_token } = (await res.json()) as { access_token: string };
     const run = await crawlSandbox({ settings: () => ({ ZOHO_API_DOMAIN, ZOHO_CRM_AUTH_TOKEN: access_token }) }, { ZOHO_MODULE_WHITELIST: 'Deals' });

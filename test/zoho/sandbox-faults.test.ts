@@ -38,7 +38,8 @@ describe('faults on: 5% 429, 2% 500, 1% cut connections, tokens dying every 40 c
     const { injected } = stats;
     // Printed for the report: what this run went through.
     process.stdout.write(
-      `zoho fault test: total=${stats.total} grants=${stats.grants} maxInFlight=${stats.maxInFlight} injected=${JSON.stringify(injected)} unexpected4xx=${stats.unexpected4xx.length}\n`,
+      `zoho fault test: total=${stats.total} grants=${stats.grants} maxInFlight=${stats.maxInFlight} ` +
+        `injected=${JSON.stringify(injected)} unexpected4xx=${stats.unexpected4xx.length}\n`,
     );
     expect(injected['429'] + injected['500'] + injected.drop).toBeGreaterThan(0);
     expect(injected.expired401).toBeGreaterThan(0);

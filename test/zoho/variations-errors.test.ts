@@ -14,7 +14,10 @@ describe('error answers that differ from the sandbox', () => {
   test('401 OAUTH_SCOPE_MISMATCH with details as an array: fatal for that module, naming the scope, no token renewals', async () => {
     const run = await t.crawlThrough((path) =>
       /^\/crm\/v8\/Deals\?/.test(path)
-        ? { status: 401, body: JSON.stringify({ code: 'OAUTH_SCOPE_MISMATCH', details: [], message: 'invalid oauth scope to access this URL', status: 'error' }) }
+        ? {
+            status: 401,
+            body: JSON.stringify({ code: 'OAUTH_SCOPE_MISMATCH', details: [], message: 'invalid oauth scope to access this URL', status: 'error' }),
+          }
         : undefined,
     );
     expect(run.status).toBe('partial');
@@ -28,7 +31,10 @@ describe('error answers that differ from the sandbox', () => {
   test('an error wrapped in data[0] keeps its code: INVALID_MODULE skips the module', async () => {
     const run = await t.crawlThrough((path) =>
       /^\/crm\/v8\/settings\/fields\?module=Vendors/.test(path)
-        ? { status: 400, body: JSON.stringify({ data: [{ code: 'INVALID_MODULE', details: {}, message: 'the module name given seems to be invalid', status: 'error' }] }) }
+        ? {
+            status: 400,
+            body: JSON.stringify({ data: [{ code: 'INVALID_MODULE', details: {}, message: 'the module name given seems to be invalid', status: 'error' }] }),
+          }
         : undefined,
     );
     expect(run.status).toBe('complete');
@@ -59,7 +65,10 @@ describe('the client against odd server errors', () => {
     queue.push({ status: 429, headers: { 'retry-after': new Date(Date.now() - 1000).toUTCString() }, body: '' });
     const logs: string[] = [];
     expect(await client(logs).get(modulesCall())).toEqual({ status: 200, body: { modules: [] } });
-    expect(logs).toEqual([expect.stringMatching(/HTTP 503 HTTP_503; retry 1\/2 in 0 ms/), expect.stringMatching(/HTTP 429 TOO_MANY_REQUESTS; retry 2\/2 in 0 ms/)]);
+    expect(logs).toEqual([
+      expect.stringMatching(/HTTP 503 HTTP_503; retry 1\/2 in 0 ms/),
+      expect.stringMatching(/HTTP 429 TOO_MANY_REQUESTS; retry 2\/2 in 0 ms/),
+    ]);
   });
 
   test('a 401 on a static token: one clear message naming ZOHO_CRM_AUTH_TOKEN', async () => {

@@ -51,7 +51,18 @@ describe('paging answers that differ from the sandbox', () => {
 
 
   test('a page shorter than per_page with more_records true: the chain goes on', () => {
-    const state: ChainState = { module: 'Leads', batches: [['Last_Name']], perPage: 200, converted: true, order: 'default', written: 0, chainRead: 0, pageTokenLimit: 100_000, pending: [], staleRestarts: 0 };
+    const state: ChainState = {
+      module: 'Leads',
+      batches: [['Last_Name']],
+      perPage: 200,
+      converted: true,
+      order: 'default',
+      written: 0,
+      chainRead: 0,
+      pageTokenLimit: 100_000,
+      pending: [],
+      staleRestarts: 0,
+    };
     const outcome = takePage(state, [{ data: [{ id: '1' }, { id: '2' }], info: { more_records: true, next_page_token: 't2' } }]);
     expect(outcome.records.map((r) => r.id)).toEqual(['1', '2']);
     expect(outcome.next?.tokens).toEqual(['t2']);
@@ -61,7 +72,9 @@ describe('paging answers that differ from the sandbox', () => {
 
 
   test('an empty module answered 200 with no body, like 204', async () => {
-    const run = await t.crawlThrough((path, up) => (up.status === 204 ? { status: 200, headers: { 'content-type': 'application/json' }, body: '' } : undefined));
+    const run = await t.crawlThrough((path, up) =>
+      up.status === 204 ? { status: 200, headers: { 'content-type': 'application/json' }, body: '' } : undefined,
+    );
     expect(run.status).toBe('complete');
     t.expectWhole(run);
   });

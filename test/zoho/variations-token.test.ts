@@ -39,7 +39,10 @@ describe('token answers that differ from the sandbox', () => {
   test('expires_in as a string, no api_domain, no token_type, extra keys: a token, and the data centre\'s API domain', async () => {
     answer = { status: 200, body: JSON.stringify({ access_token: 'tok-1', expires_in: '3600', scope: 'ZohoCRM.modules.READ', extra: { a: 1 } }) };
     expect(await source().current()).toMatchObject({ headers: { authorization: 'Zoho-oauthtoken tok-1' }, baseUrl: 'https://www.zohoapis.eu' });
-    expect(await source({ apiDomain: 'http://proxy.example' }).current()).toMatchObject({ headers: { authorization: 'Zoho-oauthtoken tok-1' }, baseUrl: 'http://proxy.example' });
+    expect(await source({ apiDomain: 'http://proxy.example' }).current()).toMatchObject({
+      headers: { authorization: 'Zoho-oauthtoken tok-1' },
+      baseUrl: 'http://proxy.example',
+    });
   });
 
   test('an api_domain that is empty or not a URL, expires_in null or 0: still a token, with the fallbacks', async () => {
@@ -73,7 +76,10 @@ describe('token answers that differ from the sandbox', () => {
   });
 
   test('Access Denied with status "failure" is the grant throttle: waited, then named', async () => {
-    answer = { status: 200, body: JSON.stringify({ error: 'Access Denied', error_description: 'You have made too many requests continuously.', status: 'failure' }) };
+    answer = {
+      status: 200,
+      body: JSON.stringify({ error: 'Access Denied', error_description: 'You have made too many requests continuously.', status: 'failure' }),
+    };
     const e = await failure(source());
     expect(e.message).toMatch(/^ZOHO_REFRESH_TOKEN: could not obtain an access token .* after 2 attempts: .*throttled/);
   });

@@ -34,7 +34,14 @@ interface Ran {
 function crawlZoho(env: Record<string, string>): Promise<Ran> {
   const cwd = mkdtempSync(join(tmp, 'cwd-'));
   const outputDir = join(cwd, 'exports');
-  const full: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_FORMAT: 'json', LOCAL_OUTPUT_DIRECTORY: outputDir, ...FAST_BACKOFF, ...env };
+  const full: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LOG_FORMAT: 'json',
+    LOCAL_OUTPUT_DIRECTORY: outputDir,
+    ...FAST_BACKOFF,
+    ...env,
+  };
   return new Promise((done) => {
     execFile(process.execPath, [cliPath, 'crawl', 'zoho'], { cwd, env: full, encoding: 'utf8' }, (error, stdout, stderr) => {
       done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr, outputDir });
@@ -88,7 +95,9 @@ describe('cli: crawl zoho', () => {
     const { ZOHO_ACCOUNTS_URL, ZOHO_API_DOMAIN } = sandbox.settings();
     const r = await crawlZoho({ ZOHO_ACCOUNTS_URL, ZOHO_API_DOMAIN });
     expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^setting ZOHO_REFRESH_TOKEN .*ZOHO_CRM_AUTH_TOKEN: no Zoho credentials set; expected/)]);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^setting ZOHO_REFRESH_TOKEN .*ZOHO_CRM_AUTH_TOKEN: no Zoho credentials set; expected/),
+    ]);
     expect(sandbox.stats().total).toBe(0);
     expect(existsSync(r.outputDir)).toBe(false);
   });

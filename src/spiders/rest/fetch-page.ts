@@ -46,7 +46,12 @@ function judgePage(res: HttpAnswer, what: string): Verdict<FetchedPage> {
   const { status } = res;
   const text = res.body.toString('utf8');
   if (status === 429 || status === 408 || status >= 500) {
-    return { kind: 'retry', reason: status === 429 ? 'throttle' : 'server', error: new Error(`${what} answered ${status}: ${snippet(text)}`), retryAfterMs: retryAfterOf(res) };
+    return {
+      kind: 'retry',
+      reason: status === 429 ? 'throttle' : 'server',
+      error: new Error(`${what} answered ${status}: ${snippet(text)}`),
+      retryAfterMs: retryAfterOf(res),
+    };
   }
   if (status < 200 || status >= 300) return { kind: 'fail', error: new Error(`${what} answered ${status} ${STATUS_CODES[status] ?? ''}: ${snippet(text)}`) };
   let body: unknown;

@@ -49,7 +49,9 @@ function nextValue(page: FetchedPage, path: readonly string[]): string | undefin
   const { value } = valueAt(page.body, path);
   const parsed = nextValueSchema.safeParse(value);
   if (!parsed.success) {
-    throw new NonRetryableError(`REST_NEXT ${JSON.stringify(path.join('.'))} in the body of ${page.url} is ${describeJson(value)}; expected a string, a number, or null on the last page`);
+    throw new NonRetryableError(
+      `REST_NEXT ${JSON.stringify(path.join('.'))} in the body of ${page.url} is ${describeJson(value)}; expected a string, a number, or null on the last page`,
+    );
   }
   const text = parsed.data === null || parsed.data === undefined ? '' : String(parsed.data).trim();
   return text === '' ? undefined : text;
