@@ -73,8 +73,8 @@ const rows = (count: number): Row[] => Array.from({ length: count }, (_, k) => r
 interface JsonServer {
   base: string;
   version: string;
-  /** Lines json-server has logged so far: where the requests of one test start. */
-  mark(): number;
+  /** Lines json-server has logged once every request made so far is logged: where the requests of one test start. */
+  mark(): Promise<number>;
   /** The URLs (path and query) of the GETs on `path` logged after `mark`, once every earlier request is logged. */
   getsSince(mark: number, path: string): Promise<string[]>;
   close(): Promise<void>;
@@ -150,31 +150,36 @@ async function stop(child: ChildProcess, exited: Promise<void>): Promise<void> {
 function server(child: ChildProcess, base: string, version: string, output: () => string, listeners: Set<() => void>, exited: Promise<void>): JsonServer {
   const lines = (): string[] => output().replace(ANSI, '').split('\n');
   let fences = 0;
+  // A fence request: json-server serves and logs one request after another, so once the fence is
+  // in the log, so is every request made before it (a test's own requests included).
+  async function fenced(): Promise<void> {
+    const fence = `/__fence-${++fences}`;
+    const logged = (): boolean => lines().some((l) => l.startsWith(`GET ${fence} `));
+    const seen = new Promise<void>((ok) => {
+      const check = (): void => {
+        if (!logged()) return;
+        listeners.delete(check);
+        ok();
+      };
+      listeners.add(check);
+      check();
+    });
+    await (await fetch(`${base}${fence}`)).arrayBuffer();
+    await seen;
+  }
   return {
     base,
     version,
-    mark: () => lines().length - 1,
+    async mark() {
+      await fenced();
+      return lines().length - 1;
+    },
     async getsSince(mark, path) {
-      // A fence request: json-server serves and logs one request after another, so once the fence is
-      // in the log, so is every request the CLI made before it.
-      const fence = `/__fence-${++fences}`;
-      const logged = (): boolean => lines().some((l) => l.startsWith(`GET ${fence} `));
-      const seen = new Promise<void>((ok) => {
-        const check = (): void => {
-          if (!logged()) return;
-          listeners.delete(check);
-          ok();
-        };
-        listeners.add(check);
-        check();
-      });
-      await (await fetch(`${base}${fence}`)).arrayBuffer();
-      await seen;
-      const gets = lines()
+      await fenced();
+      return lines()
         .slice(mark)
         .map((l) => /^GET (\S+) /.exec(l)?.[1])
         .filter((u): u is string => u !== undefined && new URL(u, base).pathname === path);
-      return gets;
     },
     close: () => stop(child, exited),
   };
@@ -288,7 +293,7 @@ describe(`rest spider against json-server (${jsonServerBin().version}, its own C
   test(`${PARTIAL} records, _limit=${LIMIT}, REST_NEXT=link: exit 0, ${Math.ceil(PARTIAL / LIMIT)} pages requested once each, ` +
     'every record once and equal, manifest complete', async () => {
     const out = join(tmp, 'partial');
-    const mark = js.mark();
+    const mark = await js.mark();
     const r = await crawlRest(
       {
         REST_URL: `${js.base}/items?_page=1&_limit=${LIMIT}`,
@@ -328,7 +333,7 @@ describe(`rest spider against json-server (${jsonServerBin().version}, its own C
     expect(lastLink).not.toContain('rel="next"');
 
     const out = join(tmp, 'exact');
-    const mark = js.mark();
+    const mark = await js.mark();
     const r = await crawlRest(
       {
         REST_URL: `${js.base}/exact?_page=1&_limit=${LIMIT}`,
@@ -353,7 +358,7 @@ describe(`rest spider against json-server (${jsonServerBin().version}, its own C
 
   test('REST_MAX_PAGES=2: two pages requested, their 100 records written, the cap named in the log, exit 0', async () => {
     const out = join(tmp, 'max-pages');
-    const mark = js.mark();
+    const mark = await js.mark();
     const r = await crawlRest(
       {
         REST_URL: `${js.base}/items?_page=1&_limit=${LIMIT}`,
@@ -377,7 +382,7 @@ describe(`rest spider against json-server (${jsonServerBin().version}, its own C
 
   test('REST_NEXT=page:_page on the same server: counts pages up to the first empty one, every record once', async () => {
     const out = join(tmp, 'page-param');
-    const mark = js.mark();
+    const mark = await js.mark();
     const r = await crawlRest(
       {
         REST_URL: `${js.base}/items?_page=1&_limit=${LIMIT}`,
