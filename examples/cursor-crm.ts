@@ -92,7 +92,12 @@ export function cursorCrmSpider(input: CursorCrmOptions): SpiderClass {
       const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: opts.clientId, client_secret: opts.clientSecret });
       const token = await new HttpClient({ retry: { retries: 2, baseMs: 500, maxMs: 5000 }, timeoutMs: 30_000 }).call({
         what: 'POST /oauth/token',
-        request: () => ({ method: 'POST', url: new URL('/oauth/token', opts.baseUrl).href, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() }),
+        request: () => ({
+          method: 'POST',
+          url: new URL('/oauth/token', opts.baseUrl).href,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: form.toString(),
+        }),
         judge: (answer) => judgeJson(answer, tokenSchema, 'the token endpoint'),
       });
       addSecrets([token.access_token]);
@@ -112,7 +117,9 @@ function judgePage(answer: HttpAnswer, object: string): Verdict<Page> {
 
 function judgeJson<T>(answer: HttpAnswer, schema: z.ZodType<T>, what: string): Verdict<T> {
   const error = new Error(`${what} answered HTTP ${answer.status}`);
-  if (answer.status === 429 || answer.status >= 500) return { kind: 'retry', reason: answer.status === 429 ? 'throttle' : 'server', error, retryAfterMs: retryAfterOf(answer) };
+  if (answer.status === 429 || answer.status >= 500) {
+    return { kind: 'retry', reason: answer.status === 429 ? 'throttle' : 'server', error, retryAfterMs: retryAfterOf(answer) };
+  }
   if (answer.status !== 200) return { kind: 'fail', error };
   let json: unknown;
   try {
@@ -121,5 +128,6 @@ function judgeJson<T>(answer: HttpAnswer, schema: z.ZodType<T>, what: string): V
     return { kind: 'fail', error: new Error(`${what} answered a body that is not JSON`) };
   }
   const parsed = schema.safeParse(json);
-  return parsed.success ? { kind: 'done', value: parsed.data } : { kind: 'fail', error: new Error(`${what}: unexpected answer (${parsed.error.issues[0]?.message})`) };
+  if (parsed.success) return { kind: 'done', value: parsed.data };
+  return { kind: 'fail', error: new Error(`${what}: unexpected answer (${parsed.error.issues[0]?.message})`) };
 }

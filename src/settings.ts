@@ -62,7 +62,9 @@ function int<D extends number | undefined = undefined>(opts: { default?: D; min:
 
 /** Byte sizes: a number of bytes or with a unit (KiB, MiB, GiB; KB/MB/GB read as binary too). */
 function bytes(opts: { default: number; min: number }) {
-  const units: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+  const units: Record<string, number> = {
+    '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3,
+  };
   const expected = `a size in bytes, optionally with a unit (e.g. 8388608 or 8MiB), at least ${opts.min}`;
   return z.unknown().transform((raw, ctx): number => {
     if (isUnset(raw)) return opts.default;
@@ -120,7 +122,8 @@ function moduleList() {
     const items = (Array.isArray(raw) ? raw.map(String) : String(raw).split(',')).map((s) => s.trim()).filter(Boolean);
     if (items.length === 0 || items.some((s) => s.toUpperCase() === 'ALL')) return undefined;
     const bad = items.find((s) => !/^[A-Za-z0-9_$.-]+$/.test(s));
-    if (bad !== undefined) return fail(ctx, raw, `${shown(bad)} is not a module api name`, 'comma-separated module api names (letters, digits, _ . - $) or ALL');
+    const expected = 'comma-separated module api names (letters, digits, _ . - $) or ALL';
+    if (bad !== undefined) return fail(ctx, raw, `${shown(bad)} is not a module api name`, expected);
     return [...new Set(items)];
   });
 }
@@ -191,7 +194,9 @@ export const settingsSchema = z.object({
     secret: true,
   }),
   ZOHO_MODULE_WHITELIST: doc(moduleList(), {
-    doc: 'Comma-separated module api names to extract, or ALL. A listed module the API cannot read (api_supported false, e.g. Home) or the org refuses (403) is skipped with a warning, as the original did; a name the org does not have (a typo) is an error naming the closest modules, and the run is partial.',
+    doc: 'Comma-separated module api names to extract, or ALL. A listed module the API cannot read (api_supported false, e.g. Home) or the org ' +
+      'refuses (403) is skipped with a warning, as the original did; a name the org does not have (a typo) is an error naming the closest modules, ' +
+      'and the run is partial.',
     defaultText: 'ALL',
   }),
   ZOHO_MAX_RECORDS_PER_MODULE: doc(int({ min: 1 }), {
@@ -219,13 +224,15 @@ export const settingsSchema = z.object({
     doc: 'Extracts the deleted-record log of each module into <Module>-Deleted.',
   }),
   ZOHO_MAX_CONCURRENCY: doc(int({ default: 5, min: 1, max: 100 }), {
-    doc: "Most API requests in flight at once across the whole crawl. 5 is the smallest edition's limit (Free); Standard 10, Professional 15, Enterprise 20, Ultimate 25.",
+    doc: "Most API requests in flight at once across the whole crawl. 5 is the smallest edition's limit (Free); Standard 10, Professional 15, " +
+      "Enterprise 20, Ultimate 25.",
   }),
   ZOHO_REQUEST_RETRIES: doc(int({ default: 8, min: 0, max: 100 }), {
     doc: 'How often one API request is retried after 429, 5xx or a dropped connection before its module is given up as failed.',
   }),
   ZOHO_BACKOFF_BASE_MS: doc(int({ default: 1000, min: 0, max: 600_000 }), {
-    doc: 'First wait before retrying an API call after 429 (without Retry-After), 5xx or a dropped connection; doubles per attempt, with jitter, up to ZOHO_BACKOFF_MAX_MS.',
+    doc: 'First wait before retrying an API call after 429 (without Retry-After), 5xx or a dropped connection; doubles per attempt, with jitter, up ' +
+      'to ZOHO_BACKOFF_MAX_MS.',
   }),
   ZOHO_BACKOFF_MAX_MS: doc(int({ default: 60_000, min: 0, max: 3_600_000 }), {
     doc: 'Longest wait between retries of one API call; also the wait before asking again for an access token when Zoho throttles token grants.',
@@ -234,13 +241,15 @@ export const settingsSchema = z.object({
     doc: 'Longest one API call may take (headers and body) before it is abandoned and retried.',
   }),
   ZOHO_PAGE_TOKEN_LIMIT: doc(int({ default: 100_000, min: 200 }), {
-    doc: "Records one page_token chain can reach (Zoho: 100,000). A module larger than this is read in Modified_Time order, in several chains that each start where the previous one stopped.",
+    doc: "Records one page_token chain can reach (Zoho: 100,000). A module larger than this is read in Modified_Time order, in several chains that " +
+      "each start where the previous one stopped.",
   }),
   ZOHO_INCREMENTAL: doc(bool({ default: false }), {
     doc: 'Incremental mode: after a complete run, remember what was extracted and next time ask only for changes since then.',
   }),
   ZOHO_INCREMENTAL_OVERLAP_SECS: doc(int({ default: 60, min: 0, max: 86_400 }), {
-    doc: 'Incremental mode: how far before the last run\'s latest change the next run asks again (If-Modified-Since), so nothing on the boundary or from a slightly wrong clock is missed; the repeats are dropped.',
+    doc: 'Incremental mode: how far before the last run\'s latest change the next run asks again (If-Modified-Since), so nothing on the boundary or ' +
+      'from a slightly wrong clock is missed; the repeats are dropped.',
   }),
 
   // ---- Output
@@ -293,7 +302,8 @@ export const settingsSchema = z.object({
     defaultText: '8MiB',
   }),
   S3_UPLOAD_RETRIES: doc(int({ default: 4, min: 0, max: 100 }), {
-    doc: 'Retries after the first attempt of each S3 request before an upload is listed as failed: the AWS SDK\'s standard retry strategy (backoff with jitter) for errors a retry can help (5xx, throttling, timeouts, dropped connections); a refusal such as 403 is not retried.',
+    doc: 'Retries after the first attempt of each S3 request before an upload is listed as failed: the AWS SDK\'s standard retry strategy (backoff ' +
+      'with jitter) for errors a retry can help (5xx, throttling, timeouts, dropped connections); a refusal such as 403 is not retried.',
   }),
 
   // ---- rest spider (its syntaxes are checked by the spider: src/spiders/rest/settings.ts)
@@ -301,10 +311,14 @@ export const settingsSchema = z.object({
     doc: 'rest spider: URL of the first page of a JSON REST API (required for `crawl rest`), with any query the API needs (e.g. ?per_page=100).',
   }),
   REST_ITEMS_PATH: doc(str(), {
-    doc: 'rest spider: dot path to the array of items in each JSON body, e.g. data or results.items (a numeric part indexes an array). Empty = the body is the array.',
+    doc: 'rest spider: dot path to the array of items in each JSON body, e.g. data or results.items (a numeric part indexes an array). Empty = the ' +
+      'body is the array.',
   }),
   REST_NEXT: doc(str({ default: 'link', noneIsValue: true }), {
-    doc: 'rest spider: how to find the next page. link = the Link header\'s rel="next"; json:<dot.path> = a next-page URL in the body (relative ones resolved); cursor:<dot.path>:<param> = a token in the body, sent as ?<param>=token; page:<param> = count ?<param>= up from its value in REST_URL (else 1) until an empty page; none = one page. Paging stops when the next URL, token or link is missing, null or empty; a next page on another origin than REST_URL is not followed.',
+    doc: 'rest spider: how to find the next page. link = the Link header\'s rel="next"; json:<dot.path> = a next-page URL in the body (relative ones ' +
+      'resolved); cursor:<dot.path>:<param> = a token in the body, sent as ?<param>=token; page:<param> = count ?<param>= up from its value in ' +
+      'REST_URL (else 1) until an empty page; none = one page. Paging stops when the next URL, token or link is missing, null or empty; a next ' +
+      'page on another origin than REST_URL is not followed.',
   }),
   REST_RESOURCE: doc(str({ default: 'items' }), {
     doc: 'rest spider: name of the resource: the output stem (<RUN>/<name>/<name>-0.json) and the module in the manifest.',

@@ -43,7 +43,8 @@ export async function committedChunks(target: StemToResume, opts: CommittedChunk
     const full = scan !== undefined && scan.whole && scan.lines === opts.linesPerFile;
     const lastOfDone = scan !== undefined && scan.whole && resumed.done && isLast && scan.lines > 0 && scan.lines <= opts.linesPerFile;
     if (scan && (full || lastOfDone)) {
-      const file = { module, kind, stem, index: chunk.index, path: `${stem}/${chunk.name}`, lines: scan.lines, bytes: scan.bytes, sha256: scan.sha256, resumed: true };
+      const path = `${stem}/${chunk.name}`;
+      const file = { module, kind, stem, index: chunk.index, path, lines: scan.lines, bytes: scan.bytes, sha256: scan.sha256, resumed: true };
       resumed.files.push(file);
       for (const id of ids) resumed.ids.add(id);
       resumed.nextIndex = chunk.index + 1;
@@ -73,7 +74,12 @@ async function chunksIn(dir: string, stem: string, extension: string): Promise<A
   const chunks: Array<{ name: string; index: number }> = [];
   for (const name of names) {
     const index = chunkIndexOf(name, stem, extension);
-    if (index === undefined) throw new ResumeError(`${join(dir, name)} is not a chunk of stem ${stem}; expected only ${stem}-<n>.${extension} files (move it away, or start a new run with --no-resume)`);
+    if (index === undefined) {
+      throw new ResumeError(
+        `${join(dir, name)} is not a chunk of stem ${stem}; expected only ${stem}-<n>.${extension} files ` +
+          '(move it away, or start a new run with --no-resume)',
+      );
+    }
     chunks.push({ name, index });
   }
   return chunks.sort((a, b) => a.index - b.index);

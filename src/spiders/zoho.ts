@@ -195,7 +195,9 @@ export class ZohoSpider extends Spider {
       if (error instanceof CreditsExhaustedError) throw this.stop(error);
       throw new Error(startFailure(error));
     }
-    if (answer.status !== 200) throw new Error(`GET /settings/modules answered HTTP ${answer.status} with no modules; expected the module list (check ZOHO_API_DOMAIN)`);
+    if (answer.status !== 200) {
+      throw new Error(`GET /settings/modules answered HTTP ${answer.status} with no modules; expected the module list (check ZOHO_API_DOMAIN)`);
+    }
     this.apiBase = (await this.tokens!.current()).baseUrl ?? '';
     const { modules } = parseBody(modulesAnswerSchema, answer.body, 'GET /settings/modules');
     const selection = selectModules(modules, s.ZOHO_MODULE_WHITELIST);
@@ -282,7 +284,9 @@ export class ZohoSpider extends Spider {
     yield* this.subformsOf(module, fields);
     // A field listed twice is one field: once in the module item, once in the records calls.
     const listed = new Set<string>();
-    const fieldInfo: FieldInfo[] = fields.filter((f) => !listed.has(f.api_name) && Boolean(listed.add(f.api_name))).map((f) => ({ api_name: f.api_name, data_type: f.data_type }));
+    const fieldInfo: FieldInfo[] = fields
+      .filter((f) => !listed.has(f.api_name) && Boolean(listed.add(f.api_name)))
+      .map((f) => ({ api_name: f.api_name, data_type: f.data_type }));
     const count = this.countOf(module, countResult);
     const cap = s.ZOHO_MAX_RECORDS_PER_MODULE;
     const baseIms = this.bookmarks.sinceFor(module, 'record');
@@ -331,8 +335,11 @@ export class ZohoSpider extends Spider {
     };
     // A page's calls: one per field batch, and the rich-text completion.
     this.remaining.sized(module, state.batches.length + (rich.length ? 1 : 0), count === undefined ? undefined : toRead, state.perPage);
-    if (order === 'modified-asc') this.log.info(`${module}: ${toRead} records, more than one page_token chain reaches; reading by Modified_Time in several chains`);
-    yield this.recordsRequest({ module, explicit, state, first: { fields: fieldInfo, expected }, ahead: this.askAhead(state), ...(rich.length ? { rich } : {}) });
+    if (order === 'modified-asc') {
+      this.log.info(`${module}: ${toRead} records, more than one page_token chain reaches; reading by Modified_Time in several chains`);
+    }
+    const first = { fields: fieldInfo, expected };
+    yield this.recordsRequest({ module, explicit, state, first, ahead: this.askAhead(state), ...(rich.length ? { rich } : {}) });
   }
 
   private countOf(module: string, result: PromiseSettledResult<ApiAnswer>): number | undefined {
@@ -396,7 +403,10 @@ export class ZohoSpider extends Spider {
       if (!answer || answer.status !== 200) return null;
       return entriesPageOf(answer.body, `GET /${module} (fields batch ${i + 1})`);
     });
-    const repeat = this.bookmarks.mayRepeat(module, 'record') ? (record: RawEntry | ZohoEntry) => this.bookmarks.isRepeat(module, 'record', this.lineOf(module, objectOf(record))) : undefined;
+    const books = this.bookmarks;
+    const repeat = books.mayRepeat(module, 'record')
+      ? (record: RawEntry | ZohoEntry) => books.isRepeat(module, 'record', this.lineOf(module, objectOf(record)))
+      : undefined;
     let outcome;
     try {
       outcome = takePage(state, pages, repeat);
@@ -419,7 +429,9 @@ export class ZohoSpider extends Spider {
     yield* this.endOf(module, 'record');
     const written = state.written + outcome.records.length;
     if (outcome.leftover > 0) {
-      this.log.warn(`${module}: ${outcome.leftover} record(s) changed while their field batches were read and were seen in only some of them; left out of this run`);
+      this.log.warn(
+        `${module}: ${outcome.leftover} record(s) changed while their field batches were read and were seen in only some of them; left out of this run`,
+      );
     }
     this.log.info(`${module}: ${written} record(s)`);
   }
@@ -531,7 +543,8 @@ export class ZohoSpider extends Spider {
       return;
     }
     const body = entriesPageOf(answer.body, `GET /${module}/deleted`);
-    const fresh = this.bookmarks.mayRepeat(module, 'deleted') ? body.data.filter((entry) => !this.bookmarks.isRepeat(module, 'deleted', entry.object())) : body.data;
+    const books = this.bookmarks;
+    const fresh = books.mayRepeat(module, 'deleted') ? body.data.filter((entry) => !books.isRepeat(module, 'deleted', entry.object())) : body.data;
     for (const entry of fresh) yield new JsonLineItem('deleted', module, entry.id, entry.line());
     const count = data.count + fresh.length;
     // An empty page ends the log even if it claims more: asking page after page of nothing would never stop.
@@ -550,7 +563,8 @@ export class ZohoSpider extends Spider {
    */
   private refused(module: string, explicit: boolean, error: unknown): boolean {
     if (!(error instanceof ZohoApiError) || (error.kind !== 'permission' && error.kind !== 'missing')) return false;
-    const reason = `${explicit ? 'named in ZOHO_MODULE_WHITELIST, but ' : ''}refused by Zoho (${error.status} ${error.code}${error.apiMessage ? `: ${error.apiMessage}` : ''})`;
+    const said = error.apiMessage ? `: ${error.apiMessage}` : '';
+    const reason = `${explicit ? 'named in ZOHO_MODULE_WHITELIST, but ' : ''}refused by Zoho (${error.status} ${error.code}${said})`;
     this.log.warn(`${module}: skipped, ${reason}`);
     this.ctx.report.skip(module, reason);
     this.remaining.dropped(module);
@@ -606,7 +620,10 @@ function credentialsOf(s: Settings): Credentials {
 function startFailure(error: unknown): string {
   if (error instanceof ZohoAuthError) return error.message;
   if (error instanceof ZohoApiError) {
-    if (error.kind === 'scope') return `${error.message}; the token lacks a scope: the self-client needs ZohoCRM.settings.modules.READ, ZohoCRM.settings.fields.READ and ZohoCRM.modules.READ`;
+    if (error.kind === 'scope') {
+      const scopes = 'ZohoCRM.settings.modules.READ, ZohoCRM.settings.fields.READ and ZohoCRM.modules.READ';
+      return `${error.message}; the token lacks a scope: the self-client needs ${scopes}`;
+    }
     if (error.kind === 'token') return `${error.message}; check ZOHO_REFRESH_TOKEN / ZOHO_CRM_AUTH_TOKEN`;
     return `listing modules failed: ${error.message}; check ZOHO_API_DOMAIN / ZOHO_DATA_CENTER`;
   }

@@ -176,7 +176,8 @@ export class Bookkeeping implements Bookmarks {
     };
     await this.store.save(state);
     const bucket = this.ctx.settings.AWS_BUCKET_NAME;
-    log.info(`incremental: state saved for run ${this.ctx.runId} (${moved} bookmark(s)) in ${this.store.localPath}${bucket ? ` and s3://${bucket}/${this.store.key}` : ''}`);
+    const remote = bucket ? ` and s3://${bucket}/${this.store.key}` : '';
+    log.info(`incremental: state saved for run ${this.ctx.runId} (${moved} bookmark(s)) in ${this.store.localPath}${remote}`);
   }
 
   /**
@@ -189,7 +190,8 @@ export class Bookkeeping implements Bookmarks {
     if (!this.ended.has(k) || this.spec.frozen?.[kind] !== undefined) return undefined;
     const mark = this.marks.get(k) ?? this.watermark();
     if (mark.untimed > 0) {
-      this.ctx.logger.warn(`incremental: ${mark.untimed} line(s) of ${module} (${kind}) have no readable ${this.spec.timeField[kind]}; its bookmark is not moved`);
+      const field = this.spec.timeField[kind];
+      this.ctx.logger.warn(`incremental: ${mark.untimed} line(s) of ${module} (${kind}) have no readable ${field}; its bookmark is not moved`);
       return undefined;
     }
     const previous = this.bookmark(module, kind);

@@ -55,7 +55,10 @@ export async function planResume(opts: ResumePlanOptions): Promise<ResumeInfo> {
       await rm(join(runDir, entry.name), { force: true });
       logger.info(`resume: removed ${entry.name} of the interrupted attempt; it is written again at the end`);
     } else if (!entry.isDirectory() || !marker.stems[entry.name]) {
-      throw new ResumeError(`${join(runDir, entry.name)} is not a stem the run marker knows; expected only stems and manifest.json in a run folder (move it away, or start a new run with --no-resume)`);
+      throw new ResumeError(
+        `${join(runDir, entry.name)} is not a stem the run marker knows; expected only stems and manifest.json in a run folder ` +
+          '(move it away, or start a new run with --no-resume)',
+      );
     }
   }
   for (const [stem, { module, kind }] of Object.entries(marker.stems)) {
@@ -72,5 +75,7 @@ export function describeResume(info: ResumeInfo): string {
   const done = stems.filter((s) => s.done).length;
   const kept = stems.reduce((n, s) => n + s.files.length, 0);
   const lines = stems.reduce((n, s) => n + s.files.reduce((m, f) => m + f.lines, 0), 0);
-  return `${info.done.size} finished stem(s) not read again (${done} with files), ${stems.length - done} unfinished stem(s) continued; ${kept} file(s) with ${lines} line(s) kept`;
+  const unfinished = stems.length - done;
+  const finished = `${info.done.size} finished stem(s) not read again (${done} with files)`;
+  return `${finished}, ${unfinished} unfinished stem(s) continued; ${kept} file(s) with ${lines} line(s) kept`;
 }

@@ -23,7 +23,13 @@ import { readJsonFile, removeFile, writeJsonAtomic } from '../core/atomic-file.j
  * A resumed run must use the same values, or its second half would not match its first (other chunk
  * sizes, other modules, other time window).
  */
-export const OUTPUT_SHAPING_SETTINGS: readonly SettingName[] = ['OUTPUT_FILE_TYPE', 'OUTPUT_LINES_PER_FILE', 'ITEM_PIPELINES', 'AWS_BUCKET_NAME', 'AWS_S3_PREFIX'];
+export const OUTPUT_SHAPING_SETTINGS: readonly SettingName[] = [
+  'OUTPUT_FILE_TYPE',
+  'OUTPUT_LINES_PER_FILE',
+  'ITEM_PIPELINES',
+  'AWS_BUCKET_NAME',
+  'AWS_S3_PREFIX',
+];
 
 const fieldSchema = z.object({ api_name: z.string(), data_type: z.string() });
 

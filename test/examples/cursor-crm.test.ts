@@ -95,7 +95,8 @@ afterAll(async () => {
 async function run(outputDir: string, extra: Partial<CursorCrmOptions> = {}, startedAt?: Date): Promise<CrawlResult & { log: string; ids: string[] }> {
   const { logger, lines } = createCapturingLogger('debug');
   const spider = cursorCrmSpider({ baseUrl: base, clientId: 'id', clientSecret: SECRET, objects: ['contacts', 'companies'], concurrency: 3, ...extra });
-  const result = await crawl({ spider, startedAt, settings: parseSettings({ LOCAL_OUTPUT_DIRECTORY: outputDir, OUTPUT_LINES_PER_FILE: '60' }), logger, pipelines: PIPELINES });
+  const settings = parseSettings({ LOCAL_OUTPUT_DIRECTORY: outputDir, OUTPUT_LINES_PER_FILE: '60' });
+  const result = await crawl({ spider, startedAt, settings, logger, pipelines: PIPELINES });
   const ids = [...readRun(result.runDir).values()].flat().map((line) => String((JSON.parse(line) as Row).id));
   return { ...result, log: lines.join(''), ids };
 }

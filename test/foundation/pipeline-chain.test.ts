@@ -13,7 +13,16 @@ const file = (path: string): OutputFile => ({ module: 'M', kind: 'record', stem:
 
 function context(): CrawlContext {
   const { logger } = createCapturingLogger();
-  return { spiderName: 't', settings: defaultSettings({}), logger, runId: 'r', startedAt: new Date(0), runDir: '/nonexistent', stateDir: '/nonexistent', report: new RunReport() };
+  return {
+    spiderName: 't',
+    settings: defaultSettings({}),
+    logger,
+    runId: 'r',
+    startedAt: new Date(0),
+    runDir: '/nonexistent',
+    stateDir: '/nonexistent',
+    report: new RunReport(),
+  };
 }
 
 describe('PipelineChain output line', () => {

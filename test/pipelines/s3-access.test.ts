@@ -83,7 +83,9 @@ describe('a store that refuses access', () => {
     dirs.push(home);
     writeFileSync(join(home, 'credentials'), '[default]\naws_access_key_id = AKIDFROMPROFILE\naws_secret_access_key = secret-from-profile-456\n');
     const saved = { ...process.env };
-    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) {
+    const names = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'];
+    names.push('AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI');
+    for (const name of names) {
       delete process.env[name];
     }
     Object.assign(process.env, {
@@ -103,8 +105,10 @@ describe('a store that refuses access', () => {
   });
 
   test('refused writes: every upload is tried, none retried (a 403 is final), all are listed, the local run is kept, the run is partial', async () => {
-    answer = (req) => (req.method === 'HEAD' ? { status: 200 } : { status: 403, body: s3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.') });
-    const ran = await runCrawl(plannedSpider([[...records('Leads', 0, 5), ...records('Deals', 0, 1)]]), { ...store(KEYS), OUTPUT_LINES_PER_FILE: '2', S3_UPLOAD_RETRIES: '2' });
+    const refusal = s3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
+    answer = (req) => (req.method === 'HEAD' ? { status: 200 } : { status: 403, body: refusal });
+    const spider = plannedSpider([[...records('Leads', 0, 5), ...records('Deals', 0, 1)]]);
+    const ran = await runCrawl(spider, { ...store(KEYS), OUTPUT_LINES_PER_FILE: '2', S3_UPLOAD_RETRIES: '2' });
     dirs.push(ran.outputDir);
     expect(ran.status).toBe('partial');
     const puts = seen.filter((s) => s.method === 'PUT');
@@ -150,10 +154,12 @@ describe('bucket creation', () => {
     dirs.push(ran.outputDir);
     expect(ran.status).toBe('partial');
     expect(ran.report.fatal).toBeUndefined();
-    expect(ran.report.errors).toEqual([{ scope: 'upload', message: expect.stringMatching(/^upload: S3 bucket guarded cannot be reached: .*ECONNREFUSED.*finish it later with: node dist\/cli.js upload /) }]);
+    const unreachable = /^upload: S3 bucket guarded cannot be reached: .*ECONNREFUSED.*finish it later with: node dist\/cli.js upload /;
+    expect(ran.report.errors).toEqual([{ scope: 'upload', message: expect.stringMatching(unreachable) }]);
     const files = filesOf(ran.runDir);
     expect(files.get('Leads/Leads-0.json')?.toString().split('\n').filter(Boolean)).toHaveLength(3);
     // A run-wide error (no module's) is the one thing written beside DESIGN's keys.
-    expect(JSON.parse(files.get('manifest.json')!.toString())).toMatchObject({ status: 'partial', modules: { Leads: { records: 3 } }, errors: [{ scope: 'upload' }] });
+    const listed = JSON.parse(files.get('manifest.json')!.toString());
+    expect(listed).toMatchObject({ status: 'partial', modules: { Leads: { records: 3 } }, errors: [{ scope: 'upload' }] });
   });
 });

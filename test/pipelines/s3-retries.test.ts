@@ -44,7 +44,8 @@ describe('S3 uploads with the shipped retry configuration', () => {
   test('a dropped connection and a 503 on the first attempts of every PUT: the run still completes, each PUT tried 3 times', async () => {
     const bucket = 'flaky';
     proxy.setFault((_path, attempt) => (attempt === 1 ? 'cut' : attempt === 2 ? 'unavailable' : 'pass'));
-    const ran = await runCrawl(plannedSpider([[...records('Leads', 0, 5), ...records('Deals', 0, 2)]]), { ...viaProxy(bucket), OUTPUT_LINES_PER_FILE: '2' }, PIPELINES);
+    const spider = plannedSpider([[...records('Leads', 0, 5), ...records('Deals', 0, 2)]]);
+    const ran = await runCrawl(spider, { ...viaProxy(bucket), OUTPUT_LINES_PER_FILE: '2' }, PIPELINES);
     dirs.push(ran.outputDir);
     expect(ran.report.errors).toEqual([]);
     expect(ran.status).toBe('complete');
@@ -66,7 +67,8 @@ describe('S3 uploads with the shipped retry configuration', () => {
   test('a store that keeps failing PUTs: each file tried exactly retries + 1 times, listed, the run partial (exit 1), no manifest sent', async () => {
     const bucket = 'down';
     proxy.setFault((path) => (isObject(path) ? 'unavailable' : 'pass'));
-    const ran = await runCrawl(plannedSpider([[...records('Leads', 0, 3), ...records('Deals', 0, 1)]]), { ...viaProxy(bucket), OUTPUT_LINES_PER_FILE: '2' }, PIPELINES);
+    const spider = plannedSpider([[...records('Leads', 0, 3), ...records('Deals', 0, 1)]]);
+    const ran = await runCrawl(spider, { ...viaProxy(bucket), OUTPUT_LINES_PER_FILE: '2' }, PIPELINES);
     dirs.push(ran.outputDir);
     expect(ran.status).toBe('partial');
     expect(exitCodeOf(ran.status)).toBe(1);

@@ -77,7 +77,10 @@ function parseRestHeaders(text: string): Array<[string, string]> {
     const name = colon > 0 ? part.slice(0, colon).trim() : '';
     const value = part.slice(colon + 1).trim();
     if (!HEADER_NAME.test(name) || !value) {
-      throw new Error(`part ${i + 1} is not "Name: value" (not shown: the setting is secret); expected headers such as "Authorization: Bearer <token>; X-Api-Key: <key>"`);
+      throw new Error(
+        `part ${i + 1} is not "Name: value" (not shown: the setting is secret); ` +
+          'expected headers such as "Authorization: Bearer <token>; X-Api-Key: <key>"',
+      );
     }
     out.push([name, value]);
   });
@@ -97,7 +100,9 @@ function pageUrl(text: string): URL {
 }
 
 function dotPath(text: string): void {
-  if (!DOT_PATH.test(text)) throw new Error(`${shown(text)} is not a dot path; expected names joined by dots such as data or results.items (empty = the body itself)`);
+  if (!DOT_PATH.test(text)) {
+    throw new Error(`${shown(text)} is not a dot path; expected names joined by dots such as data or results.items (empty = the body itself)`);
+  }
 }
 
 function resourceName(text: string): void {
