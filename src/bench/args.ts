@@ -13,6 +13,8 @@ export interface BenchArgs {
   latencyMs: number;
   limit: number;
   latencySeconds: number;
+  /** Zero-latency orgs whose widened fields are mixed-script text (the sandbox's textFields). */
+  textHeavy: boolean;
   help: boolean;
 }
 
@@ -26,6 +28,7 @@ export const BENCH_USAGE = `Usage: npm run bench -- [options]
   --latency-ms 300       added latency per API call
   --limit 10             the sandbox's concurrency limit
   --latency-seconds 30   how long each latency run should take at the target pace (sizes its org)
+  --text-heavy           zero-latency orgs whose added fields are multi-line mixed-script text (CPU per record)
   --cpu-prof             run the CLI child with --cpu-prof (profiles under bench/results/profiles/)
   --out FILE             where to write the JSON results (default bench/results/<timestamp>.json)`;
 
@@ -38,6 +41,7 @@ const OPTIONS = {
   limit: { type: 'string' },
   'latency-seconds': { type: 'string' },
   'cpu-prof': { type: 'boolean' },
+  'text-heavy': { type: 'boolean' },
   out: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -63,6 +67,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     latencyMs: values['latency-ms'] === undefined ? 300 : positiveInt(values['latency-ms'], '--latency-ms'),
     limit: values.limit === undefined ? 10 : positiveInt(values.limit, '--limit'),
     latencySeconds: values['latency-seconds'] === undefined ? 30 : positiveInt(values['latency-seconds'], '--latency-seconds'),
+    textHeavy: values['text-heavy'] === true,
     help: values.help === true,
   };
 }

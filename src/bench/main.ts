@@ -82,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
       say(`\n[${label}] crawling ${num(size)} records…`);
       const store = await startLocalStore();
       try {
-        const r = await runThroughput({ cliPath: CLI_PATH, store, size, nodeFlags: profileFlags(label) }, modules);
+        const r = await runThroughput({ cliPath: CLI_PATH, store, size, nodeFlags: profileFlags(label), textHeavy: args.textHeavy }, modules);
         results.throughput.push(r);
         say(`[${label}] ${r.status}: ${num(r.recordsWritten)} records in ${(r.wallMs / 1000).toFixed(2)} s, ${num(r.recordsPerSec)} records/s`);
         for (const p of r.problems) say(`[${label}] problem: ${p}`);

@@ -25,6 +25,7 @@ export function throughputTable(results: readonly ThroughputResult[]): string {
       { header: 'ratio', align: 'right' },
       { header: 'credits', align: 'right' },
       { header: 'CLI CPU', align: 'right' },
+      { header: 'records/CPU-s', align: 'right' },
       { header: 'sandbox+S3 CPU', align: 'right' },
       { header: 'status' },
     ],
@@ -41,6 +42,8 @@ export function throughputTable(results: readonly ThroughputResult[]): string {
       num(r.ratio, 2),
       num(r.credits),
       r.childCpuMs === null ? '-' : seconds(r.childCpuMs),
+      // What one core of the CLI gets through: the issue's measure for keeping up at high concurrency.
+      r.childCpuMs ? num(Math.round(r.recordsWritten / (r.childCpuMs / 1000))) : '-',
       seconds(r.parentCpuMs),
       r.problems.length ? `${r.status} (!)` : r.status,
     ]),

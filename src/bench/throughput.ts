@@ -43,6 +43,8 @@ export interface ThroughputOptions {
   seed?: number;
   settings?: Record<string, string>;
   nodeFlags?: string[];
+  /** The widened fields are mixed-script text (sandbox textFields). */
+  textHeavy?: boolean;
 }
 
 /** Readable module names of the sandbox's generated org (the size-independent part of its shape). */
@@ -57,7 +59,14 @@ export async function probeModules(seed = 1): Promise<string[]> {
 
 export async function runThroughput(opts: ThroughputOptions, modules: string[]): Promise<ThroughputResult> {
   const plan = planOrg(modules, opts.size);
-  const sandbox = await startSandbox({ seed: opts.seed ?? 1, admin: true, minFields: TYPICAL_FIELDS, sizes: plan.sizes, deletedSizes: plan.deletedSizes });
+  const sandbox = await startSandbox({
+    seed: opts.seed ?? 1,
+    admin: true,
+    minFields: TYPICAL_FIELDS,
+    textFields: opts.textHeavy,
+    sizes: plan.sizes,
+    deletedSizes: plan.deletedSizes,
+  });
   try {
     const shapes = shapesOf(sandbox.dataset, { admin: true });
     const bound = boundOf(shapes);

@@ -12,6 +12,7 @@ export const USAGE = `Usage: npm run sandbox -- [options]
   --deleted Module=N        deleted entries of one module (repeatable)
   --admin                   the user is an administrator (Notes readable)
   --min-fields N            widen every readable module to at least N fields (Custom_Field_1…)
+  --text-fields             with --min-fields: those fields are mixed-script multi-line text
   --extra-modules N         add N readable custom modules Custom_Module_1… (size them with --size)
   --rate429 P               probability of an injected 429 (0..1)
   --retry-after S           Retry-After seconds on 429s (default: half with 1, half without)
@@ -58,7 +59,7 @@ export function optionsFromArgs(argv: string[]): SandboxOptions | 'help' {
     options: {
       port: { type: 'string' }, host: { type: 'string' }, seed: { type: 'string' }, preset: { type: 'string' },
       size: { type: 'string', multiple: true }, deleted: { type: 'string', multiple: true }, admin: { type: 'boolean' },
-      'min-fields': { type: 'string' }, 'extra-modules': { type: 'string' },
+      'min-fields': { type: 'string' }, 'text-fields': { type: 'boolean' }, 'extra-modules': { type: 'string' },
       rate429: { type: 'string' }, 'retry-after': { type: 'string' }, rate500: { type: 'string' }, 'rate-drop': { type: 'string' },
       'concurrency-limit': { type: 'string' }, 'token-lifetime-calls': { type: 'string' }, latency: { type: 'string' },
       jitter: { type: 'string' }, 'daily-credits': { type: 'string' }, help: { type: 'boolean', short: 'h' },
@@ -89,6 +90,7 @@ export function optionsFromArgs(argv: string[]): SandboxOptions | 'help' {
     deletedSizes: sizes('deleted', values.deleted),
     admin: values.admin ?? false,
     ...optional('minFields', num('min-fields', values['min-fields'], true)),
+    ...(values['text-fields'] ? { textFields: true } : {}),
     ...optional('extraModules', num('extra-modules', values['extra-modules'], true)),
     faults,
     ...(values['daily-credits'] === undefined ? {} : { limits: { dailyCredits: num('daily-credits', values['daily-credits'], true) } }),

@@ -33,6 +33,7 @@ export interface DatasetOptions {
   sizes?: Record<string, number>;
   deletedSizes?: Record<string, number>;
   minFields?: number;
+  textFields?: boolean;
   extraModules?: number;
   subforms?: boolean;
 }
@@ -59,7 +60,12 @@ export class OrgDataset implements Dataset, Org {
   private mutations = 0;
 
   constructor(opts: DatasetOptions) {
-    this.catalog = new Catalog({ minFields: opts.minFields, extraModules: opts.extraModules, subforms: opts.subforms });
+    this.catalog = new Catalog({
+      minFields: opts.minFields,
+      textFields: opts.textFields,
+      extraModules: opts.extraModules,
+      subforms: opts.subforms,
+    });
     checkSizes(this.catalog, 'sizes', opts.sizes);
     checkSizes(this.catalog, 'deletedSizes', opts.deletedSizes);
     this.seed = opts.seed;

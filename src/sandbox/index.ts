@@ -38,6 +38,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     sizes: opts.sizes,
     deletedSizes: opts.deletedSizes,
     minFields: opts.minFields,
+    textFields: opts.textFields,
     extraModules: opts.extraModules,
     subforms: opts.subforms,
   });

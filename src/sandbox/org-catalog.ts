@@ -11,6 +11,8 @@ export interface CatalogOptions {
   extraModules?: number;
   /** Deals gets a subform field, Line_Items, whose rows are the unlisted module Line_Items__s. */
   subforms?: boolean;
+  /** The `minFields` custom fields are all multi-line text of mixed scripts instead of the type mix. */
+  textFields?: boolean;
 }
 
 export const SUBFORM_PARENT = 'Deals';
@@ -48,11 +50,14 @@ const CUSTOM_MIX: ReadonlyArray<{ type: DataType; nullRate: number; picks?: read
   { type: 'phone', nullRate: 0.35 },
 ];
 
-/** `count` custom fields named `${prefix}${first}`…, types cycling through CUSTOM_MIX. */
-function customFields(prefix: string, first: number, count: number): FieldSpec[] {
+/** Text-heavy records, as orgs full of notes and names in many scripts have them. */
+const TEXT_MIX: typeof CUSTOM_MIX = [{ type: 'textarea', nullRate: 0.1 }];
+
+/** `count` custom fields named `${prefix}${first}`…, types cycling through `types`. */
+function customFields(prefix: string, first: number, count: number, types = CUSTOM_MIX): FieldSpec[] {
   return Array.from({ length: count }, (_, k) => {
     const n = first + k;
-    const mix = CUSTOM_MIX[(n - 1) % CUSTOM_MIX.length];
+    const mix = types[(n - 1) % types.length];
     return { api: `${prefix}${n}`, type: mix.type, custom: true, nullRate: mix.nullRate, picks: mix.picks };
   });
 }
@@ -94,9 +99,9 @@ function extraModule(k: number): ModuleSpec {
   };
 }
 
-function widened(spec: ModuleSpec, minFields: number): ModuleSpec {
+function widened(spec: ModuleSpec, minFields: number, types: typeof CUSTOM_MIX): ModuleSpec {
   if (!spec.supported || spec.fields.length >= minFields) return spec;
-  return { ...spec, fields: [...spec.fields, ...customFields('Custom_Field_', 1, minFields - spec.fields.length)] };
+  return { ...spec, fields: [...spec.fields, ...customFields('Custom_Field_', 1, minFields - spec.fields.length, types)] };
 }
 
 function checkCount(name: string, n: number | undefined, max: number): void {
@@ -117,7 +122,8 @@ export class Catalog {
     const extra = Array.from({ length: opts.extraModules ?? 0 }, (_, k) => extraModule(k + 1));
     const all = opts.subforms ? [...MODULES.map(withSubform), ...extra, LINE_ITEMS] : [...MODULES, ...extra];
     const min = opts.minFields ?? 0;
-    this.modules = min > 0 ? all.map((s) => widened(s, min)) : all;
+    const types = opts.textFields ? TEXT_MIX : CUSTOM_MIX;
+    this.modules = min > 0 ? all.map((s) => widened(s, min, types)) : all;
     this.byName = new Map(this.modules.map((m, k) => [m.api, k]));
     this.byLowerName = new Map(this.modules.map((m, k) => [m.api.toLowerCase(), k]));
   }

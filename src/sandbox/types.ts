@@ -64,6 +64,12 @@ export interface SandboxOptions {
    */
   minFields?: number;
   /**
+   * With `minFields`: the custom fields are all multi-line text mixing scripts (Cyrillic, Arabic, Hebrew,
+   * Devanagari, CJK, emoji, quotes, U+2028) instead of the type mix — text-heavy records, for CPU
+   * measurements. Default off.
+   */
+  textFields?: boolean;
+  /**
    * Added: this many readable custom modules `Custom_Module_1`… (generated_type custom, 20–40 fields
    * including the system fields) after the fixed ones; sized through `sizes`/`deletedSizes` (default
    * empty). At most 50. Default 0.

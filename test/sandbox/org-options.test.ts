@@ -49,6 +49,18 @@ describe('minFields', () => {
     expect([...types].sort()).toEqual(['boolean', 'currency', 'date', 'datetime', 'double', 'email', 'integer', 'phone', 'picklist', 'text']);
   });
 
+  test('textFields: the added fields are multi-line text mixing scripts; without minFields nothing changes', () => {
+    const ds = new OrgDataset({ seed: 1, preset: 'tiny', minFields: 40, textFields: true });
+    const plain = new OrgDataset({ seed: 1, preset: 'tiny' });
+    const added = ds.fields('Contacts').slice(plain.fields('Contacts').length);
+    expect(new Set(added.map((f) => f.data_type))).toEqual(new Set(['textarea']));
+    const text = [...ds.records('Contacts')].flatMap((r) => added.map((f) => r[f.api_name])).filter((v) => typeof v === 'string').join(' ');
+    for (const script of [/\p{Script=Cyrillic}/u, /\p{Script=Arabic}/u, /\p{Script=Hebrew}/u, /\p{Script=Devanagari}/u, /\p{Extended_Pictographic}/u]) {
+      expect(text).toMatch(script);
+    }
+    expect(digest(new OrgDataset({ seed: 1, preset: 'tiny', textFields: true }))).toBe(digest(plain));
+  });
+
   test('records carry exactly the listed fields (plus $ keys and id), with values of their type and some nulls', () => {
     const ds = new OrgDataset({ seed: 1, preset: 'tiny', minFields: 40 });
     for (const api of ['Contacts', 'Products', 'Notes']) {
