@@ -20,6 +20,12 @@ const FIELDS = [
   { api_name: 'Name', data_type: 'text' },
 ];
 
+/** A second crawl into the same output folder, started in the same second as the first. */
+function crawlAgainInTheSameSecond(settings: Parameters<typeof crawl>[0]['settings']): ReturnType<typeof crawl> {
+  const { logger } = createCapturingLogger();
+  return crawl({ spider: plannedSpider([records('Leads', 50, 5)]), settings, logger, pipelines: registry(), startedAt: new Date('2026-01-31T12:34:56Z') });
+}
+
 describe('ndjsonLine', () => {
   test('one JSON object per line: newlines and U+2028/U+2029 inside strings stay escaped', () => {
     const value = { a: 'line1\nline2\r\n', b: 'sep\u2028para\u2029end', c: 'é ✓ 😀', d: null, e: [1, { f: true }] };
@@ -161,14 +167,7 @@ describe('a local run', () => {
     dirs.push(first.outputDir);
     const before = filesOf(first.runDir);
     // Same output folder, same start second: the second run must not replace or mix into the first.
-    const { logger } = createCapturingLogger();
-    const again = await crawl({
-      spider: plannedSpider([records('Leads', 50, 5)]),
-      settings: first.settings,
-      logger,
-      pipelines: registry(),
-      startedAt: new Date('2026-01-31T12:34:56Z'),
-    });
+    const again = await crawlAgainInTheSameSecond(first.settings);
     expect(again.status).toBe('failed');
     expect(again.report.fatal).toMatch(/manifest.json exists already/);
     expect(filesOf(first.runDir)).toEqual(before);
@@ -179,14 +178,7 @@ describe('a local run', () => {
     dirs.push(first.outputDir);
     rmSync(join(first.runDir, 'manifest.json'));
     const before = filesOf(first.runDir);
-    const { logger } = createCapturingLogger();
-    const again = await crawl({
-      spider: plannedSpider([records('Leads', 50, 5)]),
-      settings: first.settings,
-      logger,
-      pipelines: registry(),
-      startedAt: new Date('2026-01-31T12:34:56Z'),
-    });
+    const again = await crawlAgainInTheSameSecond(first.settings);
     expect(again.status).not.toBe('complete');
     expect(again.report.errors.map((e) => e.message).join('\n')).toMatch(/EEXIST/);
     expect(filesOf(first.runDir).get('Leads/Leads-0.json')).toEqual(before.get('Leads/Leads-0.json'));
