@@ -48,7 +48,7 @@ export interface Grant {
  * that failed for good stands for the rest of the run: asking again would only deepen a throttle.
  */
 export class RefreshingAuth implements AuthProvider {
-  private current_?: { credential: Credential; expiresAt: number };
+  private held?: { credential: Credential; expiresAt: number };
   private pending?: Promise<Credential>;
   private failed?: Error;
   /** Grants obtained so far (for tests and the log). */
@@ -69,9 +69,9 @@ export class RefreshingAuth implements AuthProvider {
   readonly refusedAfterRenewals?: (where: string, last: Error) => Error;
 
   async current(): Promise<Credential> {
-    if (this.current_ && this.current_.expiresAt > this.now()) return this.current_.credential;
+    if (this.held && this.held.expiresAt > this.now()) return this.held.credential;
     if (this.failed) throw this.failed;
-    this.current_ = undefined;
+    this.held = undefined;
     this.pending ??= this.renew()
       .catch((error: unknown) => {
         this.failed = error instanceof Error ? error : new Error(String(error));
@@ -97,10 +97,10 @@ export class RefreshingAuth implements AuthProvider {
       baseUrl: grant.baseUrl,
       // Only the first caller with this token drops it; calls that used an older one just retry with the current one.
       reject: () => {
-        if (this.current_?.credential === credential) this.current_ = undefined;
+        if (this.held?.credential === credential) this.held = undefined;
       },
     };
-    this.current_ = { credential, expiresAt: this.now() + grant.lifetimeMs - margin };
+    this.held = { credential, expiresAt: this.now() + grant.lifetimeMs - margin };
     return credential;
   }
 }
