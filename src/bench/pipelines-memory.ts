@@ -87,12 +87,13 @@ async function driveDirectly(spiderClass: SpiderClass, settings: Settings, logge
   try {
     await chain.open();
     for await (const out of spider.startRequests()) {
+      if (out.kind === 'chain') throw new Error('the bench spider yields no chains');
       if (out.kind !== 'request') {
         await chain.process(out);
         continue;
       }
       for await (const item of spider.callbacks[out.label]({ request: out, retryCount: 0 })) {
-        if (item.kind !== 'request') await chain.process(item);
+        if (item.kind !== 'request' && item.kind !== 'chain') await chain.process(item);
       }
     }
   } finally {

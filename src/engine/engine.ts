@@ -1,6 +1,7 @@
 // The engine: Scrapy's design on Crawlee. A BasicCrawler over a RequestQueue runs the spider's
-// requests; Crawlee's router sends each to the spider callback its label names; the items a callback
-// yields go through the ordered item pipelines, the requests it yields back into the queue.
+// requests and chains; Crawlee's router sends each request to the spider callback its label names,
+// and each chain to the loop that reads its pages with the spider's paginator (chain-runner.ts); the
+// items they yield go through the ordered item pipelines, the requests and chains back into the queue.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BasicCrawler, Configuration, createBasicRouter, Request as CrawleeRequest, RequestQueue, type BasicCrawlingContext } from '@crawlee/basic';
@@ -10,9 +11,11 @@ import type { Item, StemEnd } from '../core/items.js';
 import type { Logger } from '../core/logger.js';
 import type { PipelineFactory } from '../core/pipeline.js';
 import { RunReport, type RunStatus } from '../core/report.js';
-import { NonRetryableError, StopCrawlError, type Spider, type SpiderClass, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
+import type { PageState } from '../core/paginator.js';
+import { NonRetryableError, StopCrawlError, type Spider, type SpiderClass, type SpiderOutput, type SpiderTask } from '../core/spider.js';
 import { SettingsError, type Settings } from '../settings.js';
 import { startRunMarker, type ResumeMode } from '../state/resume-start.js';
+import { MAX_TIMER_MS, runChain, withTimeout } from './chain-runner.js';
 import { routeCrawleeLog } from './crawlee-log.js';
 import { buildPipelines, PipelineChain } from './pipeline-chain.js';
 import { ProgressReporter, ProgressTracker } from './progress.js';
@@ -89,15 +92,16 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
     ended: async (end) => marker?.stemEnded(end.module, end.of),
   });
 
+  const chains = new RunningChains();
   try {
     await chain.open();
-    const crawler = await createCrawler(spider, ctx, commit);
+    const crawler = await createCrawler(spider, ctx, commit, chains);
     commit.onFailure = (error) => {
       report.error('pipelines', error.message);
       logger.error('an item pipeline failed; stopping the crawl', { error });
       void crawler.autoscaledPool?.abort();
     };
-    let first: SpiderRequest[];
+    let first: SpiderTask[];
     try {
       first = await commit.run(await drain(spider.startRequests()));
     } catch (error) {
@@ -110,6 +114,8 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
     }
     progress.start();
     if (first.length) await crawler.run(first.map(toCrawleeRequest));
+    // An aborted pool leaves its handlers running: chains end at their next page once halted.
+    await chains.settled();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (report.fatal === undefined) report.fatal = message;
@@ -132,14 +138,33 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
   return { status: report.status, runId: ctx.runId, runDir: ctx.runDir, report, items: counts };
 }
 
-async function createCrawler(spider: Spider, ctx: CrawlContext, commit: CommitQueue): Promise<BasicCrawler> {
+async function createCrawler(spider: Spider, ctx: CrawlContext, commit: CommitQueue, chains: RunningChains): Promise<BasicCrawler> {
   const router = createBasicRouter();
   for (const [label, callback] of Object.entries(spider.callbacks)) {
     router.addHandler(label, async ({ request, crawler }: BasicCrawlingContext) => {
-      const spiderRequest = fromCrawleeRequest(request);
-      const outputs = await drain(callback({ request: spiderRequest, retryCount: request.retryCount }));
+      const spiderRequest = fromCrawleeRequest(spider, request);
+      if (spiderRequest.kind !== 'request') throw new NonRetryableError(`request ${label} is not a request`);
+      const outputs = await withTimeout(spider.callbackTimeoutSecs, () => drain(callback({ request: spiderRequest, retryCount: request.retryCount })), `callback ${label}`);
       const next = await commit.run(outputs);
       if (next.length) await crawler.addRequests(next.map(toCrawleeRequest), { waitForAllRequestsToBeAdded: true });
+    });
+  }
+  for (const [label, paginator] of Object.entries(spider.paginators)) {
+    if (label in spider.callbacks) throw new Error(`spider ${spider.name}: ${JSON.stringify(label)} names both a callback and a paginator; expected one label per kind of task`);
+    router.addHandler(label, async ({ request, crawler }: BasicCrawlingContext) => {
+      const userData = request.userData as ChainData;
+      const done = runChain(paginator, userData.state, {
+        commit: (outputs) => commit.run(outputs),
+        committed: (next) => {
+          // Where a retry starts: the page after the last committed one, with a page's own retries.
+          if (next !== undefined) userData.state = next;
+          request.retryCount = 0;
+        },
+        schedule: async (tasks) => void (await crawler.addRequests(tasks.map(toCrawleeRequest), { waitForAllRequestsToBeAdded: true })),
+        halted: () => ctx.report.stoppedBy !== undefined || commit.failed,
+        pageTimeoutSecs: spider.callbackTimeoutSecs,
+      });
+      await chains.track(done);
     });
   }
   router.addDefaultHandler(async ({ request }) => {
@@ -165,7 +190,9 @@ async function createCrawler(spider: Spider, ctx: CrawlContext, commit: CommitQu
       // Fixed concurrency: the spider knows the API's limit; Crawlee's autoscaling would start at 1.
       minConcurrency: spider.maxConcurrency,
       maxRequestRetries: spider.maxRequestRetries,
-      requestHandlerTimeoutSecs: spider.callbackTimeoutSecs,
+      // A chain runs as long as its pages: the engine times each callback and each page itself
+      // (spider.callbackTimeoutSecs), Crawlee's timeout of the whole handler is set as far as it goes.
+      requestHandlerTimeoutSecs: Math.floor(MAX_TIMER_MS / 1000),
       useSessionPool: false,
       retryOnBlocked: false,
       statusMessageLoggingInterval: 3600,
@@ -182,7 +209,9 @@ async function createCrawler(spider: Spider, ctx: CrawlContext, commit: CommitQu
         // A stop is the run's, said once; the requests it cut short are not failures of their own.
         if (error instanceof StopCrawlError) return;
         ctx.logger.error(`${spider.name}: request ${request.label} failed for good: ${error.message}`);
-        spider.onRequestFailed(fromCrawleeRequest(request), error);
+        const task = fromCrawleeRequest(spider, request);
+        if (task.kind === 'chain') spider.onChainFailed(task, error);
+        else spider.onRequestFailed(task, error);
       },
     },
     config,
@@ -237,8 +266,31 @@ function forgetHandledRequests(queue: RequestQueue): void {
     return result;
   };
 }
-/** Prefix of the uniqueKeys the engine makes up for requests that bring none. */
+/** Prefix of the uniqueKeys the engine makes up for tasks that bring none. */
 const ENGINE_KEY = '~engine:';
+
+/** What a chain's Crawlee request carries: the state of the page it reads next. */
+interface ChainData extends Record<string, unknown> {
+  state: PageState;
+}
+
+/** The chain loops running now: an aborted crawl waits for them before the pipelines close. */
+class RunningChains {
+  private readonly running = new Set<Promise<void>>();
+
+  async track(chain: Promise<void>): Promise<void> {
+    this.running.add(chain);
+    try {
+      await chain;
+    } finally {
+      this.running.delete(chain);
+    }
+  }
+
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.running]);
+  }
+}
 
 /**
  * Items from every callback are sent through the pipelines one callback's batch at a time. A batch
@@ -247,6 +299,8 @@ const ENGINE_KEY = '~engine:';
  */
 class CommitQueue {
   private tail: Promise<unknown> = Promise.resolve();
+  /** A pipeline failed: the crawl is stopping. */
+  failed = false;
   onFailure: (error: Error) => void = () => {};
 
   constructor(
@@ -256,13 +310,13 @@ class CommitQueue {
     private readonly observer: { passed(item: Item): void; ended(end: StemEnd): Promise<void> },
   ) {}
 
-  /** Processes the batch's items in order; returns its requests. */
-  run(outputs: SpiderOutput[]): Promise<SpiderRequest[]> {
+  /** Processes the batch's items in order; returns its requests and chains. */
+  run(outputs: SpiderOutput[]): Promise<SpiderTask[]> {
     const job = this.tail.then(async () => {
-      const requests: SpiderRequest[] = [];
+      const requests: SpiderTask[] = [];
       try {
         for (const out of outputs) {
-          if (out.kind === 'request') requests.push(out);
+          if (out.kind === 'request' || out.kind === 'chain') requests.push(out);
           else if (out.kind === 'end') {
             await this.chain.process(out);
             await this.observer.ended(out);
@@ -277,6 +331,7 @@ class CommitQueue {
         }
       } catch (error) {
         const err = error instanceof Error ? error : new Error(String(error));
+        this.failed = true;
         this.onFailure(err);
         throw new NonRetryableError(`item pipeline failed: ${err.message}`);
       }
@@ -299,7 +354,17 @@ async function drain(outputs: AsyncIterable<SpiderOutput>): Promise<SpiderOutput
   return all;
 }
 
-function toCrawleeRequest(req: SpiderRequest): CrawleeRequest {
+function toCrawleeRequest(task: SpiderTask): CrawleeRequest {
+  if (task.kind === 'chain') {
+    // Crawlee's queue takes only http(s) URLs; a chain is a task, not a URL, and nothing fetches this one.
+    return new CrawleeRequest({
+      url: `https://chain.invalid/${encodeURIComponent(task.label)}`,
+      label: task.label,
+      uniqueKey: `${ENGINE_KEY}${task.label}:${crypto.randomUUID()}`,
+      userData: { state: task.state } satisfies ChainData,
+    });
+  }
+  const req = task;
   // Crawlee only rejects a bad URL later, when the batch is queued, as "Received one or more errors".
   if (!URL.canParse(req.url) || !/^https?:$/.test(new URL(req.url).protocol)) {
     throw new NonRetryableError(`request ${req.label}: ${JSON.stringify(req.url)} is not an absolute http(s) URL`);
@@ -312,8 +377,10 @@ function toCrawleeRequest(req: SpiderRequest): CrawleeRequest {
   });
 }
 
-function fromCrawleeRequest(request: CrawleeRequest): SpiderRequest {
+function fromCrawleeRequest(spider: Spider, request: CrawleeRequest): SpiderTask {
+  const label = String(request.label);
+  if (label in spider.paginators) return { kind: 'chain', label, state: (request.userData as ChainData).state };
   // Crawlee keeps the label inside userData; the spider's userData is the rest.
   const { label: _label, ...userData } = request.userData as Record<string, unknown>;
-  return { kind: 'request', label: String(request.label), url: request.url, userData, uniqueKey: request.uniqueKey };
+  return { kind: 'request', label, url: request.url, userData, uniqueKey: request.uniqueKey };
 }
