@@ -4,7 +4,7 @@
 // the page holds (items, stem ends, other requests or chains) and the state of the next page, if any.
 //
 // The engine runs the chain as a loop (src/engine/chain-runner.ts). As soon as `parse` has returned
-// `next`, the fetch of that page starts, while this page's outputs are still being produced and
+// `next`, the fetch of that page starts (unless the paginator says `prefetch: false`), while this page's outputs are still being produced and
 // committed through the pipelines: one page ahead per chain, never more, so a chain never waits for
 // the pipelines and memory stays bounded. A page's outputs are committed only once all of them were
 // produced (all or nothing, as for a callback), and the chain moves on only after that commit: a
@@ -45,6 +45,11 @@ export interface Paginator<S extends PageState = PageState, A = unknown> {
   fetch(state: S): Promise<A>;
   /** Reads the answer: the page's outputs and the next page's state. */
   parse(answer: A, state: S): PageParse<S> | Promise<PageParse<S>>;
+  /**
+   * false: the next page is fetched only once this one is committed (a short chain gains little
+   * from the overlap, and then a page is on disk before the next call goes out). Default true.
+   */
+  readonly prefetch?: boolean;
 }
 
 export function chain<S extends PageState>(label: string, state: S): SpiderChain<S> {

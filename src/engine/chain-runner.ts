@@ -31,9 +31,9 @@ export async function runChain<S extends PageState, A>(paginator: Paginator<S, A
     const tasks = await host.commit(page.outputs);
     host.committed(page.next);
     if (tasks.length) await host.schedule(tasks);
-    if (page.next === undefined || page.ahead === undefined) return;
+    if (page.next === undefined || host.halted()) return;
     state = page.next;
-    answer = page.ahead;
+    answer = page.ahead ?? send(paginator, state);
   }
 }
 
@@ -47,7 +47,7 @@ interface ReadPage<S, A> {
 async function readPage<S extends PageState, A>(paginator: Paginator<S, A>, answer: Promise<A>, state: S, host: ChainHost<S>): Promise<ReadPage<S, A>> {
   const parsed = await paginator.parse(await answer, state);
   // The prefetch: sent before this page's outputs are produced and committed.
-  const ahead = parsed.next !== undefined && !host.halted() ? send(paginator, parsed.next) : undefined;
+  const ahead = parsed.next !== undefined && paginator.prefetch !== false && !host.halted() ? send(paginator, parsed.next) : undefined;
   const outputs: SpiderOutput[] = [];
   for await (const out of parsed.outputs) outputs.push(out);
   return { outputs, next: parsed.next, ahead };

@@ -74,6 +74,7 @@ interface Plan {
   maxRequestRetries?: number;
   /** Throws instead of parsing this page (`<key>/<page>`). */
   parseThrows?: Record<string, Error>;
+  prefetch?: boolean;
 }
 
 const failedChains: Array<{ label: string; state: PageState; message: string }> = [];
@@ -94,6 +95,7 @@ function spiderOf(plan: Plan) {
       const outputs: SpiderOutput[] = answer.items.map((item) => ({ kind: 'record', module: state.module, data: item }));
       return { outputs, next: state.page < state.last ? { ...state, page: state.page + 1 } : undefined };
     },
+    ...(plan.prefetch === undefined ? {} : { prefetch: plan.prefetch }),
   };
   return class ChainSpider extends Spider {
     readonly name = 'chains';
@@ -156,6 +158,14 @@ describe('a chain of pages', () => {
     expect([...hits]).toEqual([['a/1', 1], ['a/2', 1], ['a/3', 1]]);
   });
 
+  test('prefetch: false: the next page is requested only once the page before is committed', async () => {
+    faults = new Map();
+    const result = await run({ chains: ['a'], last: 3, prefetch: false });
+    expect(result.status).toBe('complete');
+    for (const page of [1, 2]) expect(log.indexOf(`send a/${page + 1}`)).toBeGreaterThan(log.indexOf(`item a-${page}-2`));
+    expect([...hits]).toEqual([['a/1', 1], ['a/2', 1], ['a/3', 1]]);
+  });
+
   test('items keep their order, within each chain, also with chains running side by side', async () => {
     faults = new Map();
     const result = await run({ chains: ['a', 'b', 'c'], last: 4, maxConcurrency: 2 });
@@ -177,7 +187,7 @@ describe('a chain of pages', () => {
   });
 
   test('a page that keeps failing goes to onChainFailed once, with that page; the pages before it are kept', async () => {
-    faults = new Map([['a/3', 'gone'], ['b/2', 99]]);
+    faults = new Map<string, number | 'gone'>([['a/3', 'gone'], ['b/2', 99]]);
     const result = await run({ chains: ['a', 'b', 'c'], last: 4, maxRequestRetries: 1 });
     expect(result.status).toBe('partial');
     expect(failedChains.sort((x, y) => x.state.key.localeCompare(y.state.key))).toEqual([
