@@ -184,7 +184,7 @@ async function createCrawler(spider: Spider, ctx: CrawlContext, commit: CommitQu
   mkdirSync(ctx.stateDir, { recursive: true });
   return new BasicCrawler(
     {
-      requestQueue: await openQueue(config),
+      requestQueue: await RequestQueue.open(null, { config }),
       requestHandler: router,
       maxConcurrency: spider.maxConcurrency,
       // Fixed concurrency: the spider knows the API's limit; Crawlee's autoscaling would start at 1.
@@ -226,46 +226,6 @@ function stopped(ctx: CrawlContext, error: StopCrawlError): boolean {
   return true;
 }
 
-/**
- * The default request queue with a small dedup cache. Crawlee's holds 1,000,000 slots (two arrays,
- * ~16 MB live for the whole run, a sixth of a small crawl's heap) only to skip re-submitting a
- * uniqueKey it saw; the storage dedups by uniqueKey anyway, so a miss just costs a lookup, and the
- * spider's keys are nearly all new. Left as it is if Crawlee's internals change shape.
- */
-async function openQueue(config: Configuration): Promise<RequestQueue> {
-  const queue = await RequestQueue.open(null, { config });
-  const cache = (queue as unknown as { requestSeenCache?: { size?: unknown; keys?: unknown; ids?: unknown } }).requestSeenCache;
-  if (cache && typeof cache.size === 'number' && Array.isArray(cache.keys) && Array.isArray(cache.ids)) {
-    Object.assign(cache, { size: DEDUP_SLOTS, keys: new Array(DEDUP_SLOTS), ids: new Array(DEDUP_SLOTS) });
-  }
-  forgetHandledRequests(queue);
-  return queue;
-}
-const DEDUP_SLOTS = 4096;
-
-/**
- * Crawlee's in-memory queue keeps every request after it was handled (its JSON, userData and all) and
- * walks all of them each time it looks for the next one: memory and CPU that grow with the crawl (a
- * 1M-record org is ~5,600 page requests). A handled request whose uniqueKey the engine made up (a
- * random one: nothing can ask for it again) is dropped from the storage once marked handled; the
- * queue's counts are left as they are. A spider's own uniqueKeys stay, so de-duplication by them
- * stays exact. Left as it is if Crawlee's internals change shape.
- */
-function forgetHandledRequests(queue: RequestQueue): void {
-  type Stored = { requests?: Map<string, unknown> };
-  const client = (queue as unknown as { client?: { updateRequest?: unknown; getQueue?: unknown } }).client;
-  if (!client || typeof client.updateRequest !== 'function' || typeof client.getQueue !== 'function') return;
-  const update = (client.updateRequest as (r: { id?: string; uniqueKey?: string; handledAt?: unknown }, o?: unknown) => Promise<unknown>).bind(client);
-  const stored = (client.getQueue as () => Promise<Stored>).bind(client);
-  client.updateRequest = async (request: { id?: string; uniqueKey?: string; handledAt?: unknown }, options?: unknown) => {
-    const result = await update(request, options);
-    if (request.handledAt && request.id && request.uniqueKey?.startsWith(ENGINE_KEY)) {
-      const requests = (await stored()).requests;
-      if (requests instanceof Map) requests.delete(request.id);
-    }
-    return result;
-  };
-}
 /** Prefix of the uniqueKeys the engine makes up for tasks that bring none. */
 const ENGINE_KEY = '~engine:';
 
