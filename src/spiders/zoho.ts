@@ -8,7 +8,10 @@
 //                  next page follows from zoho/records-chain.ts (page_token, cap, restarts) and the
 //                  engine fetches it while this page's records go through the pipelines; the first
 //                  page also yields the module item and the module's `deleted` chain
-//   deleted        a chain: one page of GET /{module}/deleted → deleted items; next page by number
+//   deleted        a chain: one page of GET /{module}/deleted → deleted items; next page by number,
+//                  asked for once the page is committed (no prefetch: the log is a page or two)
+// Each chain takes one of the engine's ZOHO_MAX_CONCURRENCY slots while it runs; its state (a
+// ChainState for records) is the chain's place in the queue, so a failed page is retried by itself.
 // All API calls share one TokenSource (one grant, renewed once on 401) and one Pace (the crawl-wide
 // in-flight cap, halved on 429). Retries of 429/5xx/cut connections happen inside the client, call by
 // call, so a page whose second field batch is throttled does not re-send the first.
