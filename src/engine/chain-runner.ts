@@ -4,7 +4,7 @@
 // callbacks) run at once; the chain's current state lives in the request's userData, so a retry
 // after a failed page starts from that page.
 import type { PageState, Paginator } from '../core/paginator.js';
-import type { SpiderOutput, SpiderTask } from '../core/spider.js';
+import { NonRetryableError, type SpiderOutput, type SpiderTask } from '../core/spider.js';
 
 export interface ChainHost<S extends PageState> {
   /** Sends a page's outputs through the pipelines, in order after every earlier commit; returns its tasks. */
@@ -30,10 +30,23 @@ export async function runChain<S extends PageState, A>(paginator: Paginator<S, A
     const page = await withTimeout(host.pageTimeoutSecs, () => readPage(paginator, answer, state, host));
     const tasks = await host.commit(page.outputs);
     host.committed(page.next);
-    if (tasks.length) await host.schedule(tasks);
+    if (tasks.length) await schedule(host, tasks);
     if (page.next === undefined || host.halted()) return;
     state = page.next;
     answer = page.ahead ?? send(paginator, state);
+  }
+}
+
+/**
+ * A page's tasks are queued after its commit, and the chain's state has moved on: a retry would
+ * read the next page and these tasks would be lost without a word, so a failure here is final.
+ */
+async function schedule<S extends PageState>(host: ChainHost<S>, tasks: SpiderTask[]): Promise<void> {
+  try {
+    await host.schedule(tasks);
+  } catch (error) {
+    if (error instanceof NonRetryableError) throw error;
+    throw new NonRetryableError(`queueing what a page yielded failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

@@ -12,7 +12,7 @@ import { createCapturingLogger } from '../../src/core/logger.js';
 import type { Item } from '../../src/core/items.js';
 import type { ItemPipeline } from '../../src/core/pipeline.js';
 import { chain, type Paginator, type SpiderChain } from '../../src/core/paginator.js';
-import { NonRetryableError, Spider, StopCrawlError, type SpiderOutput } from '../../src/core/spider.js';
+import { NonRetryableError, request, Spider, StopCrawlError, type SpiderOutput } from '../../src/core/spider.js';
 import { defaultSettings } from '../../src/settings.js';
 
 // ---- the server: GET /chain/<key>/<page> answers {items: [...2 items], more}; arrivals are logged.
@@ -22,8 +22,9 @@ let base: string;
 /** One log for the server and the pipeline: `arrive <key>/<page>`, `item <key>/<page>.<n>`, … */
 let log: string[] = [];
 const hits = new Map<string, number>();
-/** `<key>/<page>` → how many times it answers 500 before 200; `gone` → 404 for good. */
-let faults = new Map<string, number | 'gone'>();
+/** `<key>/<page>` → how many times it answers 500 before 200; `gone` → 404 for good; `hang` → no answer the first time. */
+let faults = new Map<string, number | 'gone' | 'hang'>();
+const hung: Array<() => void> = [];
 const arrivalWaiters = new Map<string, () => void>();
 
 beforeAll(async () => {
@@ -35,7 +36,8 @@ beforeAll(async () => {
     const n = (hits.get(at) ?? 0) + 1;
     hits.set(at, n);
     const fault = faults.get(at);
-    const status = fault === 'gone' ? 404 : fault !== undefined && n <= fault ? 500 : 200;
+    if (fault === 'hang' && n === 1) return void hung.push(() => res.destroy());
+    const status = fault === 'gone' ? 404 : typeof fault === 'number' && n <= fault ? 500 : 200;
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(status === 200 ? { items: [1, 2].map((i) => ({ id: `${key}-${page}-${i}` })) } : { error: status }));
   });
@@ -43,6 +45,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
+  for (const release of hung) release();
   await new Promise((done) => server.close(done));
 });
 
@@ -75,6 +78,9 @@ interface Plan {
   /** Throws instead of parsing this page (`<key>/<page>`). */
   parseThrows?: Record<string, Error>;
   prefetch?: boolean;
+  callbackTimeoutSecs?: number;
+  /** This page (`<key>/<page>`) also yields a request with a URL that cannot be queued. */
+  badRequestOn?: string;
 }
 
 const failedChains: Array<{ label: string; state: PageState; message: string }> = [];
@@ -93,6 +99,7 @@ function spiderOf(plan: Plan) {
       const thrown = plan.parseThrows?.[`${state.key}/${state.page}`];
       if (thrown) throw thrown;
       const outputs: SpiderOutput[] = answer.items.map((item) => ({ kind: 'record', module: state.module, data: item }));
+      if (plan.badRequestOn === `${state.key}/${state.page}`) outputs.push(request('other', 'not a url'));
       return { outputs, next: state.page < state.last ? { ...state, page: state.page + 1 } : undefined };
     },
     ...(plan.prefetch === undefined ? {} : { prefetch: plan.prefetch }),
@@ -101,6 +108,7 @@ function spiderOf(plan: Plan) {
     readonly name = 'chains';
     override maxConcurrency = plan.maxConcurrency ?? 2;
     override maxRequestRetries = plan.maxRequestRetries ?? 2;
+    override callbackTimeoutSecs = plan.callbackTimeoutSecs ?? 600;
     readonly callbacks = {};
     override readonly paginators = { pages };
     async *startRequests(): AsyncIterable<SpiderOutput> {
@@ -186,8 +194,16 @@ describe('a chain of pages', () => {
     expect(itemsOf('a')).toEqual([1, 2, 3, 4, 5].flatMap((p) => [`a-${p}-1`, `a-${p}-2`]));
   });
 
+  test('a page that takes longer than callbackTimeoutSecs is given up and retried from that page', async () => {
+    faults = new Map([['h/2', 'hang']]);
+    const result = await run({ chains: ['h'], last: 3, maxRequestRetries: 1, callbackTimeoutSecs: 0.2 });
+    expect(result.status).toBe('complete');
+    expect([...hits].sort()).toEqual([['h/1', 1], ['h/2', 2], ['h/3', 1]]);
+    expect(itemsOf('h')).toEqual([1, 2, 3].flatMap((p) => [`h-${p}-1`, `h-${p}-2`]));
+  });
+
   test('a page that keeps failing goes to onChainFailed once, with that page; the pages before it are kept', async () => {
-    faults = new Map<string, number | 'gone'>([['a/3', 'gone'], ['b/2', 99]]);
+    faults = new Map<string, number | 'gone' | 'hang'>([['a/3', 'gone'], ['b/2', 99]]);
     const result = await run({ chains: ['a', 'b', 'c'], last: 4, maxRequestRetries: 1 });
     expect(result.status).toBe('partial');
     expect(failedChains.sort((x, y) => x.state.key.localeCompare(y.state.key))).toEqual([
@@ -203,6 +219,15 @@ describe('a chain of pages', () => {
     expect(itemsOf('a')).toEqual(['a-1-1', 'a-1-2', 'a-2-1', 'a-2-2']);
     expect(itemsOf('b')).toEqual(['b-1-1', 'b-1-2']);
     expect(itemsOf('c')).toHaveLength(8);
+  });
+
+  test('a page whose requests cannot be queued fails the chain for good: its items are kept, none after it', async () => {
+    faults = new Map();
+    const result = await run({ chains: ['a'], last: 4, badRequestOn: 'a/2' });
+    expect(result.status).toBe('partial');
+    expect(failedChains).toEqual([{ label: 'pages', state: { module: 'A', key: 'a', page: 3, last: 4 }, message: expect.stringMatching(/request other: "not a url" is not an absolute http\(s\) URL/) }]);
+    expect(itemsOf('a')).toEqual(['a-1-1', 'a-1-2', 'a-2-1', 'a-2-2']);
+    expect(hits.get('a/2')).toBe(1);
   });
 
   test('StopCrawlError stops the run: the page is not committed, no chain reads another page', async () => {
