@@ -18,7 +18,8 @@ import { runIdOf, type CrawlContext } from '../core/context.js';
 import type { Item } from '../core/items.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { RunReport, type RunStatus } from '../core/report.js';
-import { request, Spider, type SpiderClass, type SpiderOutput } from '../core/spider.js';
+import { chain, type PageState, type Paginator } from '../core/paginator.js';
+import { Spider, type SpiderClass, type SpiderOutput } from '../core/spider.js';
 import { startLocalS3 } from '../dev/local-s3.js';
 import { tuneHeapGrowth } from '../cli.js';
 import { crawl } from '../engine/engine.js';
@@ -48,29 +49,32 @@ function benchSpider(total: number) {
     }
     async *startRequests(): AsyncIterable<SpiderOutput> {
       yield { kind: 'module', module: 'Leads', fields: [{ api_name: 'id', data_type: 'bigint' }], expected: total };
-      for (let from = 0; from < total; from += PAGE) yield request('page', `http://bench.invalid/${from}`, { from });
+      yield chain('page', { from: 0 });
     }
-    readonly callbacks = {
-      page: async function* ({ request: req }: { request: { userData?: Record<string, unknown> } }): AsyncIterable<SpiderOutput> {
-        const from = Number(req.userData?.from);
-        for (let i = from; i < Math.min(from + PAGE, total); i++) {
-          // One in ten is a deletion, so two stems are written at once.
-          const item: Item =
-            i % 10 === 9
-              ? { kind: 'deleted', module: 'Leads', data: { id: String(4_000_000_000_000 + i), type: 'recycle', deleted_time: '2026-01-31T12:00:00+00:00' } }
-              : {
-                  kind: 'record',
-                  module: 'Leads',
-                  data: { id: String(4_000_000_000_000 + i), Last_Name: `Lead ${i}`, Email: `lead${i}@example.com`, Amount: i % 997 },
-                };
-          yield item;
-        }
-      },
+    readonly callbacks = {};
+    // One chain of pages of PAGE items, as a paginated source is read.
+    override readonly paginators = {
+      page: {
+        fetch: async ({ from }) => from,
+        parse: (from) => ({ outputs: pageItems(from), next: from + PAGE < total ? { from: from + PAGE } : undefined }),
+      } satisfies Paginator<{ from: number }, number>,
     };
   };
+
+  function* pageItems(from: number): Iterable<SpiderOutput> {
+    for (let i = from; i < Math.min(from + PAGE, total); i++) {
+      const id = String(4_000_000_000_000 + i);
+      // One in ten is a deletion, so two stems are written at once.
+      const item: Item =
+        i % 10 === 9
+          ? { kind: 'deleted', module: 'Leads', data: { id, type: 'recycle', deleted_time: '2026-01-31T12:00:00+00:00' } }
+          : { kind: 'record', module: 'Leads', data: { id, Last_Name: `Lead ${i}`, Email: `lead${i}@example.com`, Amount: i % 997 } };
+      yield item;
+    }
+  }
 }
 
-/** The spider's requests, one after the other, their items through the ordered pipelines. */
+/** The spider's chain, page after page, its items through the ordered pipelines. */
 async function driveDirectly(spiderClass: SpiderClass, settings: Settings, logger: Logger): Promise<{ status: RunStatus; runDir: string; report: RunReport }> {
   const startedAt = new Date();
   const outputDir = resolve(settings.LOCAL_OUTPUT_DIRECTORY);
@@ -90,12 +94,18 @@ async function driveDirectly(spiderClass: SpiderClass, settings: Settings, logge
   try {
     await chain.open();
     for await (const out of spider.startRequests()) {
-      if (out.kind !== 'request') {
+      if (out.kind === 'request') throw new Error('the bench spider yields no requests');
+      if (out.kind !== 'chain') {
         await chain.process(out);
         continue;
       }
-      for await (const item of spider.callbacks[out.label]({ request: out, retryCount: 0 })) {
-        if (item.kind !== 'request') await chain.process(item);
+      const paginator = spider.paginators[out.label];
+      for (let state: PageState | undefined = out.state; state !== undefined; ) {
+        const page = await paginator.parse(await paginator.fetch(state), state);
+        for await (const item of page.outputs) {
+          if (item.kind !== 'request' && item.kind !== 'chain') await chain.process(item);
+        }
+        state = page.next;
       }
     }
   } finally {

@@ -1,9 +1,11 @@
 // The spider contract, as in Scrapy: a spider yields requests and items and knows nothing of storage.
 // Each request names the callback (by label) that handles its response; every callback is an async
-// generator. The engine runs the requests through Crawlee and the items through the pipelines.
+// generator. A paginated source is read as a chain of pages instead (src/core/paginator.ts). The
+// engine runs the requests and chains through Crawlee and the items through the pipelines.
 import type { SettingName, Settings } from '../settings.js';
 import type { CrawlContext } from './context.js';
 import type { LineItem, StemEnd, Item } from './items.js';
+import type { Paginator, SpiderChain } from './paginator.js';
 
 export interface SpiderRequest {
   kind: 'request';
@@ -16,7 +18,10 @@ export interface SpiderRequest {
   uniqueKey?: string;
 }
 
-export type SpiderOutput = Item | SpiderRequest | StemEnd;
+export type SpiderOutput = Item | SpiderRequest | SpiderChain | StemEnd;
+
+/** What the engine schedules: a request (one callback) or a chain (a paginator's pages). */
+export type SpiderTask = SpiderRequest | SpiderChain;
 
 export interface CallbackInput {
   request: SpiderRequest;
@@ -71,7 +76,7 @@ export interface IncrementalSpec {
 
 export abstract class Spider {
   abstract readonly name: string;
-  /** Most callbacks running at once (Crawlee's maxConcurrency). */
+  /** Most callbacks and chains running at once (Crawlee's maxConcurrency). */
   maxConcurrency = 5;
   /**
    * A resumable spider supports crash resume (src/state/): it yields a StemEnd after each stem's
@@ -85,9 +90,9 @@ export abstract class Spider {
   readonly shapingSettings: readonly SettingName[] = [];
   /** Declared by a spider with incremental runs: the framework keeps its bookmarks (ctx.bookmarks). */
   readonly incremental?: IncrementalSpec;
-  /** How often Crawlee retries a request whose callback threw. */
+  /** How often Crawlee retries a request whose callback threw (a chain: each of its pages). */
   maxRequestRetries = 3;
-  /** Longest one callback may run, retries and backoff inside it included. */
+  /** Longest one callback (or one page of a chain) may run, retries and backoff inside it included. */
   callbackTimeoutSecs = 600;
 
   constructor(protected readonly ctx: CrawlContext) {}
@@ -98,12 +103,23 @@ export abstract class Spider {
   /** Callbacks by label. */
   abstract readonly callbacks: Record<string, SpiderCallback>;
 
+  /** Paginators by label: how the chains this spider yields are read (src/core/paginator.ts). */
+  readonly paginators: Record<string, Paginator> = {};
+
   /**
    * Called when a request failed for good (its retries spent): the spider decides what it means,
    * by default an error on the run report under the request's label.
    */
   onRequestFailed(req: SpiderRequest, error: Error): void {
     this.ctx.report.error(String(req.userData?.module ?? req.label), error.message);
+  }
+
+  /**
+   * Called when a page of a chain failed for good, with the chain at that page's state; the chain
+   * ends there. By default an error on the run report under the state's `module` or the label.
+   */
+  onChainFailed(chain: SpiderChain, error: Error): void {
+    this.ctx.report.error(String(chain.state.module ?? chain.label), error.message);
   }
 
   /** Called once after the last request, before the pipelines close. */

@@ -1,6 +1,7 @@
 // The engine: Scrapy's design on Crawlee. A BasicCrawler over a RequestQueue runs the spider's
-// requests; Crawlee's router sends each to the spider callback its label names; the items a callback
-// yields go through the ordered item pipelines, the requests it yields back into the queue.
+// requests and chains; Crawlee's router sends each request to the spider callback its label names,
+// and each chain to the loop that reads its pages with the spider's paginator (chain-runner.ts); the
+// items they yield go through the ordered item pipelines, the requests and chains back into the queue.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BasicCrawler, Configuration, createBasicRouter, Request as CrawleeRequest, RequestQueue, type BasicCrawlingContext } from '@crawlee/basic';
@@ -10,10 +11,12 @@ import { isLineItem, type Item, type LineItem, type StemEnd } from '../core/item
 import type { Logger } from '../core/logger.js';
 import type { PipelineFactory } from '../core/pipeline.js';
 import { RunReport, type RunStatus } from '../core/report.js';
-import { NonRetryableError, StopCrawlError, type Spider, type SpiderClass, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
+import type { PageState } from '../core/paginator.js';
+import { NonRetryableError, StopCrawlError, type Spider, type SpiderClass, type SpiderOutput, type SpiderTask } from '../core/spider.js';
 import { SettingsError, type Settings } from '../settings.js';
 import { Bookkeeping } from '../state/bookkeeping.js';
 import { startRunMarker, type ResumeMode } from '../state/resume-start.js';
+import { MAX_TIMER_MS, runChain, withTimeout } from './chain-runner.js';
 import { routeCrawleeLog } from './crawlee-log.js';
 import { buildPipelines, PipelineChain } from './pipeline-chain.js';
 import { ProgressReporter, ProgressTracker } from './progress.js';
@@ -98,15 +101,16 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
     },
   });
 
+  const chains = new RunningChains();
   try {
     await chain.open();
-    const crawler = await createCrawler(spider, ctx, commit);
+    const crawler = await createCrawler(spider, ctx, commit, chains);
     commit.onFailure = (error) => {
       report.error('pipelines', error.message);
       logger.error('an item pipeline failed; stopping the crawl', { error });
       void crawler.autoscaledPool?.abort();
     };
-    let first: SpiderRequest[];
+    let first: SpiderTask[];
     try {
       await books?.start();
       first = await commit.run(await drain(spider.startRequests()));
@@ -120,6 +124,8 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
     }
     progress.start();
     if (first.length) await crawler.run(first.map(toCrawleeRequest));
+    // An aborted pool leaves its handlers running: chains end at their next page once halted.
+    await chains.settled();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (report.fatal === undefined) report.fatal = message;
@@ -143,14 +149,36 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
   return { status: report.status, runId: ctx.runId, runDir: ctx.runDir, report, items: counts };
 }
 
-async function createCrawler(spider: Spider, ctx: CrawlContext, commit: CommitQueue): Promise<BasicCrawler> {
+async function createCrawler(spider: Spider, ctx: CrawlContext, commit: CommitQueue, chains: RunningChains): Promise<BasicCrawler> {
   const router = createBasicRouter();
   for (const [label, callback] of Object.entries(spider.callbacks)) {
     router.addHandler(label, async ({ request, crawler }: BasicCrawlingContext) => {
-      const spiderRequest = fromCrawleeRequest(request);
-      const outputs = await drain(callback({ request: spiderRequest, retryCount: request.retryCount }));
+      const spiderRequest = fromCrawleeRequest(spider, request);
+      if (spiderRequest.kind !== 'request') throw new NonRetryableError(`request ${label} is not a request`);
+      const run = (): Promise<SpiderOutput[]> => drain(callback({ request: spiderRequest, retryCount: request.retryCount }));
+      const outputs = await withTimeout(spider.callbackTimeoutSecs, run, `callback ${label}`);
       const next = await commit.run(outputs);
       if (next.length) await crawler.addRequests(next.map(toCrawleeRequest), { waitForAllRequestsToBeAdded: true });
+    });
+  }
+  for (const [label, paginator] of Object.entries(spider.paginators)) {
+    if (label in spider.callbacks) {
+      throw new Error(`spider ${spider.name}: ${JSON.stringify(label)} names both a callback and a paginator; expected one label per kind of task`);
+    }
+    router.addHandler(label, async ({ request, crawler }: BasicCrawlingContext) => {
+      const userData = request.userData as ChainData;
+      const done = runChain(paginator, userData.state, {
+        commit: (outputs) => commit.run(outputs),
+        committed: (next) => {
+          // Where a retry starts: the page after the last committed one, with a page's own retries.
+          if (next !== undefined) userData.state = next;
+          request.retryCount = 0;
+        },
+        schedule: async (tasks) => void (await crawler.addRequests(tasks.map(toCrawleeRequest), { waitForAllRequestsToBeAdded: true })),
+        halted: () => ctx.report.stoppedBy !== undefined || commit.failed,
+        pageTimeoutSecs: spider.callbackTimeoutSecs,
+      });
+      await chains.track(done);
     });
   }
   router.addDefaultHandler(async ({ request }) => {
@@ -170,13 +198,15 @@ async function createCrawler(spider: Spider, ctx: CrawlContext, commit: CommitQu
   mkdirSync(ctx.stateDir, { recursive: true });
   return new BasicCrawler(
     {
-      requestQueue: await openQueue(config),
+      requestQueue: await RequestQueue.open(null, { config }),
       requestHandler: router,
       maxConcurrency: spider.maxConcurrency,
       // Fixed concurrency: the spider knows the API's limit; Crawlee's autoscaling would start at 1.
       minConcurrency: spider.maxConcurrency,
       maxRequestRetries: spider.maxRequestRetries,
-      requestHandlerTimeoutSecs: spider.callbackTimeoutSecs,
+      // A chain runs as long as its pages: the engine times each callback and each page itself
+      // (spider.callbackTimeoutSecs), Crawlee's timeout of the whole handler is set as far as it goes.
+      requestHandlerTimeoutSecs: Math.floor(MAX_TIMER_MS / 1000),
       useSessionPool: false,
       retryOnBlocked: false,
       statusMessageLoggingInterval: 3600,
@@ -197,7 +227,9 @@ async function createCrawler(spider: Spider, ctx: CrawlContext, commit: CommitQu
           return;
         }
         ctx.logger.error(`${spider.name}: request ${request.label} failed for good: ${error.message}`);
-        spider.onRequestFailed(fromCrawleeRequest(request), error);
+        const task = fromCrawleeRequest(spider, request);
+        if (task.kind === 'chain') spider.onChainFailed(task, error);
+        else spider.onRequestFailed(task, error);
       },
     },
     config,
@@ -212,48 +244,31 @@ function stopped(ctx: CrawlContext, error: StopCrawlError): boolean {
   return true;
 }
 
-/**
- * The default request queue with a small dedup cache. Crawlee's holds 1,000,000 slots (two arrays,
- * ~16 MB live for the whole run, a sixth of a small crawl's heap) only to skip re-submitting a
- * uniqueKey it saw; the storage dedups by uniqueKey anyway, so a miss just costs a lookup, and the
- * spider's keys are nearly all new. Left as it is if Crawlee's internals change shape.
- */
-async function openQueue(config: Configuration): Promise<RequestQueue> {
-  const queue = await RequestQueue.open(null, { config });
-  const cache = (queue as unknown as { requestSeenCache?: { size?: unknown; keys?: unknown; ids?: unknown } }).requestSeenCache;
-  if (cache && typeof cache.size === 'number' && Array.isArray(cache.keys) && Array.isArray(cache.ids)) {
-    Object.assign(cache, { size: DEDUP_SLOTS, keys: new Array(DEDUP_SLOTS), ids: new Array(DEDUP_SLOTS) });
-  }
-  forgetHandledRequests(queue);
-  return queue;
-}
-const DEDUP_SLOTS = 4096;
-
-/**
- * Crawlee's in-memory queue keeps every request after it was handled (its JSON, userData and all) and
- * walks all of them each time it looks for the next one: memory and CPU that grow with the crawl (a
- * 1M-record org is ~5,600 page requests). A handled request whose uniqueKey the engine made up (a
- * random one: nothing can ask for it again) is dropped from the storage once marked handled; the
- * queue's counts are left as they are. A spider's own uniqueKeys stay, so de-duplication by them
- * stays exact. Left as it is if Crawlee's internals change shape.
- */
-function forgetHandledRequests(queue: RequestQueue): void {
-  type Stored = { requests?: Map<string, unknown> };
-  const client = (queue as unknown as { client?: { updateRequest?: unknown; getQueue?: unknown } }).client;
-  if (!client || typeof client.updateRequest !== 'function' || typeof client.getQueue !== 'function') return;
-  const update = (client.updateRequest as (r: { id?: string; uniqueKey?: string; handledAt?: unknown }, o?: unknown) => Promise<unknown>).bind(client);
-  const stored = (client.getQueue as () => Promise<Stored>).bind(client);
-  client.updateRequest = async (request: { id?: string; uniqueKey?: string; handledAt?: unknown }, options?: unknown) => {
-    const result = await update(request, options);
-    if (request.handledAt && request.id && request.uniqueKey?.startsWith(ENGINE_KEY)) {
-      const requests = (await stored()).requests;
-      if (requests instanceof Map) requests.delete(request.id);
-    }
-    return result;
-  };
-}
-/** Prefix of the uniqueKeys the engine makes up for requests that bring none. */
+/** Prefix of the uniqueKeys the engine makes up for tasks that bring none. */
 const ENGINE_KEY = '~engine:';
+
+/** What a chain's Crawlee request carries: the state of the page it reads next. */
+interface ChainData extends Record<string, unknown> {
+  state: PageState;
+}
+
+/** The chain loops running now: an aborted crawl waits for them before the pipelines close. */
+class RunningChains {
+  private readonly running = new Set<Promise<void>>();
+
+  async track(chain: Promise<void>): Promise<void> {
+    this.running.add(chain);
+    try {
+      await chain;
+    } finally {
+      this.running.delete(chain);
+    }
+  }
+
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.running]);
+  }
+}
 
 /**
  * Items from every callback are sent through the pipelines one callback's batch at a time. A batch
@@ -262,6 +277,8 @@ const ENGINE_KEY = '~engine:';
  */
 class CommitQueue {
   private tail: Promise<unknown> = Promise.resolve();
+  /** A pipeline failed: the crawl is stopping. */
+  failed = false;
   onFailure: (error: Error) => void = () => {};
 
   constructor(
@@ -271,13 +288,13 @@ class CommitQueue {
     private readonly observer: { passed(item: Item): void; ended(end: StemEnd): Promise<void> },
   ) {}
 
-  /** Processes the batch's items in order; returns its requests. */
-  run(outputs: SpiderOutput[]): Promise<SpiderRequest[]> {
+  /** Processes the batch's items in order; returns its requests and chains. */
+  run(outputs: SpiderOutput[]): Promise<SpiderTask[]> {
     const job = this.tail.then(async () => {
-      const requests: SpiderRequest[] = [];
+      const requests: SpiderTask[] = [];
       try {
         for (const out of outputs) {
-          if (out.kind === 'request') requests.push(out);
+          if (out.kind === 'request' || out.kind === 'chain') requests.push(out);
           else if (out.kind === 'end') {
             await this.chain.process(out);
             await this.observer.ended(out);
@@ -292,6 +309,7 @@ class CommitQueue {
         }
       } catch (error) {
         const err = error instanceof Error ? error : new Error(String(error));
+        this.failed = true;
         this.onFailure(err);
         throw new NonRetryableError(`item pipeline failed: ${err.message}`);
       }
@@ -328,7 +346,17 @@ async function drain(outputs: AsyncIterable<SpiderOutput>): Promise<SpiderOutput
   return all;
 }
 
-function toCrawleeRequest(req: SpiderRequest): CrawleeRequest {
+function toCrawleeRequest(task: SpiderTask): CrawleeRequest {
+  if (task.kind === 'chain') {
+    // Crawlee's queue takes only http(s) URLs; a chain is a task, not a URL, and nothing fetches this one.
+    return new CrawleeRequest({
+      url: `https://chain.invalid/${encodeURIComponent(task.label)}`,
+      label: task.label,
+      uniqueKey: `${ENGINE_KEY}${task.label}:${crypto.randomUUID()}`,
+      userData: { state: task.state } satisfies ChainData,
+    });
+  }
+  const req = task;
   // Crawlee only rejects a bad URL later, when the batch is queued, as "Received one or more errors".
   if (!URL.canParse(req.url) || !/^https?:$/.test(new URL(req.url).protocol)) {
     throw new NonRetryableError(`request ${req.label}: ${JSON.stringify(req.url)} is not an absolute http(s) URL`);
@@ -341,8 +369,10 @@ function toCrawleeRequest(req: SpiderRequest): CrawleeRequest {
   });
 }
 
-function fromCrawleeRequest(request: CrawleeRequest): SpiderRequest {
+function fromCrawleeRequest(spider: Spider, request: CrawleeRequest): SpiderTask {
+  const label = String(request.label);
+  if (label in spider.paginators) return { kind: 'chain', label, state: (request.userData as ChainData).state };
   // Crawlee keeps the label inside userData; the spider's userData is the rest.
   const { label: _label, ...userData } = request.userData as Record<string, unknown>;
-  return { kind: 'request', label: String(request.label), url: request.url, userData, uniqueKey: request.uniqueKey };
+  return { kind: 'request', label, url: request.url, userData, uniqueKey: request.uniqueKey };
 }

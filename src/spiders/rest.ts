@@ -3,15 +3,23 @@
 // the same pipelines as the Zoho spider write, split, upload and list what it yields.
 import type { CrawlContext } from '../core/context.js';
 import { addSecrets } from '../core/logger.js';
-import { request, Spider, type CallbackInput, type SpiderCallback, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
+import { chain, type PageParse, type Paginator } from '../core/paginator.js';
+import { Spider, type SpiderCallback, type SpiderOutput } from '../core/spider.js';
 import type { Settings } from '../settings.js';
 import type { HttpClient } from '../http/client.js';
-import { fetchPage, restClient } from './rest/fetch-page.js';
+import { fetchPage, restClient, type FetchedPage } from './rest/fetch-page.js';
 import { nextPageUrl, pageNumberOf } from './rest/next-page.js';
 import { itemsOf, recordData } from './rest/page-body.js';
 import { restSettings, type RestConfig } from './rest/settings.js';
 
 const PAGE = 'page';
+
+/** Where the chain of pages is: the URL of the page to read, its number, and the resource (for reports). */
+interface PageData extends Record<string, unknown> {
+  module: string;
+  url: string;
+  page: number;
+}
 /** Retries of one page after 429, 408, 5xx or a dropped connection. */
 const REQUEST_RETRIES = 5;
 
@@ -22,12 +30,18 @@ export class RestSpider extends Spider {
   static checkSettings(s: Settings): string[] {
     return restSettings(s).problems;
   }
-  // Each page names the next, so there is never more than one request to run at a time.
+  // Each page names the next: the resource is one chain of pages, so one at a time.
   override maxConcurrency = 1;
   // The HTTP client retries what retrying can fix; a page that still fails would only fail again.
   override maxRequestRetries = 0;
 
-  readonly callbacks: Record<string, SpiderCallback> = { [PAGE]: (input) => this.parsePage(input) };
+  readonly callbacks: Record<string, SpiderCallback> = {};
+  override readonly paginators = {
+    [PAGE]: {
+      fetch: (data) => fetchPage(this.http, data.url, () => (this.ctx.report.api.requests += 1)),
+      parse: (page, data) => this.parsePage(page, data),
+    } satisfies Paginator<PageData, FetchedPage>,
+  };
 
   private readonly config: RestConfig;
   private readonly http: HttpClient;
@@ -55,42 +69,46 @@ export class RestSpider extends Spider {
     if (this.config.next.kind === 'page') pageNumberOf(url, this.config.next.param);
     this.ctx.logger.info(`rest: reading ${this.config.resource} from ${url}, next page by ${this.ctx.settings.REST_NEXT}`);
     yield { kind: 'module', module: this.config.resource };
-    yield this.pageRequest(url, 1);
+    yield chain(PAGE, this.pageData(url, 1));
   }
 
-  private async *parsePage({ request: req }: CallbackInput): AsyncIterable<SpiderOutput> {
-    const page = await fetchPage(this.http, req.url, () => (this.ctx.report.api.requests += 1));
+  /** One page: its items as records, and the next page by REST_NEXT (next-page.ts). */
+  private parsePage(page: FetchedPage, data: PageData): PageParse<PageData> {
     const items = itemsOf(page.body, this.config.itemsPath, page.url);
     const nextUrl = nextPageUrl(this.config.next, { page, itemCount: items.length });
-    const number = Number(req.userData?.page ?? 1);
+    const number = data.page;
     this.ctx.logger.debug(`rest: page ${number} of ${this.config.resource}: ${items.length} items`);
-    for (const item of items) yield { kind: 'record', module: this.config.resource, data: recordData(item) };
+    const outputs: SpiderOutput[] = items.map((item) => ({ kind: 'record', module: this.config.resource, data: recordData(item) }));
     this.pages += 1;
     this.records += items.length;
+    return { outputs, next: this.nextPage(nextUrl, number) };
+  }
 
-    if (nextUrl === undefined) return;
+  /** The next page's state, or undefined when there is none to follow. */
+  private nextPage(nextUrl: string | undefined, number: number): PageData | undefined {
+    if (nextUrl === undefined) return undefined;
     const max = this.config.maxPages;
     if (max !== undefined && number >= max) {
       this.ctx.logger.warn(`rest: stopped after ${number} pages (REST_MAX_PAGES) although the API has more`);
-      return;
+      return undefined;
     }
     if (new URL(nextUrl).origin !== this.origin) {
       // REST_HEADERS (keys, tokens) must not travel to a host the user did not name.
       const message = `REST_NEXT leads from page ${number} to ${nextUrl}, outside ${this.origin} (the origin of REST_URL); not followed`;
       this.ctx.logger.error(`rest: ${message}`);
       this.ctx.report.error(this.config.resource, message);
-      return;
+      return undefined;
     }
     if (this.seen.has(nextUrl)) {
       this.ctx.logger.warn(`rest: the next page after page ${number} is ${nextUrl}, read before; stopping instead of looping`);
-      return;
+      return undefined;
     }
-    yield this.pageRequest(nextUrl, number + 1);
+    return this.pageData(nextUrl, number + 1);
   }
 
-  private pageRequest(url: string, page: number): SpiderRequest {
+  private pageData(url: string, page: number): PageData {
     this.seen.add(new URL(url).href);
-    return request(PAGE, url, { module: this.config.resource, page });
+    return { module: this.config.resource, url, page };
   }
 
   override async close(): Promise<void> {

@@ -1,17 +1,22 @@
 // The Zoho CRM spider: every API-readable module of an org, every record (all fields, converted
 // Leads included), and each module's deleted-record log, through Zoho CRM API v8.
 //
-// Requests, by label:
+// Requests and chains of pages (src/core/paginator.ts), by label:
 //   startRequests  token grant + GET /settings/modules → one `fields` request per module to read
-//   fields         GET /settings/fields (+ actions/count) → the module's first `records` request
-//   records        one page of every field batch, merged by id → record items + the next page,
-//                  whose calls are sent at once (askAhead) so a chain never waits for the pipelines;
-//                  the first page also yields the module item and the first `deleted` request
-//   deleted        one page of GET /{module}/deleted → deleted items + the next page
+//   fields         GET /settings/fields (+ actions/count) → the module's `records` chain
+//   records        a chain: each page is one call per field batch, merged by id → record items; the
+//                  next page follows from zoho/records-chain.ts (page_token, cap, restarts) and the
+//                  engine fetches it while this page's records go through the pipelines; the first
+//                  page also yields the module item and the module's `deleted` chain
+//   deleted        a chain: one page of GET /{module}/deleted → deleted items; next page by number,
+//                  asked for once the page is committed (no prefetch: the log is a page or two)
+// Each chain takes one of the engine's ZOHO_MAX_CONCURRENCY slots while it runs; its state (a
+// ChainState for records) is the chain's place in the queue, so a failed page is retried by itself.
 // All API calls share one TokenSource (one grant, renewed once on 401) and one Pace (the crawl-wide
 // in-flight cap, halved on 429). Retries of 429/5xx/cut connections happen inside the client, call by
 // call, so a page whose second field batch is throttled does not re-send the first.
 import { addSecrets, redactKnown } from '../core/logger.js';
+import { chain, type PageParse, type Paginator, type SpiderChain } from '../core/paginator.js';
 import { NonRetryableError, request, Spider, StopCrawlError, type CallbackInput, type IncrementalSpec, type SpiderCallback, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
 import { stemDone, type Bookmarks, type CrawlContext } from '../core/context.js';
 import { JsonLineItem, type FieldInfo, type Item } from '../core/items.js';
@@ -25,7 +30,7 @@ import { describeEstimate, RemainingCredits } from '../zoho/credit-estimate.js';
 import { fieldBatches } from '../zoho/field-batches.js';
 import { hasConvertedRecords, selectModules } from '../zoho/module-selection.js';
 import { Pace } from '../http/pace.js';
-import { ChainError, perPageFor, restartPastLimit, restartStale, takePage, type ChainState } from '../zoho/records-chain.js';
+import { ChainError, perPageFor, restartPastLimit, restartStale, takePage, type ChainState, type PageOutcome } from '../zoho/records-chain.js';
 import { countCall, deletedCall, fieldsCall, fullDataCall, MAX_PER_PAGE, modulesCall, recordsCall, type ApiCall } from '../zoho/requests.js';
 import {
   countAnswerSchema,
@@ -53,8 +58,6 @@ interface RecordsData extends Record<string, unknown> {
   state: ChainState;
   /** Only on the module's first page: what the module item says. */
   first?: { fields: FieldInfo[]; expected?: number };
-  /** The key of this page's calls, sent ahead when the page before was read (see askAhead). */
-  ahead?: string;
   /** Rich-text fields to complete by actions/fetch_full_data (ZOHO_FULL_RICH_TEXT). */
   rich?: string[];
 }
@@ -67,6 +70,9 @@ interface DeletedData extends Record<string, unknown> {
   ims?: string;
   count: number;
 }
+
+/** A deleted page's answer, or the error that refused it (parse decides what it means). */
+type DeletedAnswer = { answer: ApiAnswer } | { error: unknown };
 
 /** Grants of one access token after Zoho's grant throttle or a failed call, before giving up. */
 const GRANT_RETRIES = 3;
@@ -108,14 +114,22 @@ export class ZohoSpider extends Spider {
   private readonly unreadable = new Set<string>();
   /** Subform modules: read like any module, but they have no deleted log of their own. */
   private readonly subforms = new Set<string>();
-  /** Record pages whose calls were sent before their request ran, by RecordsData.ahead. */
-  private readonly ahead = new Map<string, Promise<PageAnswers>>();
-  private aheadSeq = 0;
 
   readonly callbacks: Record<string, SpiderCallback> = {
     fields: (input) => this.parseFields(input),
-    records: (input) => this.parseRecords(input),
-    deleted: (input) => this.parseDeleted(input),
+  };
+
+  override readonly paginators = {
+    records: {
+      fetch: (data) => this.fetchPage(data.state),
+      parse: (settled, data) => this.parseRecords(settled, data),
+    } satisfies Paginator<RecordsData, PageAnswers>,
+    deleted: {
+      fetch: (data) => this.fetchDeleted(data),
+      parse: (answer, data) => this.parseDeleted(answer, data),
+      // A deletions log is a page or two: each page is committed before the next call goes out.
+      prefetch: false,
+    } satisfies Paginator<DeletedData, DeletedAnswer>,
   };
 
   constructor(ctx: CrawlContext) {
@@ -134,7 +148,7 @@ export class ZohoSpider extends Spider {
     this.remaining = new RemainingCredits(s.ZOHO_INCLUDE_DELETED);
     this.pace = new Pace(s.ZOHO_MAX_CONCURRENCY);
     this.backoff = { baseMs: s.ZOHO_BACKOFF_BASE_MS, maxMs: s.ZOHO_BACKOFF_MAX_MS };
-    // One callback per API call at a time is enough to fill the pace; field batches share it.
+    // One callback or chain per API call at a time is enough to fill the pace; field batches share it.
     this.maxConcurrency = s.ZOHO_MAX_CONCURRENCY;
     // Retries of API trouble happen in the client; Crawlee retries only what slipped past it
     // (e.g. an answer of an unexpected shape), and not often.
@@ -339,7 +353,7 @@ export class ZohoSpider extends Spider {
       this.log.info(`${module}: ${toRead} records, more than one page_token chain reaches; reading by Modified_Time in several chains`);
     }
     const first = { fields: fieldInfo, expected };
-    yield this.recordsRequest({ module, explicit, state, first, ahead: this.askAhead(state), ...(rich.length ? { rich } : {}) });
+    yield chain<RecordsData>('records', { module, explicit, state, first, ...(rich.length ? { rich } : {}) });
   }
 
   private countOf(module: string, result: PromiseSettledResult<ApiAnswer>): number | undefined {
@@ -357,11 +371,6 @@ export class ZohoSpider extends Spider {
     return parsed.data.count;
   }
 
-  private recordsRequest(data: RecordsData) {
-    const state = data.state;
-    return request('records', this.urlOf(recordsCall({ ...this.queryOf(state, 0), pageToken: state.tokens?.[0] ?? undefined })), data);
-  }
-
   private queryOf(state: ChainState, batch: number) {
     return {
       module: state.module,
@@ -373,18 +382,14 @@ export class ZohoSpider extends Spider {
     };
   }
 
-  private async *parseRecords({ request: req }: CallbackInput): AsyncIterable<SpiderOutput> {
-    const data = req.userData as RecordsData;
+  /** One page of a records chain: its records, and the next page's state from records-chain.ts. */
+  private parseRecords(settled: PageAnswers, data: RecordsData): PageParse<RecordsData> {
     const { module, explicit, state } = data;
     const firstPage = data.first !== undefined;
-    const sent = data.ahead === undefined ? undefined : this.ahead.get(data.ahead);
-    if (data.ahead !== undefined) this.ahead.delete(data.ahead);
-    // A retried request finds its calls already taken and sends them again.
-    const settled = await (sent ?? this.fetchPage(state));
     const rejected = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (rejected) {
       const error = rejected.reason;
-      if (firstPage && this.refused(module, explicit, error)) return;
+      if (firstPage && this.refused(module, explicit, error)) return { outputs: [] };
       if (error instanceof ZohoApiError && (error.kind === 'stale-chain' || error.kind === 'page-limit')) {
         let next: ChainState;
         try {
@@ -393,8 +398,7 @@ export class ZohoSpider extends Spider {
           throw this.failure(chainError);
         }
         this.log.warn(`${module}: ${error.code}; starting a new page chain after ${state.written} records`);
-        yield this.recordsRequest({ ...data, state: next, ahead: undefined });
-        return;
+        return { outputs: [], next: { ...data, state: next } };
       }
       throw this.failure(error);
     }
@@ -413,19 +417,20 @@ export class ZohoSpider extends Spider {
     } catch (chainError) {
       throw this.failure(chainError);
     }
-    // The next page is asked for now, not once these records have gone through the pipelines and the
-    // request through the queue: a chain is sequential, so that time would add to every page.
-    const ahead = outcome.next ? this.askAhead(outcome.next) : undefined;
+    const next = outcome.next ? { module, explicit, state: outcome.next, ...(data.rich ? { rich: data.rich } : {}) } : undefined;
+    return { outputs: this.recordsOf(data, outcome), next };
+  }
+
+  /** A records page's outputs; the rich-text completion runs while the engine fetches the next page. */
+  private async *recordsOf(data: RecordsData, outcome: PageOutcome<RawEntry | ZohoEntry>): AsyncIterable<SpiderOutput> {
+    const { module, state } = data;
     const records = data.rich ? await this.withFullRichText(module, data.rich, outcome.records) : outcome.records;
     if (data.first) {
       yield { kind: 'module', module, fields: data.first.fields, expected: data.first.expected };
       yield* this.firstDeleted(module);
     }
     for (const record of records) yield this.recordItem(module, record);
-    if (outcome.next) {
-      yield this.recordsRequest({ module, explicit, state: outcome.next, ahead, rich: data.rich });
-      return;
-    }
+    if (outcome.next) return;
     yield* this.endOf(module, 'record');
     const written = state.written + outcome.records.length;
     if (outcome.leftover > 0) {
@@ -495,7 +500,10 @@ export class ZohoSpider extends Spider {
     yield { kind: 'end', module, of };
   }
 
-  /** Sends the calls of one page of a chain; each field batch has its own page_token chain, and one that ended is not asked again. */
+  /**
+   * Sends the calls of one page of a chain; each field batch has its own page_token chain, and one
+   * that ended is not asked again. Never rejects: the page's parse decides what a failed call means.
+   */
   private fetchPage(state: ChainState): Promise<PageAnswers> {
     const calls = state.batches.map((_, i) =>
       state.tokens && state.tokens[i] === null ? null : recordsCall({ ...this.queryOf(state, i), pageToken: state.tokens?.[i] ?? undefined }),
@@ -503,14 +511,7 @@ export class ZohoSpider extends Spider {
     return Promise.allSettled(calls.map((call) => (call ? this.api.get(call) : Promise.resolve(null))));
   }
 
-  /** Sends a page's calls before its request is queued; the returned key finds the answers. Never rejects. */
-  private askAhead(state: ChainState): string {
-    const key = `p${++this.aheadSeq}`;
-    this.ahead.set(key, this.fetchPage(state));
-    return key;
-  }
-
-  private *firstDeleted(module: string): Iterable<SpiderOutput> {
+  private *firstDeleted(module: string): Iterable<SpiderChain> {
     if (!this.ctx.settings.ZOHO_INCLUDE_DELETED || this.subforms.has(module)) return;
     if (stemDone(this.ctx.resume, module, 'deleted')) {
       this.log.info(`${module}: deleted records finished before the run was resumed; not read again`);
@@ -519,41 +520,44 @@ export class ZohoSpider extends Spider {
     }
     const ims = this.bookmarks.sinceFor(module, 'deleted');
     const data: DeletedData = { module, page: 1, ims, count: 0 };
-    yield request('deleted', this.urlOf(deletedCall(module, 1)), data);
+    yield chain('deleted', data);
   }
 
-  private async *parseDeleted({ request: req }: CallbackInput): AsyncIterable<SpiderOutput> {
-    const data = req.userData as DeletedData;
-    const { module, page, ims } = data;
-    let answer: ApiAnswer;
-    try {
-      answer = await this.api.get(deletedCall(module, page, ims ? new Date(ims) : undefined));
-    } catch (error) {
+  private fetchDeleted({ module, page, ims }: DeletedData): Promise<DeletedAnswer> {
+    return this.api.get(deletedCall(module, page, ims ? new Date(ims) : undefined)).then(
+      (answer) => ({ answer }),
+      (error: unknown) => ({ error }),
+    );
+  }
+
+  /** One page of a deleted chain: its entries, and the next page while Zoho says there are more. */
+  private parseDeleted(result: DeletedAnswer, data: DeletedData): PageParse<DeletedData> {
+    const { module, page } = data;
+    if ('error' in result) {
+      const { error } = result;
       if (error instanceof ZohoApiError && (error.kind === 'permission' || error.kind === 'missing')) {
         const reason = `deleted records refused: ${error.status} ${error.code}`;
         this.log.warn(`${module}: ${reason}; skipped`);
         this.ctx.report.skip(`${module}-Deleted`, reason);
-        return;
+        return { outputs: [] };
       }
       throw this.failure(error);
     }
+    const { answer } = result;
     if (answer.status !== 200) {
       this.log.info(`${module}: ${data.count} deleted record(s)`);
-      yield* this.endOf(module, 'deleted');
-      return;
+      return { outputs: [...this.endOf(module, 'deleted')] };
     }
     const body = entriesPageOf(answer.body, `GET /${module}/deleted`);
     const books = this.bookmarks;
     const fresh = books.mayRepeat(module, 'deleted') ? body.data.filter((entry) => !books.isRepeat(module, 'deleted', entry.object())) : body.data;
-    for (const entry of fresh) yield new JsonLineItem('deleted', module, entry.id, entry.line());
+    const outputs: SpiderOutput[] = fresh.map((entry) => new JsonLineItem('deleted', module, entry.id, entry.line()));
     const count = data.count + fresh.length;
     // An empty page ends the log even if it claims more: asking page after page of nothing would never stop.
-    if (body.data.length > 0 && morePages(body, 'number', MAX_PER_PAGE)) {
-      yield request('deleted', this.urlOf(deletedCall(module, page + 1)), { ...data, page: page + 1, count });
-    } else {
-      this.log.info(`${module}: ${count} deleted record(s)`);
-      yield* this.endOf(module, 'deleted');
-    }
+    if (body.data.length > 0 && morePages(body, 'number', MAX_PER_PAGE)) return { outputs, next: { ...data, page: page + 1, count } };
+    this.log.info(`${module}: ${count} deleted record(s)`);
+    outputs.push(...this.endOf(module, 'deleted'));
+    return { outputs };
   }
 
   /**
@@ -574,6 +578,11 @@ export class ZohoSpider extends Spider {
   override onRequestFailed(req: SpiderRequest, error: Error): void {
     const module = String(req.userData?.module ?? req.label);
     this.ctx.report.error(module, redactKnown(`${req.label}: ${error.message}`));
+  }
+
+  override onChainFailed(failed: SpiderChain, error: Error): void {
+    const module = String(failed.state.module ?? failed.label);
+    this.ctx.report.error(module, redactKnown(`${failed.label}: ${error.message}`));
   }
 
   override async close(): Promise<void> {
