@@ -106,6 +106,24 @@ export class CreditsExhaustedError extends Error {
   }
 }
 
+/**
+ * The next call would spend more than ZOHO_CREDIT_BUDGET allows this crawl: a stop like spent daily
+ * credits (everything kept, the run resumable), but the next crawl may go on at once, with a budget of its own.
+ */
+export class CreditBudgetError extends CreditsExhaustedError {
+  constructor(
+    readonly budget: number,
+    readonly spent: number,
+    next: { endpoint: string; credits: number },
+  ) {
+    super(
+      `ZOHO_CREDIT_BUDGET of ${budget} credit(s) is reached: ${spent} spent or under way, and the next call ` +
+        `(${next.endpoint}, ${next.credits} credit(s)) would pass it; expected a budget that covers the run (see \`plan zoho\`)`,
+    );
+    this.name = 'CreditBudgetError';
+  }
+}
+
 /** Authentication cannot work with the settings given; the message names the setting to check. */
 export class ZohoAuthError extends Error {
   constructor(message: string) {
