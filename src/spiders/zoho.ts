@@ -11,8 +11,9 @@
 // All API calls share one TokenSource (one grant, renewed once on 401) and one Pace (the crawl-wide
 // in-flight cap, halved on 429). Retries of 429/5xx/cut connections happen inside the client, call by
 // call, so a page whose second field batch is throttled does not re-send the first.
-import { redactKnown } from '../core/logger.js';
-import { NonRetryableError, request, Spider, StopCrawlError, type CallbackInput, type IncrementalSpec, type SpiderCallback, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
+import { redactKnown, type Logger } from '../core/logger.js';
+import { planZoho } from './zoho-plan.js';
+import { NonRetryableError, request, Spider, StopCrawlError, type CallbackInput, type IncrementalSpec, type SpiderCallback, type SpiderOutput, type SpiderPlan, type SpiderRequest } from '../core/spider.js';
 import { stemDone, type Bookmarks, type CrawlContext } from '../core/context.js';
 import { JsonLineItem, type FieldInfo, type Item } from '../core/items.js';
 import { RawEntry } from '../zoho/entries-page.js';
@@ -75,6 +76,11 @@ export class ZohoSpider extends Spider {
   static checkSettings(s: Settings): string[] {
     const missing = missingCredentials(credentialsOf(s));
     return missing ? [missing] : [];
+  }
+
+  /** `plan zoho`: the cost of a crawl, from metadata and counts (zoho-plan.ts). */
+  static plan(s: Settings, logger: Logger): Promise<SpiderPlan> {
+    return planZoho(s, logger);
   }
 
   // Crash resume (src/state/resume-plan.ts): each stem's end is yielded after its last line, stems

@@ -26,8 +26,12 @@ export interface ModuleFacts {
   rich: boolean;
   /** A subform module: read like a module, with no deleted log. */
   subform: boolean;
-  /** Refused by the org (403/404): the crawl spends its two metadata calls on it and reads nothing. */
-  refused?: string;
+  /**
+   * Refused by the org (403/404), with the reason. At `fields`, the crawl spends its two metadata
+   * calls on it; at `records` (its fields are readable, its count and records are not, as Notes for
+   * a non-admin), also its first page's calls, one per field batch. Nothing is read.
+   */
+  refused?: { at: 'fields' | 'records'; reason: string };
 }
 
 export interface PlanOptions {
@@ -40,7 +44,7 @@ export interface PlanOptions {
 }
 
 export interface Cost {
-  calls: number;
+  requests: number;
   credits: number;
 }
 
@@ -82,11 +86,8 @@ export function coqlCallCredits(rows: number): number {
 const METADATA_CALLS = 2;
 
 export function planModule(m: ModuleFacts, o: PlanOptions): ModulePlan {
-  const metadata = { calls: METADATA_CALLS, credits: METADATA_CALLS * CALL_CREDITS };
-  if (m.refused !== undefined) {
-    const none = { ...metadata, records_calls: 0, rich_text_calls: 0, deleted_calls: 0 };
-    return { module: m.module, records: 0, fields: m.fields, field_batches: 0, pages: 0, records_path: none, coql: metadata, seconds: 0, refused: m.refused };
-  }
+  const metadata = { requests: METADATA_CALLS, credits: METADATA_CALLS * CALL_CREDITS };
+  if (m.refused !== undefined) return refusedPlan(m, m.refused, o);
   const records = m.count === undefined ? null : Math.min(m.count, o.cap ?? Infinity);
   const perPage = perPageFor(o.cap);
   const known = records ?? 0;
@@ -97,16 +98,26 @@ export function planModule(m: ModuleFacts, o: PlanOptions): ModulePlan {
   const deletedCalls = o.includeDeleted && !m.subform ? 1 : 0;
   const deletedCredits = deletedCalls * DELETED_CREDITS;
   const path = {
-    calls: metadata.calls + recordsCalls + richCalls + deletedCalls,
+    requests: metadata.requests + recordsCalls + richCalls + deletedCalls,
     credits: metadata.credits + (recordsCalls + richCalls) * CALL_CREDITS + deletedCredits,
     records_calls: recordsCalls,
     rich_text_calls: richCalls,
     deleted_calls: deletedCalls,
   };
-  const coqlRead = m.batches === 0 ? { calls: 0, credits: 0 } : coqlCost(known, m.fields);
-  const coql = { calls: metadata.calls + coqlRead.calls + deletedCalls, credits: metadata.credits + coqlRead.credits + deletedCredits };
+  const coqlRead = m.batches === 0 ? { requests: 0, credits: 0 } : coqlCost(known, m.fields);
+  const coql = { requests: metadata.requests + coqlRead.requests + deletedCalls, credits: metadata.credits + coqlRead.credits + deletedCredits };
   const seconds = (roundsOf(pages, richCalls, deletedCalls) * o.latencyMs) / 1000;
   return { module: m.module, records, fields: m.fields, field_batches: m.batches, pages, records_path: path, coql, seconds };
+}
+
+/** A module the org refuses costs the calls that find it out: the crawl (and Zoho's count) reads nothing of it. */
+function refusedPlan(m: ModuleFacts, refused: NonNullable<ModuleFacts['refused']>, o: PlanOptions): ModulePlan {
+  const first = refused.at === 'records' ? m.batches : 0;
+  const cost = { requests: METADATA_CALLS + first, credits: (METADATA_CALLS + first) * CALL_CREDITS };
+  const path = { ...cost, records_calls: first, rich_text_calls: 0, deleted_calls: 0 };
+  const seconds = ((first ? 2 : 1) * o.latencyMs) / 1000;
+  const pages = first ? 1 : 0;
+  return { module: m.module, records: 0, fields: m.fields, field_batches: m.batches, pages, records_path: path, coql: cost, seconds, refused: refused.reason };
 }
 
 /** Rows read by COQL: one SELECT per 500 fields, each paged by 2,000 rows (an empty module still costs its one call). */
@@ -115,7 +126,7 @@ export function coqlCost(rows: number, fields: number): Cost {
   const full = Math.floor(rows / COQL_MAX_ROWS);
   const rest = rows - full * COQL_MAX_ROWS;
   const last = rest > 0 || full === 0 ? 1 : 0;
-  return { calls: selects * (full + last), credits: selects * (full * coqlCallCredits(COQL_MAX_ROWS) + (last ? coqlCallCredits(rest) : 0)) };
+  return { requests: selects * (full + last), credits: selects * (full * coqlCallCredits(COQL_MAX_ROWS) + (last ? coqlCallCredits(rest) : 0)) };
 }
 
 /**
@@ -130,8 +141,8 @@ function roundsOf(pages: number, richCalls: number, deletedCalls: number): numbe
 export function planTotals(plans: readonly ModulePlan[], o: PlanOptions): PlanTotals {
   const sum = (f: (p: ModulePlan) => number): number => plans.reduce((n, p) => n + f(p), 0);
   // The run's own call: the module list, before any module.
-  const list = { calls: 1, credits: CALL_CREDITS };
-  const calls = list.calls + sum((p) => p.records_path.calls);
+  const list = { requests: 1, credits: CALL_CREDITS };
+  const calls = list.requests + sum((p) => p.records_path.requests);
   const longest = Math.max(0, ...plans.map((p) => p.seconds));
   const lanes = Math.max(1, Math.min(o.concurrency, plans.length));
   const latency = o.latencyMs / 1000;
@@ -141,10 +152,14 @@ export function planTotals(plans: readonly ModulePlan[], o: PlanOptions): PlanTo
     unsized: plans.filter((p) => p.records === null).length,
     fields: sum((p) => p.fields),
     field_batches: sum((p) => p.field_batches),
-    records_path: { calls, credits: list.credits + sum((p) => p.records_path.credits) },
-    coql: { calls: list.calls + sum((p) => p.coql.calls), credits: list.credits + sum((p) => p.coql.credits), estimate: 'COQL is not a read path yet' },
+    records_path: { requests: calls, credits: list.credits + sum((p) => p.records_path.credits) },
+    coql: {
+      requests: list.requests + sum((p) => p.coql.requests),
+      credits: list.credits + sum((p) => p.coql.credits),
+      estimate: 'COQL is not a read path yet',
+    },
     // The module list, then the longer of the longest chain and all calls spread over the lanes.
-    seconds: latency + Math.max(longest, ((calls - list.calls) * latency) / lanes),
+    seconds: latency + Math.max(longest, ((calls - list.requests) * latency) / lanes),
   };
 }
 
