@@ -54,7 +54,7 @@ export class ZohoClient {
   }
 
   get(call: ApiCall): Promise<ApiAnswer> {
-    // Whether this call's credits are held against the budget now (from its gate until an answer that costs nothing).
+    // Whether this call's credits are held against the budget now (from its send until an answer that costs nothing).
     let held = false;
     return this.http.call<ApiAnswer>({
       what: call.endpoint,
@@ -64,9 +64,10 @@ export class ZohoClient {
         return { url: `${credential?.baseUrl ?? ''}${call.path}`, headers };
       },
       judge: (answer) => this.judge(answer, call),
-      gate: () => {
+      gate: (when) => {
         if (this.exhausted) throw this.exhausted;
-        if (!held) held = this.hold(call);
+        // Held only once the call has its slot: a call still waiting for one holds nothing, so the budget is spent to the last credit.
+        if (when === 'sending' && !held) held = this.hold(call);
       },
       onAttempt: (verdict) => {
         const cost = costs(verdict) ? call.credits : 0;
