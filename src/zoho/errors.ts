@@ -55,6 +55,8 @@ export class ZohoApiError extends Error {
 export function scopeFor(where: string): string {
   if (where.includes('/settings/modules')) return 'ZohoCRM.settings.modules.READ';
   if (where.includes('/settings/fields')) return 'ZohoCRM.settings.fields.READ';
+  // Only the plan asks for the org (its edition and licences); a crawl does not need this scope.
+  if (/\/org$/.test(where)) return 'ZohoCRM.org.READ';
   return 'ZohoCRM.modules.READ (or ZohoCRM.modules.ALL)';
 }
 
