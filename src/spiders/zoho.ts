@@ -12,7 +12,6 @@
 // in-flight cap, halved on 429). Retries of 429/5xx/cut connections happen inside the client, call by
 // call, so a page whose second field batch is throttled does not re-send the first.
 import { redactKnown, type Logger } from '../core/logger.js';
-import { planZoho } from './zoho-plan.js';
 import { NonRetryableError, request, Spider, StopCrawlError, type CallbackInput, type IncrementalSpec, type SpiderCallback, type SpiderOutput, type SpiderPlan, type SpiderRequest } from '../core/spider.js';
 import { stemDone, type Bookmarks, type CrawlContext } from '../core/context.js';
 import { JsonLineItem, type FieldInfo, type Item } from '../core/items.js';
@@ -40,6 +39,7 @@ import {
 import { missingCredentials, type TokenSource } from '../zoho/token-source.js';
 import { connect, credentialsOf, GRANT_RETRIES } from '../zoho/connect.js';
 import type { SettingName, Settings } from '../settings.js';
+import { planZoho } from './zoho-plan.js';
 
 interface FieldsData extends Record<string, unknown> {
   module: string;
@@ -67,7 +67,6 @@ interface DeletedData extends Record<string, unknown> {
   ims?: string;
   count: number;
 }
-
 
 export class ZohoSpider extends Spider {
   readonly name = 'zoho';
