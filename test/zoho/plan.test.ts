@@ -117,6 +117,9 @@ describe('plan zoho honours the settings that shape a crawl', () => {
     const rest = await runPlan(sandbox, {}, ['plan', 'rest']);
     expect(rest.code).toBe(2);
     expect(rest.stderr).toMatch(/the spider rest has no plan/);
+    const json = await runPlan(sandbox, {}, ['crawl', 'zoho', '--json']);
+    expect(json.code).toBe(2);
+    expect(json.stderr).toMatch(/--json is for plans; expected `plan <spider> --json`/);
     expect(sandbox.stats().total).toBe(0);
   });
 });
