@@ -12,6 +12,7 @@ import { crawl } from './engine/engine.js';
 import { ResumeError } from './state/resume-plan.js';
 import { NotARunFolderError, PIPELINES, uploadRun } from './pipelines/index.js';
 import { SPIDERS } from './spiders/index.js';
+import type { SpiderClass } from './core/spider.js';
 import { renderSettingsTable } from './settings-doc.js';
 import { describeSettings, loadSettings, parseOverrides, secretValues, SETTINGS_DOCS, SettingsError, type LoadedSettings } from './settings.js';
 
@@ -20,6 +21,9 @@ const USAGE = `Usage: zoho-crawler <command> [options]
 Commands:
   crawl <spider> [-s NAME=VALUE]...   run a spider with the effective settings; a run that was killed
                                       is continued (--resume <RUN> names it, --no-resume starts afresh)
+  plan <spider> [--json] [-s NAME=VALUE]...
+                                      what a crawl would cost (calls, credits, time), from metadata and
+                                      counts only; writes nothing. Also: crawl <spider> --plan
   upload <run folder> [-s NAME=VALUE]...
                                       upload (or finish uploading) a run folder to AWS_BUCKET_NAME;
                                       objects already there are skipped, manifest.json goes last
@@ -52,6 +56,10 @@ interface ParsedArgs {
   overrides: string[];
   /** crawl: `--resume <RUN>` (that unfinished run) or `--no-resume` (always a new run). */
   resume?: { run: string } | 'never';
+  /** crawl --plan: plan instead of crawling. */
+  plan?: boolean;
+  /** plan --json: one JSON object on stdout. */
+  json?: boolean;
 }
 
 /** An argument as errors show it: what follows `=` may be a secret (`NAME=VALUE` typed without -s). */
@@ -69,6 +77,8 @@ const OPTIONS = {
   resume: { type: 'string' },
   'no-resume': { type: 'boolean' },
   markdown: { type: 'boolean' },
+  plan: { type: 'boolean' },
+  json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -83,6 +93,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
   let resume: ParsedArgs['resume'];
   let help = false;
   let markdown = false;
+  const flags: Pick<ParsedArgs, 'plan' | 'json'> = {};
   for (const t of tokens) {
     if (t.kind === 'positional') {
       positional.push(t.value);
@@ -107,6 +118,10 @@ export function parseArgs(argv: string[]): ParsedArgs {
       case 'markdown':
         markdown = true;
         break;
+      case 'plan':
+      case 'json':
+        flags[t.name] = true;
+        break;
       case 'help':
         help = true;
         break;
@@ -117,7 +132,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
   if (markdown) positional.push('markdown');
   if (help) positional.unshift('help');
   const [command, ...rest] = positional;
-  return { command, positional: rest, overrides, resume };
+  return { command, positional: rest, overrides, resume, ...flags };
 }
 
 function load(args: ParsedArgs, io: CliIO): LoadedSettings {
@@ -137,12 +152,20 @@ function loggerFor(loaded: LoadedSettings, io: CliIO): Logger {
 /** The status block that belongs to a logger's terminal, for the engine's progress display. */
 const statusAreas = new WeakMap<Logger, StatusArea>();
 
-async function cmdCrawl(args: ParsedArgs, io: CliIO): Promise<number> {
+/** The spider a command names (its one positional argument). */
+function spiderArg(args: ParsedArgs, command: string): { name: string; spider: SpiderClass } {
   const name = args.positional[0];
-  if (!name) throw new UsageError('crawl needs a spider name; see `list`');
+  if (!name) throw new UsageError(`${command} needs a spider name; see \`list\``);
   const spider = SPIDERS[name];
   if (!spider) throw new UsageError(`no spider named ${JSON.stringify(argShown(name))}; expected one of: ${Object.keys(SPIDERS).join(', ') || '(none)'}`);
   if (args.positional.length > 1) throw new UsageError(unexpectedArgument(args.positional[1]));
+  return { name, spider };
+}
+
+async function cmdCrawl(args: ParsedArgs, io: CliIO): Promise<number> {
+  if (args.plan) return cmdPlan(args, io);
+  if (args.json) throw new UsageError('--json is for plans; expected `plan <spider> --json` or `crawl <spider> --plan --json`');
+  const { name, spider } = spiderArg(args, 'crawl');
   const loaded = load(args, io);
   const logger = loggerFor(loaded, io);
   let result;
@@ -160,6 +183,24 @@ async function cmdCrawl(args: ParsedArgs, io: CliIO): Promise<number> {
   if (result.report.stoppedBy !== undefined) logger.error(`${name}: ${result.report.stoppedBy}`);
   await flush(logger);
   return exitCodeOf(result.status);
+}
+
+/** The plan on stdout (text, or with --json one JSON object); the log (what it asked) on stderr. */
+async function cmdPlan(args: ParsedArgs, io: CliIO): Promise<number> {
+  const { name, spider } = spiderArg(args, 'plan');
+  if (!spider.plan) throw new UsageError(`the spider ${name} has no plan; expected a spider that can tell its cost beforehand, such as zoho`);
+  const loaded = load(args, io);
+  const problems = spider.checkSettings?.(loaded.settings) ?? [];
+  if (problems.length) throw new SettingsError(problems);
+  const logger = loggerFor(loaded, io);
+  try {
+    const plan = await spider.plan(loaded.settings, logger);
+    // Redacted like every log line: a name from the API could hold nothing secret, but a message might.
+    io.stdout.write(`${redactKnown(args.json ? JSON.stringify(plan.json) : plan.text)}\n`);
+    return EXIT.ok;
+  } finally {
+    await flush(logger);
+  }
 }
 
 async function cmdUpload(args: ParsedArgs, io: CliIO): Promise<number> {
@@ -207,6 +248,8 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
     switch (args.command) {
       case 'crawl':
         return await cmdCrawl(args, io);
+      case 'plan':
+        return await cmdPlan(args, io);
       case 'upload':
         return await cmdUpload(args, io);
       case 'list':
@@ -218,7 +261,7 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
         io.stdout.write(`${USAGE}\n`);
         return args.command === 'help' ? EXIT.ok : EXIT.usage;
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(argShown(args.command))}; expected crawl, upload, list, settings or help`);
+        throw new UsageError(`unknown command ${JSON.stringify(argShown(args.command))}; expected crawl, plan, upload, list, settings or help`);
     }
   } catch (error) {
     if (error instanceof SettingsError) {

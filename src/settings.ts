@@ -227,6 +227,11 @@ export const settingsSchema = z.object({
     doc: "Most API requests in flight at once across the whole crawl. 5 is the smallest edition's limit (Free); Standard 10, Professional 15, " +
       "Enterprise 20, Ultimate 25.",
   }),
+  ZOHO_CREDIT_BUDGET: doc(int({ min: 1 }), {
+    doc: 'Most API credits one crawl may spend; empty or None = no budget. A call that would pass it is not sent: the run stops as when Zoho\'s ' +
+      'daily credits are spent (everything fetched kept, manifest partial naming ZOHO_CREDIT_BUDGET, exit 1) and the next crawl continues it with a ' +
+      'budget of its own. `plan zoho` says what a run costs.',
+  }),
   ZOHO_REQUEST_RETRIES: doc(int({ default: 8, min: 0, max: 100 }), {
     doc: 'How often one API request is retried after 429, 5xx or a dropped connection before its module is given up as failed.',
   }),

@@ -19,6 +19,8 @@ export class RunReport {
   readonly api = { requests: 0, credits: 0 };
   /** The part of `api` spent on one purpose beyond the plain read (e.g. `rich_text`), for the manifest. */
   readonly apiByPurpose: Record<string, { requests: number; credits: number }> = {};
+  /** The part of `api` spent for each module (its metadata, records, deletions, rich text); org-wide calls are in none. */
+  readonly apiByModule: Record<string, { requests: number; credits: number }> = {};
   private fatalMessage?: string;
   private stopMessage?: string;
 
@@ -44,6 +46,16 @@ export class RunReport {
 
   set stoppedBy(message: string | undefined) {
     this.stopMessage = message === undefined ? undefined : redactKnown(message);
+  }
+
+  /** One API call sent (retries included) and the credits it cost, for the module it read (if any). */
+  apiCall(credits: number, module?: string): void {
+    this.api.requests++;
+    this.api.credits += credits;
+    if (module === undefined) return;
+    const spent = (this.apiByModule[module] ??= { requests: 0, credits: 0 });
+    spent.requests++;
+    spent.credits += credits;
   }
 
   error(scope: string, message: string): void {

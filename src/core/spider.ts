@@ -4,6 +4,7 @@
 // engine runs the requests and chains through Crawlee and the items through the pipelines.
 import type { SettingName, Settings } from '../settings.js';
 import type { CrawlContext } from './context.js';
+import type { Logger } from './logger.js';
 import type { LineItem, StemEnd, Item } from './items.js';
 import type { Paginator, SpiderChain } from './paginator.js';
 
@@ -132,4 +133,14 @@ export type SpiderClass = (new (ctx: CrawlContext) => Spider) & {
    * without any request. The engine stops with them before anything runs: exit code 2, like bad values.
    */
   checkSettings?(settings: Settings): string[];
+  /**
+   * What a crawl with these settings would cost, learnt from metadata only (`plan <spider>`), for a
+   * person (text) and for scripts (json). Writes nothing: no run folder, no state.
+   */
+  plan?(settings: Settings, logger: Logger): Promise<SpiderPlan>;
 };
+
+export interface SpiderPlan {
+  text: string;
+  json: object;
+}

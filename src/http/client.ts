@@ -24,8 +24,11 @@ export interface Call<T> {
   /** Built per attempt: the credential may have changed, and with it the base URL. */
   request(credential: Credential | undefined): HttpRequest;
   judge(answer: HttpAnswer): Verdict<T>;
-  /** Runs before each attempt and again once its slot is granted; throws to send nothing more. */
-  gate?(): void;
+  /**
+   * Runs before each attempt (`queued`) and again once its slot is granted (`sending`: nothing waits
+   * between this and the send); throws to send nothing more.
+   */
+  gate?(when: 'queued' | 'sending'): void;
   /** Told of every attempt's verdict (a network failure is a `retry` with a NetworkError). */
   onAttempt?(verdict: Verdict<T>): void;
 }
@@ -55,13 +58,13 @@ export class HttpClient {
     let failures = 0;
     let renewals = 0;
     for (;;) {
-      call.gate?.();
+      call.gate?.('queued');
       const credential = await this.opts.auth?.current();
       const release = pace ? await pace.acquire() : undefined;
       let verdict: Verdict<T>;
       try {
         // Checked again after the wait for a slot: what closes the gate may have come meanwhile.
-        call.gate?.();
+        call.gate?.('sending');
         verdict = await this.attempt(call, credential);
       } finally {
         release?.();

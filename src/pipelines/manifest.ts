@@ -52,6 +52,11 @@ export const manifestSchema = z.looseObject({
     credits: z.number(),
     /** Of those, what each purpose beyond the plain read cost (e.g. rich_text). Written only when some. */
     by_purpose: z.record(z.string(), z.object({ requests: z.number(), credits: z.number() })).optional(),
+    /**
+     * Of those, what each module's calls cost (api_name → requests, credits). The module list belongs to
+     * no module: the credits here add up to `credits` less that call's. Written only when some.
+     */
+    by_module: z.record(z.string(), z.object({ requests: z.number(), credits: z.number() })).optional(),
   }),
 });
 
@@ -121,6 +126,7 @@ export function buildManifest(input: ManifestInputs): Manifest {
       requests: input.report.api.requests,
       credits: input.report.api.credits,
       ...(Object.keys(input.report.apiByPurpose).length ? { by_purpose: structuredClone(input.report.apiByPurpose) } : {}),
+      ...(Object.keys(input.report.apiByModule).length ? { by_module: structuredClone(input.report.apiByModule) } : {}),
     },
   };
 }

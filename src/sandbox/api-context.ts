@@ -14,6 +14,8 @@ export interface ApiContext {
   dataset: OrgDataset;
   admin: boolean;
   limits: ApiLimits;
+  /** GET /crm/v8/org's answer: fixed for the sandbox's life. */
+  org: Reply;
   pageTokens: PageTokens;
   now(): number;
 }

@@ -8,6 +8,7 @@ import { Faults } from './faults.js';
 import { makeCredentials, OAuthServer } from './oauth.js';
 import { PageTokens } from './page-token.js';
 import { PRESETS } from './presets.js';
+import { checkOrg, orgDailyCredits, orgDetails } from './org-handler.js';
 import { makeServer } from './server.js';
 import { StatsRecorder } from './stats.js';
 import type { Sandbox, SandboxOptions } from './types.js';
@@ -44,7 +45,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   });
   const credentials = makeCredentials(seed);
   const stats = new StatsRecorder();
-  const credits = new CreditWindow(opts.limits?.dailyCredits);
+  const org = checkOrg(opts.org);
+  const credits = new CreditWindow(opts.limits?.dailyCredits ?? (opts.org ? orgDailyCredits(org) : undefined));
   let url = '';
   const oauth = new OAuthServer(
     credentials,
@@ -61,6 +63,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     dataset,
     admin: opts.admin ?? false,
     limits,
+    org: orgDetails(org, seed),
     pageTokens: new PageTokens(createHash('sha256').update(`page-token|${seed}|${process.pid}|${Date.now()}`).digest('hex')),
     now: () => Date.now(),
   };

@@ -46,6 +46,7 @@ function route(parts: ServerParts, method: string, path: string): Route {
   });
   const other: Route = { key: 'other', handle: () => invalidUrl() };
   if (seg[0] === 'crm' && seg[1] === 'v8' && method === 'GET') {
+    if (seg.length === 3 && seg[2] === 'org') return { key: 'GET /crm/v8/org', handle: () => ({ ...ctx.org }) };
     if (seg[2] === 'settings' && seg.length === 4 && seg[3] === 'modules') return { key: 'GET /crm/v8/settings/modules', handle: () => listModules(ctx) };
     if (seg[2] === 'settings' && seg.length === 4 && seg[3] === 'fields') return { key: 'GET /crm/v8/settings/fields', handle: (c) => listFields(ctx, c) };
     if (seg.length === 3) return { key: 'GET /crm/v8/{module}', handle: (c) => listRecords(ctx, c, seg[2]) };

@@ -46,6 +46,16 @@ export interface SandboxLimits {
 
 export type Preset = 'tiny' | 'small' | 'demo';
 
+export type SandboxEdition = 'free' | 'standard' | 'professional' | 'enterprise' | 'ultimate';
+
+/** Added: what GET /crm/v8/org says of the org's licence (`license_details`). */
+export interface SandboxOrg {
+  /** `paid_type`; `free` answers `paid: false`. Default enterprise. */
+  edition?: SandboxEdition;
+  /** `users_license_purchased`. Default 10. */
+  licences?: number;
+}
+
 export interface SandboxOptions {
   /** Default 1; same seed + options → same bytes. */
   seed?: number;
@@ -83,6 +93,12 @@ export interface SandboxOptions {
   subforms?: boolean;
   faults?: FaultOptions;
   limits?: SandboxLimits;
+  /**
+   * Added: the org's edition and licences, answered by GET /crm/v8/org. When given and limits.dailyCredits
+   * is not, the daily limit is what they give by the reference's formula (§8), so the two agree; a
+   * dailyCredits of its own wins (a test's small limit). Default: enterprise, 10 licences, no daily limit.
+   */
+  org?: SandboxOrg;
   /** Default '127.0.0.1'. */
   host?: string;
   /** Default 0 (any free port). */

@@ -15,17 +15,15 @@
 // All API calls share one TokenSource (one grant, renewed once on 401) and one Pace (the crawl-wide
 // in-flight cap, halved on 429). Retries of 429/5xx/cut connections happen inside the client, call by
 // call, so a page whose second field batch is throttled does not re-send the first.
-import { addSecrets, redactKnown } from '../core/logger.js';
+import { redactKnown, type Logger } from '../core/logger.js';
 import { chain, type PageParse, type Paginator, type SpiderChain } from '../core/paginator.js';
-import { NonRetryableError, request, Spider, StopCrawlError, type CallbackInput, type IncrementalSpec, type SpiderCallback, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
+import { NonRetryableError, request, Spider, StopCrawlError, type CallbackInput, type IncrementalSpec, type SpiderCallback, type SpiderOutput, type SpiderPlan, type SpiderRequest } from '../core/spider.js';
 import { stemDone, type Bookmarks, type CrawlContext } from '../core/context.js';
 import { JsonLineItem, type FieldInfo, type Item } from '../core/items.js';
 import { RawEntry } from '../zoho/entries-page.js';
-import type { BackoffPolicy } from '../http/retry-policy.js';
 import { ZohoClient, type ApiAnswer } from '../zoho/client.js';
-import { resolveHosts } from '../zoho/data-centers.js';
 import { RetriesExhaustedError } from '../http/errors.js';
-import { CreditsExhaustedError, ZohoApiError, ZohoAuthError } from '../zoho/errors.js';
+import { CreditBudgetError, CreditsExhaustedError, ZohoApiError, ZohoAuthError } from '../zoho/errors.js';
 import { describeEstimate, RemainingCredits } from '../zoho/credit-estimate.js';
 import { fieldBatches } from '../zoho/field-batches.js';
 import { hasConvertedRecords, selectModules } from '../zoho/module-selection.js';
@@ -43,8 +41,10 @@ import {
   type FieldMeta,
   type ZohoEntry,
 } from '../zoho/schemas.js';
-import { missingCredentials, TokenSource, type Credentials } from '../zoho/token-source.js';
+import { missingCredentials, type TokenSource } from '../zoho/token-source.js';
+import { connect, credentialsOf, GRANT_RETRIES } from '../zoho/connect.js';
 import type { SettingName, Settings } from '../settings.js';
+import { planZoho } from './zoho-plan.js';
 
 interface FieldsData extends Record<string, unknown> {
   module: string;
@@ -74,9 +74,6 @@ interface DeletedData extends Record<string, unknown> {
 /** A deleted page's answer, or the error that refused it (parse decides what it means). */
 type DeletedAnswer = { answer: ApiAnswer } | { error: unknown };
 
-/** Grants of one access token after Zoho's grant throttle or a failed call, before giving up. */
-const GRANT_RETRIES = 3;
-
 export class ZohoSpider extends Spider {
   readonly name = 'zoho';
 
@@ -84,6 +81,11 @@ export class ZohoSpider extends Spider {
   static checkSettings(s: Settings): string[] {
     const missing = missingCredentials(credentialsOf(s));
     return missing ? [missing] : [];
+  }
+
+  /** `plan zoho`: the cost of a crawl, from metadata and counts (zoho-plan.ts). */
+  static plan(s: Settings, logger: Logger): Promise<SpiderPlan> {
+    return planZoho(s, logger);
   }
 
   // Crash resume (src/state/resume-plan.ts): each stem's end is yielded after its last line, stems
@@ -105,7 +107,6 @@ export class ZohoSpider extends Spider {
   private readonly remaining: RemainingCredits;
   private readonly moduleKeys = new Map<string, Buffer>();
   private readonly pace: Pace;
-  private readonly backoff: BackoffPolicy;
   private tokens?: TokenSource;
   private client?: ZohoClient;
   private apiBase = '';
@@ -147,7 +148,6 @@ export class ZohoSpider extends Spider {
     };
     this.remaining = new RemainingCredits(s.ZOHO_INCLUDE_DELETED);
     this.pace = new Pace(s.ZOHO_MAX_CONCURRENCY);
-    this.backoff = { baseMs: s.ZOHO_BACKOFF_BASE_MS, maxMs: s.ZOHO_BACKOFF_MAX_MS };
     // One callback or chain per API call at a time is enough to fill the pace; field batches share it.
     this.maxConcurrency = s.ZOHO_MAX_CONCURRENCY;
     // Retries of API trouble happen in the client; Crawlee retries only what slipped past it
@@ -175,28 +175,15 @@ export class ZohoSpider extends Spider {
   /** Builds the token source and client; throws the missing-credentials message before any request. */
   private setup(): ZohoClient {
     const s = this.ctx.settings;
-    const timeoutMs = s.ZOHO_REQUEST_TIMEOUT_SECS * 1000;
-    this.tokens = new TokenSource({
-      hosts: resolveHosts(s),
-      credentials: credentialsOf(s),
-      backoff: this.backoff,
-      grantRetries: GRANT_RETRIES,
-      timeoutMs,
-      onToken: (token) => addSecrets([token]),
-      log: (level, message) => this.log.log(level, `zoho auth: ${message}`),
-    });
-    this.client = new ZohoClient({
-      auth: this.tokens,
+    const { tokens, client } = connect(s, {
       pace: this.pace,
-      retry: { ...this.backoff, retries: s.ZOHO_REQUEST_RETRIES },
-      timeoutMs,
-      onSent: (credits) => {
-        this.ctx.report.api.requests++;
-        this.ctx.report.api.credits += credits;
-      },
-      log: (level, message) => this.log.log(level, `zoho: ${message}`),
+      onSent: (credits, call) => this.ctx.report.apiCall(credits, call.module),
+      budget: s.ZOHO_CREDIT_BUDGET,
+      log: (level, message) => this.log.log(level, message),
     });
-    return this.client;
+    this.tokens = tokens;
+    this.client = client;
+    return client;
   }
 
   async *startRequests(): AsyncIterable<SpiderOutput> {
@@ -593,8 +580,14 @@ export class ZohoSpider extends Spider {
     this.log.info(
       `zoho: ${this.ctx.report.api.requests} API call(s), ${this.ctx.report.api.credits} credit(s); ` +
         `pushback: ${p.throttled} throttled, ${p.server} server errors, ${p.network} cut connections, ${p.renewals} token renewals; ` +
-        `${this.tokens?.grants ?? 0} token grant(s); at most ${this.pace.peak} call(s) in flight`,
+        `${this.tokens?.grants ?? 0} token grant(s); at most ${this.pace.peak} call(s) in flight; credits by module: ${this.creditsByModule()}`,
     );
+  }
+
+  /** "Leads 12, Contacts 4", most expensive first: where a run's credits went. */
+  private creditsByModule(): string {
+    const spent = Object.entries(this.ctx.report.apiByModule).sort(([a, x], [b, y]) => y.credits - x.credits || a.localeCompare(b));
+    return spent.map(([module, { credits }]) => `${module} ${credits}`).join(', ') || '(none)';
   }
 
   /** The stop of the run once Zoho's daily credits are spent: the engine keeps what was fetched and the run resumable. */
@@ -603,9 +596,13 @@ export class ZohoSpider extends Spider {
   }
 
   private stopMessage(error: CreditsExhaustedError): string {
+    // A budget passes with the invocation, the daily credits only with Zoho's rolling window.
+    const when = error instanceof CreditBudgetError
+      ? 'with a fresh ZOHO_CREDIT_BUDGET'
+      : 'once the org has credits again (Zoho counts them over a rolling 24 hours)';
     return (
       `${error.message}; everything fetched is kept and run ${this.ctx.runId} stays resumable: ` +
-      `\`npm run crawl zoho\` continues it once the org has credits again (Zoho counts them over a rolling 24 hours); ` +
+      `\`npm run crawl zoho\` continues it ${when}; ` +
       `the rest needs ${describeEstimate(this.remaining.estimate((module) => this.ctx.stored?.(module, 'record') ?? 0))}`
     );
   }
@@ -619,10 +616,6 @@ export class ZohoSpider extends Spider {
   private urlOf(call: ApiCall): string {
     return `${this.apiBase || 'https://zoho.invalid'}${call.path}`;
   }
-}
-
-function credentialsOf(s: Settings): Credentials {
-  return { clientId: s.ZOHO_CLIENT_ID, clientSecret: s.ZOHO_CLIENT_SECRET, refreshToken: s.ZOHO_REFRESH_TOKEN, staticToken: s.ZOHO_CRM_AUTH_TOKEN };
 }
 
 /** The message of a failure in startRequests: auth and the module list must say what to check. */

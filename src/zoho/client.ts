@@ -1,13 +1,14 @@
 // One Zoho API call: the framework's HttpClient sends it (token, pace, retries, renewal); this file
 // holds only what is Zoho's — which answers mean what (error bodies under 2xx, the credits header and
-// the daily limit), the token header and If-Modified-Since — and stops every call once credits are spent.
+// the daily limit), the token header and If-Modified-Since — and stops every call once credits are spent
+// or the next one would pass the crawl's credit budget (ZOHO_CREDIT_BUDGET).
 import type { AuthProvider } from '../http/auth.js';
 import { HttpClient, retryAfterOf, type Verdict } from '../http/client.js';
 import { NetworkError } from '../http/errors.js';
 import type { Pace } from '../http/pace.js';
 import type { RetryPolicy } from '../http/retry-policy.js';
 import type { HttpAnswer } from '../http/transport.js';
-import { apiErrorOf, CreditsExhaustedError } from './errors.js';
+import { apiErrorOf, CreditBudgetError, CreditsExhaustedError } from './errors.js';
 import { PageShapeError, scanEntriesPage } from './entries-page.js';
 import { formatIfModifiedSince, type ApiCall } from './requests.js';
 import { apiErrorSchema, errorInAnswer, type ApiErrorBody } from './schemas.js';
@@ -28,7 +29,9 @@ export interface ClientOptions {
   retry: RetryPolicy;
   timeoutMs: number;
   /** Told of every call sent (retries included) and, when answered, the credits it cost. */
-  onSent?: (credits: number) => void;
+  onSent?: (credits: number, call: ApiCall) => void;
+  /** The most credits this client may spend (ZOHO_CREDIT_BUDGET); no call is sent that could pass it. */
+  budget?: number;
   log?: (level: 'warn' | 'debug', message: string) => void;
 }
 
@@ -36,8 +39,10 @@ export class ZohoClient {
   private readonly http: HttpClient;
   /** X-API-CREDITS-REMAINING of the latest answer that had it (Zoho sends it once half the credits are used). */
   creditsRemaining?: number;
-  /** Set once the daily credits are known to be spent: from then on no call is sent. */
+  /** Set once the daily credits are known to be spent (or the budget reached): from then on no call is sent. */
   exhausted?: CreditsExhaustedError;
+  /** Credits of answered calls plus those of calls in flight, which may yet cost theirs: what the budget is held against. */
+  private committed = 0;
 
   constructor(private readonly opts: ClientOptions) {
     this.http = new HttpClient({ retry: opts.retry, timeoutMs: opts.timeoutMs, auth: opts.auth, pace: opts.pace, log: opts.log });
@@ -49,6 +54,8 @@ export class ZohoClient {
   }
 
   get(call: ApiCall): Promise<ApiAnswer> {
+    // Whether this call's credits are held against the budget now (from its send until an answer that costs nothing).
+    let held = false;
     return this.http.call<ApiAnswer>({
       what: call.endpoint,
       request: (credential) => {
@@ -57,11 +64,34 @@ export class ZohoClient {
         return { url: `${credential?.baseUrl ?? ''}${call.path}`, headers };
       },
       judge: (answer) => this.judge(answer, call),
-      gate: () => {
+      gate: (when) => {
         if (this.exhausted) throw this.exhausted;
+        // Held only once the call has its slot: a call still waiting for one holds nothing, so the budget is spent to the last credit.
+        if (when === 'sending' && !held) held = this.hold(call);
       },
-      onAttempt: (verdict) => this.opts.onSent?.(costs(verdict) ? call.credits : 0),
+      onAttempt: (verdict) => {
+        const cost = costs(verdict) ? call.credits : 0;
+        // A 429 or a cut call cost nothing: its credits are free again for its retry or another call.
+        if (cost === 0 && held) {
+          this.committed -= call.credits;
+          held = false;
+        }
+        this.opts.onSent?.(cost, call);
+      },
     });
+  }
+
+  /**
+   * Holds the call's credits against the budget before it is sent (its cost is known: ApiCall.credits),
+   * counting calls in flight too, so that concurrent calls together cannot pass it. A call that would
+   * pass it closes the gate for every call: the crawl stops as it does for spent daily credits.
+   */
+  private hold(call: ApiCall): boolean {
+    const { budget } = this.opts;
+    if (budget === undefined) return false;
+    if (this.committed + call.credits > budget) throw (this.exhausted = new CreditBudgetError(budget, this.committed, call));
+    this.committed += call.credits;
+    return true;
   }
 
   private judge(res: HttpAnswer, call: ApiCall): Verdict<ApiAnswer> {

@@ -1,13 +1,13 @@
 // What the rest of a stopped run is expected to cost in API credits, from what the crawl learnt on the
 // way (each module's record count and field batches, the records stored so far). Said when a run stops
 // for spent credits, so the user knows whether tomorrow's window is enough.
-import { MAX_PER_PAGE } from './requests.js';
+import { CALL_CREDITS, DELETED_CREDITS, MAX_PER_PAGE } from './requests.js';
 
 /** Credits of one GET records call (≤ 200 records, one field batch) and of one deleted-records page. */
-const RECORDS_CALL = 1;
-const DELETED_CALL = 2;
+const RECORDS_CALL = CALL_CREDITS;
+const DELETED_CALL = DELETED_CREDITS;
 /** GET /settings/fields and actions/count of a module not reached yet. */
-const METADATA_CALLS = 2;
+const METADATA_CALLS = 2 * CALL_CREDITS;
 
 interface ModuleWork {
   /** Known once the fields and count were read. */

@@ -55,6 +55,8 @@ export class ZohoApiError extends Error {
 export function scopeFor(where: string): string {
   if (where.includes('/settings/modules')) return 'ZohoCRM.settings.modules.READ';
   if (where.includes('/settings/fields')) return 'ZohoCRM.settings.fields.READ';
+  // Only the plan asks for the org (its edition and licences); a crawl does not need this scope.
+  if (/\/org$/.test(where)) return 'ZohoCRM.org.READ';
   return 'ZohoCRM.modules.READ (or ZohoCRM.modules.ALL)';
 }
 
@@ -103,6 +105,24 @@ export class CreditsExhaustedError extends Error {
         : `Zoho's daily API credit limit is reached (${what.where}: HTTP ${what.status} ${what.code}${what.apiMessage ? `: ${what.apiMessage}` : ''})`,
     );
     this.name = 'CreditsExhaustedError';
+  }
+}
+
+/**
+ * The next call would spend more than ZOHO_CREDIT_BUDGET allows this crawl: a stop like spent daily
+ * credits (everything kept, the run resumable), but the next crawl may go on at once, with a budget of its own.
+ */
+export class CreditBudgetError extends CreditsExhaustedError {
+  constructor(
+    readonly budget: number,
+    readonly spent: number,
+    next: { endpoint: string; credits: number },
+  ) {
+    super(
+      `ZOHO_CREDIT_BUDGET of ${budget} credit(s) is reached: ${spent} spent or under way, and the next call ` +
+        `(${next.endpoint}, ${next.credits} credit(s)) would pass it; expected a budget that covers the run (see \`plan zoho\`)`,
+    );
+    this.name = 'CreditBudgetError';
   }
 }
 

@@ -15,11 +15,17 @@ export interface ApiCall {
   endpoint: string;
   /** Sent as If-Modified-Since. */
   ifModifiedSince?: Date;
-  /** Zoho API credits the call costs when answered (deleted records cost 2). */
+  /** Zoho API credits the call costs when answered (deleted records cost DELETED_CREDITS). */
   credits: number;
+  /** The module the call reads for, to count credits per module; absent for org-wide calls (the module list). */
+  module?: string;
   /** A page of entries (records, deleted): read from its bytes by scanEntriesPage, not JSON.parse. */
   entries?: boolean;
 }
+
+/** Credits of one answered call of each kind (reference §8): most calls 1, a deleted-records page 2 (UNVERIFIED). */
+export const CALL_CREDITS = 1;
+export const DELETED_CREDITS = 2;
 
 const seg = (s: string): string => encodeURIComponent(s);
 
@@ -31,11 +37,16 @@ function withQuery(path: string, query: Record<string, string | number | undefin
 }
 
 export function modulesCall(): ApiCall {
-  return { path: `${API_PREFIX}/settings/modules`, endpoint: 'GET /settings/modules', credits: 1 };
+  return { path: `${API_PREFIX}/settings/modules`, endpoint: 'GET /settings/modules', credits: CALL_CREDITS };
+}
+
+/** The org's edition and user licences (the daily credits follow from them); a plan asks, a crawl does not. */
+export function orgCall(): ApiCall {
+  return { path: `${API_PREFIX}/org`, endpoint: 'GET /org', credits: CALL_CREDITS };
 }
 
 export function fieldsCall(module: string): ApiCall {
-  return { path: withQuery(`${API_PREFIX}/settings/fields`, { module }), endpoint: `GET /settings/fields?module=${module}`, credits: 1 };
+  return { path: withQuery(`${API_PREFIX}/settings/fields`, { module }), endpoint: `GET /settings/fields?module=${module}`, credits: CALL_CREDITS, module };
 }
 
 /**
@@ -54,13 +65,13 @@ export const MAX_FULL_DATA_IDS = 200;
 export function fullDataCall(module: string, ids: readonly string[], fields: readonly string[]): ApiCall {
   if (ids.length === 0 || ids.length > MAX_FULL_DATA_IDS) throw new Error(`fullDataCall: ${ids.length} ids; expected 1 to ${MAX_FULL_DATA_IDS}`);
   const path = withQuery(`${API_PREFIX}/${seg(module)}/actions/fetch_full_data`, { ids: ids.join(','), fields: fields.join(',') });
-  return { path, endpoint: `GET /${module}/actions/fetch_full_data`, credits: 1, entries: true };
+  return { path, endpoint: `GET /${module}/actions/fetch_full_data`, credits: CALL_CREDITS, entries: true, module };
 }
 
 /** The record count, of what the records calls read: records awaiting approval and (`converted`) converted Leads too. */
 export function countCall(module: string, converted = false): ApiCall {
   const path = withQuery(`${API_PREFIX}/${seg(module)}/actions/count`, { converted: converted ? 'both' : undefined, approved: APPROVED });
-  return { path, endpoint: `GET /${module}/actions/count`, credits: 1 };
+  return { path, endpoint: `GET /${module}/actions/count`, credits: CALL_CREDITS, module };
 }
 
 export type RecordOrder = 'default' | 'modified-asc';
@@ -92,12 +103,12 @@ export function recordsCall(q: RecordsQuery): ApiCall {
     sort_order: q.order === 'modified-asc' ? 'asc' : undefined,
     page_token: q.pageToken,
   });
-  return { path, endpoint: `GET /${q.module}`, ifModifiedSince: q.ifModifiedSince, credits: 1, entries: true };
+  return { path, endpoint: `GET /${q.module}`, ifModifiedSince: q.ifModifiedSince, credits: CALL_CREDITS, entries: true, module: q.module };
 }
 
 export function deletedCall(module: string, page: number, ifModifiedSince?: Date): ApiCall {
   const path = withQuery(`${API_PREFIX}/${seg(module)}/deleted`, { type: 'all', page, per_page: MAX_PER_PAGE });
-  return { path, endpoint: `GET /${module}/deleted`, ifModifiedSince, credits: 2, entries: true };
+  return { path, endpoint: `GET /${module}/deleted`, ifModifiedSince, credits: DELETED_CREDITS, entries: true, module };
 }
 
 /** If-Modified-Since as Zoho documents it: ISO 8601 to the second with an explicit offset. */

@@ -1,0 +1,153 @@
+// `plan zoho` against the sandbox: with metadata and count calls only, it tells what a crawl of the
+// same org then spends, call for call and credit for credit (the sandbox's own count and the crawl's
+// report, which the manifest prints), under the settings that shape a crawl; its JSON form is one
+// object with an entry per module. And the arithmetic of the plan, alone.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import type { ZohoPlan } from '../../src/spiders/zoho-plan.js';
+import { coqlCost, planModule } from '../../src/zoho/plan.js';
+import { planCli } from './plan-support.js';
+import { crawlSandbox } from './support.js';
+
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'plan-'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const runPlan = (sandbox: Sandbox, env: Record<string, string>, args?: string[]) => planCli(tmp, sandbox, env, args);
+
+describe('plan zoho: its totals are what the crawl then spends', () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    // Every module wider than 50 fields (two batches a page), a subform module found in Deals' fields,
+    // rich-text completion, Notes readable (admin), and no deleted log beyond one page.
+    sandbox = await startSandbox({
+      preset: 'tiny',
+      seed: 15,
+      admin: true,
+      minFields: 60,
+      subforms: true,
+      sizes: { Leads: 450 },
+      deletedSizes: { Contacts: 150 },
+      org: { edition: 'professional', licences: 20 },
+    });
+  });
+  afterAll(() => sandbox?.stop());
+
+  test('every module and in total: requests and credits equal the sandbox\'s count of the crawl, exactly; the plan writes nothing', async () => {
+    sandbox.resetStats();
+    const ran = await runPlan(sandbox, {});
+    expect(ran.code).toBe(0);
+    const plan = JSON.parse(ran.stdout) as ZohoPlan;
+    // The plan's own cost: module list, org, and fields + count per module (subform included).
+    const planned = Object.keys(plan.modules);
+    expect(planned).toContain('Line_Items__s');
+    expect(plan.plan_cost).toEqual({ requests: 2 + 2 * planned.length, credits: 2 + 2 * planned.length });
+    expect(sandbox.stats().total).toBe(plan.plan_cost.requests);
+    expect(readdirSync(ran.cwd)).toEqual([]);
+
+    sandbox.resetStats();
+    const run = await crawlSandbox(sandbox);
+    expect(run.status).toBe('complete');
+    const stats = sandbox.stats();
+    expect({ requests: stats.total, credits: stats.credits }).toEqual(plan.totals.records_path);
+    expect(run.report.api).toEqual(plan.totals.records_path);
+    // Module by module, too: the crawl's credits per module are the plan's.
+    const byModule = Object.fromEntries(
+      Object.entries(plan.modules).map(([m, p]) => [m, { requests: p.records_path.requests, credits: p.records_path.credits }]),
+    );
+    expect(run.report.apiByModule).toEqual(byModule);
+    expect(plan.totals.records).toBe(planned.reduce((n, m) => n + sandbox.dataset.count(m), 0));
+    expect(plan.modules.Leads).toMatchObject({ records: 450, field_batches: 2, pages: 3, records_path: { records_calls: 6, deleted_calls: 1 } });
+    // The org's licence: Professional, 20 users → 50,000 + 20 × 500 credits a day.
+    expect(plan.org).toEqual({ edition: 'professional', licences: 20, daily_credits: 60_000, share: plan.totals.records_path.credits / 60_000 });
+    expect(plan.totals.coql.estimate).toBe('COQL is not a read path yet');
+    expect(plan.totals.coql.credits).toBeLessThan(plan.totals.records_path.credits);
+  }, 120_000);
+
+  test('the text form (also as crawl --plan) says what the plan cost, every module, the totals and the share of the daily credits', async () => {
+    const ran = await runPlan(sandbox, { ZOHO_CREDIT_BUDGET: '10' }, ['crawl', 'zoho', '--plan']);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toMatch(/^zoho plan: 11 module\(s\), [\d,]+ record\(s\); this plan cost 24 call\(s\), 24 credit\(s\)/);
+    for (const m of ['Leads', 'Contacts', 'Line_Items__s', 'total (+ module list)']) {
+      expect(ran.stdout).toMatch(new RegExp(`^${m.replace(/[()+]/g, '\\$&')} +\\d`, 'm'));
+    }
+    expect(ran.stdout).toMatch(/COQL \(estimate: COQL is not a read path yet\): \d+ calls, \d+ credits/);
+    expect(ran.stdout).toMatch(/daily credits: professional, 20 user licence\(s\) → 60,000 credits a day: this run takes [\d.]+% of them/);
+    expect(ran.stdout).toMatch(/ZOHO_CREDIT_BUDGET=10: the run stops there; the next crawl continues it/);
+    expect(ran.stdout).not.toContain(sandbox.credentials.clientSecret);
+  }, 60_000);
+});
+
+describe('plan zoho honours the settings that shape a crawl', () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ preset: 'tiny', seed: 16 });
+  });
+  afterAll(() => sandbox?.stop());
+
+  test('whitelist, record cap, no deleted logs, no rich text: the plan equals the crawl\'s report (the manifest\'s figures), Notes refused too', async () => {
+    const env = {
+      ZOHO_MODULE_WHITELIST: 'Leads,Contacts,Notes,Home,Leeds',
+      ZOHO_MAX_RECORDS_PER_MODULE: '70',
+      ZOHO_INCLUDE_DELETED: 'false',
+      ZOHO_FULL_RICH_TEXT: 'false',
+    };
+    const ran = await runPlan(sandbox, env);
+    expect(ran.code).toBe(0);
+    const plan = JSON.parse(ran.stdout) as ZohoPlan;
+    expect(Object.keys(plan.modules)).toEqual(['Leads', 'Contacts', 'Notes']);
+    expect(plan.modules.Leads).toMatchObject({ records: 70, pages: 1, records_path: { deleted_calls: 0, rich_text_calls: 0 } });
+    expect(plan.modules.Notes.refused).toMatch(/403 NOT_SUPPORTED/);
+    expect(Object.keys(plan.skipped).sort()).toEqual(['Home', 'Notes']);
+    expect(plan.unknown).toEqual(['Leeds']);
+
+    const run = await crawlSandbox(sandbox, env);
+    expect(run.report.api).toEqual(plan.totals.records_path);
+  }, 120_000);
+
+  test('bad settings are refused before any call (exit 2), and a spider without a plan is named', async () => {
+    sandbox.resetStats();
+    const bad = await runPlan(sandbox, { ZOHO_CREDIT_BUDGET: 'lots' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/ZOHO_CREDIT_BUDGET.*"lots" is not a whole number; expected a whole number ≥ 1/);
+    const rest = await runPlan(sandbox, {}, ['plan', 'rest']);
+    expect(rest.code).toBe(2);
+    expect(rest.stderr).toMatch(/the spider rest has no plan/);
+    const json = await runPlan(sandbox, {}, ['crawl', 'zoho', '--json']);
+    expect(json.code).toBe(2);
+    expect(json.stderr).toMatch(/--json is for plans; expected `plan <spider> --json`/);
+    expect(sandbox.stats().total).toBe(0);
+  });
+});
+
+describe('the plan\'s arithmetic', () => {
+  const o = { includeDeleted: true, fullRichText: true, concurrency: 5, latencyMs: 100 };
+
+  test('COQL: ≤ 2,000 rows a call at 1 / 2 / 3 credits by size, one SELECT per 500 fields', () => {
+    expect(coqlCost(0, 10)).toEqual({ requests: 1, credits: 1 });
+    expect(coqlCost(200, 10)).toEqual({ requests: 1, credits: 1 });
+    expect(coqlCost(201, 10)).toEqual({ requests: 1, credits: 2 });
+    expect(coqlCost(2000, 10)).toEqual({ requests: 1, credits: 3 });
+    expect(coqlCost(2001, 10)).toEqual({ requests: 2, credits: 4 });
+    expect(coqlCost(1_000_000, 250)).toEqual({ requests: 500, credits: 1500 });
+    expect(coqlCost(1_000_000, 501)).toEqual({ requests: 1000, credits: 3000 });
+  });
+
+  test('records path: a 1M-record, 250-field module costs 25,000 credits of records calls; rich text one call a page; a cap picks per_page', () => {
+    const big = planModule({ module: 'Big', count: 1_000_000, fields: 250, batches: 5, rich: false, subform: false }, o);
+    expect(big.records_path).toEqual({ requests: 2 + 25_000 + 1, credits: 2 + 25_000 + 2, records_calls: 25_000, rich_text_calls: 0, deleted_calls: 1 });
+    const rich = planModule({ module: 'R', count: 401, fields: 10, batches: 1, rich: true, subform: true }, o);
+    expect(rich.records_path).toMatchObject({ records_calls: 3, rich_text_calls: 3, deleted_calls: 0 });
+    // A cap of 300 reads 2 pages of 150 (perPageFor), as the crawl does.
+    const capped = planModule({ module: 'C', count: 1000, fields: 10, batches: 1, rich: false, subform: false }, { ...o, cap: 300 });
+    expect(capped).toMatchObject({ records: 300, pages: 2 });
+    // An empty module still costs its first page; a module without fields none.
+    const empty = planModule({ module: 'E', count: 0, fields: 10, batches: 1, rich: true, subform: false }, o);
+    expect(empty.records_path).toMatchObject({ records_calls: 1, rich_text_calls: 0 });
+    expect(planModule({ module: 'F', count: 5, fields: 0, batches: 0, rich: false, subform: false }, o).records_path).toMatchObject({ records_calls: 0 });
+  });
+});
