@@ -144,7 +144,8 @@ export function planTotals(plans: readonly ModulePlan[], o: PlanOptions): PlanTo
   const list = { requests: 1, credits: CALL_CREDITS };
   const calls = list.requests + sum((p) => p.records_path.requests);
   const longest = Math.max(0, ...plans.map((p) => p.seconds));
-  const lanes = Math.max(1, Math.min(o.concurrency, plans.length));
+  // Calls that can be in flight at once: each module's chain sends its page's field-batch calls together.
+  const lanes = Math.max(1, Math.min(o.concurrency, sum((p) => Math.max(1, p.field_batches))));
   const latency = o.latencyMs / 1000;
   return {
     modules: plans.length,

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import type { ZohoPlan } from '../../src/spiders/zoho-plan.js';
-import { coqlCost, planModule } from '../../src/zoho/plan.js';
+import { coqlCost, planModule, planTotals } from '../../src/zoho/plan.js';
 import { planCli } from './plan-support.js';
 import { crawlSandbox } from './support.js';
 
@@ -149,5 +149,14 @@ describe('the plan\'s arithmetic', () => {
     const empty = planModule({ module: 'E', count: 0, fields: 10, batches: 1, rich: true, subform: false }, o);
     expect(empty.records_path).toMatchObject({ records_calls: 1, rich_text_calls: 0 });
     expect(planModule({ module: 'F', count: 5, fields: 0, batches: 0, rich: false, subform: false }, o).records_path).toMatchObject({ records_calls: 0 });
+  });
+
+  test('time: a page\'s field-batch calls go out together, so one wide module at c = 5 takes its own chain\'s time, not its calls one by one', () => {
+    const timed = { ...o, concurrency: 5, latencyMs: 100 };
+    const big = planModule({ module: 'Big', count: 1_000_000, fields: 250, batches: 5, rich: false, subform: false }, timed);
+    // 1 round for fields and count, 5,000 pages of 5 calls each sent together: 5,001 rounds of 0.1 s.
+    expect(big.seconds).toBeCloseTo(500.1, 5);
+    // The module list first, then the chain: its 25,003 calls spread over 5 lanes are no longer than the chain.
+    expect(planTotals([big], timed).seconds).toBeCloseTo(0.1 + 500.1, 5);
   });
 });
