@@ -76,6 +76,12 @@ export interface SandboxOptions {
    */
   extraModules?: number;
   /**
+   * Added: this share (0..1) of each module's generated records was last modified in one and the same
+   * second (a mass update a day before "now"; never before the record's creation): skewed Modified_Time,
+   * many records with the same timestamp. Default 0.
+   */
+  modifiedSkew?: number;
+  /**
    * Added: Deals gets a subform field `Line_Items` (left out of list answers, as Zoho does) whose rows
    * are the module `Line_Items__s`: not in GET /settings/modules, read by name (GET /crm/v8/Line_Items__s,
    * rows with Parent_Id). Twice as many rows as Deals unless sized. Default off.

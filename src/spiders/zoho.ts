@@ -30,6 +30,8 @@ import { describeEstimate, RemainingCredits } from '../zoho/credit-estimate.js';
 import { fieldBatches } from '../zoho/field-batches.js';
 import { hasConvertedRecords, selectModules } from '../zoho/module-selection.js';
 import { Pace } from '../http/pace.js';
+import { Limiter } from '../http/limiter.js';
+import { imsBefore, rangeCount, SORT_BY_CONCURRENCY, splitTime } from '../zoho/ranges.js';
 import { ChainError, perPageFor, restartPastLimit, restartStale, takePage, type ChainState, type PageOutcome } from '../zoho/records-chain.js';
 import { countCall, deletedCall, fieldsCall, fullDataCall, MAX_PER_PAGE, modulesCall, recordsCall, type ApiCall } from '../zoho/requests.js';
 import {
@@ -63,6 +65,12 @@ interface RecordsData extends Record<string, unknown> {
 }
 
 type PageAnswers = Array<PromiseSettledResult<ApiAnswer | null>>;
+
+/** A range chain's end, said after its last page is committed; `written`: records that chain wrote. */
+interface JoinData extends Record<string, unknown> {
+  module: string;
+  written: number;
+}
 
 interface DeletedData extends Record<string, unknown> {
   module: string;
@@ -105,6 +113,8 @@ export class ZohoSpider extends Spider {
   private readonly remaining: RemainingCredits;
   private readonly moduleKeys = new Map<string, Buffer>();
   private readonly pace: Pace;
+  /** sort_by calls in flight: never more than min(ZOHO_MAX_CONCURRENCY, 10). */
+  private readonly sortedCalls: Limiter;
   private readonly backoff: BackoffPolicy;
   private tokens?: TokenSource;
   private client?: ZohoClient;
@@ -114,9 +124,12 @@ export class ZohoSpider extends Spider {
   private readonly unreadable = new Set<string>();
   /** Subform modules: read like any module, but they have no deleted log of their own. */
   private readonly subforms = new Set<string>();
+  /** Modules read in ranges: chains still reading, and records written by those that finished. */
+  private readonly open = new Map<string, { chains: number; written: number }>();
 
   readonly callbacks: Record<string, SpiderCallback> = {
     fields: (input) => this.parseFields(input),
+    rangeDone: (input) => this.parseJoin(input),
   };
 
   override readonly paginators = {
@@ -147,6 +160,7 @@ export class ZohoSpider extends Spider {
     };
     this.remaining = new RemainingCredits(s.ZOHO_INCLUDE_DELETED);
     this.pace = new Pace(s.ZOHO_MAX_CONCURRENCY);
+    this.sortedCalls = new Limiter(Math.min(s.ZOHO_MAX_CONCURRENCY, SORT_BY_CONCURRENCY));
     this.backoff = { baseMs: s.ZOHO_BACKOFF_BASE_MS, maxMs: s.ZOHO_BACKOFF_MAX_MS };
     // One callback or chain per API call at a time is enough to fill the pace; field batches share it.
     this.maxConcurrency = s.ZOHO_MAX_CONCURRENCY;
@@ -353,7 +367,120 @@ export class ZohoSpider extends Spider {
       this.log.info(`${module}: ${toRead} records, more than one page_token chain reaches; reading by Modified_Time in several chains`);
     }
     const first = { fields: fieldInfo, expected };
+    const ranges = rangeCount(toRead, this.chainsPerModule);
+    if (cap === undefined && count !== undefined && ranges > 1 && names.includes('Modified_Time')) {
+      yield* this.readInRanges({ module, explicit, state: { ...state, order: 'modified-asc' }, first, ...(rich.length ? { rich } : {}) }, ranges);
+      return;
+    }
     yield chain<RecordsData>('records', { module, explicit, state, first, ...(rich.length ? { rich } : {}) });
+  }
+
+  /** The answers of one page's calls as pages (null: 204/304); undefined when the module is refused (skipped). */
+  private pagesOf(module: string, settled: PageAnswers, explicit: boolean, firstPage: boolean): Array<EntriesPage<RawEntry | ZohoEntry> | null> | undefined {
+    const rejected = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected) {
+      if (firstPage && this.refused(module, explicit, rejected.reason)) return undefined;
+      throw this.failure(rejected.reason);
+    }
+    return settled.map((r, i) => {
+      const answer = (r as PromiseFulfilledResult<ApiAnswer | null>).value;
+      if (!answer || answer.status !== 200) return null;
+      return entriesPageOf(answer.body, `GET /${module} (fields batch ${i + 1})`);
+    });
+  }
+
+  /** Drops the lines an earlier run already stored (incremental overlap), when there can be any. */
+  private repeatOf(module: string): ((record: RawEntry | ZohoEntry) => boolean) | undefined {
+    const books = this.bookmarks;
+    return books.mayRepeat(module, 'record')
+      ? (record: RawEntry | ZohoEntry) => books.isRepeat(module, 'record', this.lineOf(module, objectOf(record)))
+      : undefined;
+  }
+
+  private take(
+    state: ChainState,
+    pages: ReadonlyArray<EntriesPage<RawEntry | ZohoEntry> | null>,
+    repeat?: (record: RawEntry | ZohoEntry) => boolean,
+  ): PageOutcome<RawEntry | ZohoEntry> {
+    try {
+      return takePage(state, pages, repeat);
+    } catch (chainError) {
+      throw this.failure(chainError);
+    }
+  }
+
+  /** Records with their rich text whole, when ZOHO_FULL_RICH_TEXT asks for it. */
+  private complete(data: RecordsData, records: Array<RawEntry | ZohoEntry>): Promise<Array<RawEntry | ZohoEntry>> {
+    return data.rich ? this.withFullRichText(data.module, data.rich, records) : Promise.resolve(records);
+  }
+
+  /**
+   * One range chain of the module is done and its last page committed (this runs as its own task,
+   * queued after that commit): the stem ends with the last of them, after every range's records.
+   */
+  private *rangeEnded(module: string, written = 0): Iterable<SpiderOutput> {
+    const open = this.open.get(module);
+    if (!open) throw new Error(`zoho spider: ${module} has no ranges open`);
+    open.written += written;
+    open.chains--;
+    if (open.chains > 0) return;
+    this.open.delete(module);
+    yield* this.endOf(module, 'record');
+    this.log.info(`${module}: ${open.written} record(s)`);
+  }
+
+  private async *parseJoin({ request: req }: CallbackInput): AsyncIterable<SpiderOutput> {
+    const { module, written } = req.userData as JoinData;
+    yield* this.rangeEnded(module, written);
+  }
+
+  /** Chains one module may use at once: the crawl's concurrency, within Zoho's sub-concurrency of sort_by calls. */
+  private get chainsPerModule(): number {
+    return Math.min(this.ctx.settings.ZOHO_MAX_CONCURRENCY, SORT_BY_CONCURRENCY);
+  }
+
+  /**
+   * A large module, read as `k` chains of Modified_Time ranges (zoho/ranges.ts). The first ascending
+   * page (the first range's first page) and one descending page (the newest records) are fetched
+   * together; they give the bounds, and their records are written here: the descending page's above
+   * its lowest second, where the ranges end, the ascending page's as the first range's.
+   */
+  private async *readInRanges(data: RecordsData, k: number): AsyncIterable<SpiderOutput> {
+    const { module, explicit, state } = data;
+    const [asc, desc] = await Promise.all([this.fetchPage(state), this.fetchPage({ ...state, order: 'modified-desc' })]);
+    const ascPages = this.pagesOf(module, asc, explicit, true);
+    const descPages = ascPages && this.pagesOf(module, desc, explicit, true);
+    if (!ascPages || !descPages) return;
+    const oldest = firstTime(ascPages);
+    const newest = lowestTime(descPages);
+    const outputs: SpiderOutput[] = [{ kind: 'module', module, fields: data.first!.fields, expected: data.first!.expected }, ...this.firstDeleted(module)];
+    if (oldest === undefined || newest === undefined) {
+      // Nothing to read (or the module emptied between the two calls): one chain, from its first page.
+      yield* outputs;
+      yield chain<RecordsData>('records', { ...data, first: undefined, state: { ...state, order: 'default' } });
+      return;
+    }
+    const repeat = this.repeatOf(module);
+    // The newest records: all of those above the page's lowest second are on it; that second is the last range's.
+    const top = this.take({ ...state, order: 'modified-desc' }, descPages, repeat).records.filter((r) => timeOf(r) > newest);
+    const ranges = splitTime(oldest, newest + 1000, k);
+    // The first range goes on from the ascending page (its query, its tokens); the others start at their start.
+    const states = ranges.map((range, i): ChainState => {
+      if (i === 0) return { ...state, range };
+      const ims = imsBefore(range.start);
+      return { ...state, range, ims, baseIms: ims };
+    });
+    const firstRange = this.take(states[0], ascPages, repeat);
+    const chains = [
+      ...(firstRange.next ? [firstRange.next] : []),
+      ...states.slice(1),
+    ].map((next) => chain<RecordsData>('records', { module, explicit, state: next, ...(data.rich ? { rich: data.rich } : {}) }));
+    this.open.set(module, { chains: chains.length, written: top.length + firstRange.records.length });
+    this.log.info(`${module}: read in ${ranges.length} ranges of Modified_Time from ${new Date(oldest).toISOString()}, ${chains.length} chain(s)`);
+    yield* outputs;
+    for (const record of await this.complete(data, [...top, ...firstRange.records])) yield this.recordItem(module, record);
+    if (chains.length === 0) yield* this.rangeEnded(module);
+    yield* chains;
   }
 
   private countOf(module: string, result: PromiseSettledResult<ApiAnswer>): number | undefined {
@@ -385,11 +512,9 @@ export class ZohoSpider extends Spider {
   /** One page of a records chain: its records, and the next page's state from records-chain.ts. */
   private parseRecords(settled: PageAnswers, data: RecordsData): PageParse<RecordsData> {
     const { module, explicit, state } = data;
-    const firstPage = data.first !== undefined;
     const rejected = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (rejected) {
       const error = rejected.reason;
-      if (firstPage && this.refused(module, explicit, error)) return { outputs: [] };
       if (error instanceof ZohoApiError && (error.kind === 'stale-chain' || error.kind === 'page-limit')) {
         let next: ChainState;
         try {
@@ -400,23 +525,10 @@ export class ZohoSpider extends Spider {
         this.log.warn(`${module}: ${error.code}; starting a new page chain after ${state.written} records`);
         return { outputs: [], next: { ...data, state: next } };
       }
-      throw this.failure(error);
     }
-    const pages = settled.map((r, i): EntriesPage<RawEntry | ZohoEntry> | null => {
-      const answer = (r as PromiseFulfilledResult<ApiAnswer | null>).value;
-      if (!answer || answer.status !== 200) return null;
-      return entriesPageOf(answer.body, `GET /${module} (fields batch ${i + 1})`);
-    });
-    const books = this.bookmarks;
-    const repeat = books.mayRepeat(module, 'record')
-      ? (record: RawEntry | ZohoEntry) => books.isRepeat(module, 'record', this.lineOf(module, objectOf(record)))
-      : undefined;
-    let outcome;
-    try {
-      outcome = takePage(state, pages, repeat);
-    } catch (chainError) {
-      throw this.failure(chainError);
-    }
+    const pages = this.pagesOf(module, settled, explicit, data.first !== undefined);
+    if (!pages) return { outputs: [] };
+    const outcome = this.take(state, pages, this.repeatOf(module));
     const next = outcome.next ? { module, explicit, state: outcome.next, ...(data.rich ? { rich: data.rich } : {}) } : undefined;
     return { outputs: this.recordsOf(data, outcome), next };
   }
@@ -424,20 +536,26 @@ export class ZohoSpider extends Spider {
   /** A records page's outputs; the rich-text completion runs while the engine fetches the next page. */
   private async *recordsOf(data: RecordsData, outcome: PageOutcome<RawEntry | ZohoEntry>): AsyncIterable<SpiderOutput> {
     const { module, state } = data;
-    const records = data.rich ? await this.withFullRichText(module, data.rich, outcome.records) : outcome.records;
+    const records = await this.complete(data, outcome.records);
     if (data.first) {
       yield { kind: 'module', module, fields: data.first.fields, expected: data.first.expected };
       yield* this.firstDeleted(module);
     }
     for (const record of records) yield this.recordItem(module, record);
     if (outcome.next) return;
-    yield* this.endOf(module, 'record');
     const written = state.written + outcome.records.length;
     if (outcome.leftover > 0) {
       this.log.warn(
         `${module}: ${outcome.leftover} record(s) changed while their field batches were read and were seen in only some of them; left out of this run`,
       );
     }
+    if (state.range) {
+      // Said by a task of its own, which runs once this page is committed: see rangeEnded.
+      const join: JoinData = { module, written };
+      yield request('rangeDone', `${this.urlOf(countCall(module))}#range-done`, join);
+      return;
+    }
+    yield* this.endOf(module, 'record');
     this.log.info(`${module}: ${written} record(s)`);
   }
 
@@ -508,7 +626,12 @@ export class ZohoSpider extends Spider {
     const calls = state.batches.map((_, i) =>
       state.tokens && state.tokens[i] === null ? null : recordsCall({ ...this.queryOf(state, i), pageToken: state.tokens?.[i] ?? undefined }),
     );
-    return Promise.allSettled(calls.map((call) => (call ? this.api.get(call) : Promise.resolve(null))));
+    return Promise.allSettled(calls.map((call) => (call ? this.send(call, state.order !== 'default') : Promise.resolve(null))));
+  }
+
+  /** One records call; sort_by calls wait for a place within Zoho's sub-concurrency first (reference §8). */
+  private send(call: ApiCall, sorted: boolean): Promise<ApiAnswer> {
+    return sorted ? this.sortedCalls.run(() => this.api.get(call)) : this.api.get(call);
   }
 
   private *firstDeleted(module: string): Iterable<SpiderChain> {
@@ -648,6 +771,36 @@ function failure(error: unknown): Error {
     return new NonRetryableError(error.message);
   }
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/** Epoch ms of a record's Modified_Time (NaN when unreadable). */
+const modifiedTime = (record: RawEntry | ZohoEntry): number => (typeof record.Modified_Time === 'string' ? Date.parse(record.Modified_Time) : Number.NaN);
+
+/** A record's Modified_Time, which a read by ranges cannot do without. */
+function timeOf(record: RawEntry | ZohoEntry): number {
+  const at = modifiedTime(record);
+  if (Number.isNaN(at)) throw failure(new ChainError(`record ${record.id} has no readable Modified_Time; cannot read the module by time ranges`));
+  return at;
+}
+
+/** The lowest Modified_Time on an ascending first page: the oldest record of the module (within If-Modified-Since). */
+function firstTime(pages: ReadonlyArray<EntriesPage<RawEntry | ZohoEntry> | null>): number | undefined {
+  const times = timesOf(pages);
+  return times.length ? Math.min(...times) : undefined;
+}
+
+/** The lowest Modified_Time on a page (the last record of a descending page). */
+function lowestTime(pages: ReadonlyArray<EntriesPage<RawEntry | ZohoEntry> | null>): number | undefined {
+  const times = timesOf(pages);
+  return times.length ? Math.min(...times) : undefined;
+}
+
+function timesOf(pages: ReadonlyArray<EntriesPage<RawEntry | ZohoEntry> | null>): number[] {
+  for (const page of pages) {
+    const times = (page?.data ?? []).map(modifiedTime).filter((t) => !Number.isNaN(t));
+    if (times.length) return times;
+  }
+  return [];
 }
 
 /** A page entry as an object. */

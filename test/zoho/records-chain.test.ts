@@ -1,6 +1,7 @@
 // The pagination rules of a module's records chain, on hand-made pages.
 import { describe, expect, test } from '@jest/globals';
 import { perPageFor, restartStale, takePage, type ChainState } from '../../src/zoho/records-chain.js';
+import { rangeCount, splitTime } from '../../src/zoho/ranges.js';
 import type { EntriesPage, ZohoEntry } from '../../src/zoho/schemas.js';
 
 const base = (over: Partial<ChainState> = {}): ChainState => ({
@@ -105,5 +106,59 @@ describe('takePage', () => {
     const again = takePage(restarted, [page([10, 9, 8, 7], false)]);
     expect(again.records.map((r) => r.id)).toEqual(['7']);
     expect(() => restartStale({ ...restarted, staleRestarts: 3 }, 'EXPIRED_VALUE')).toThrow(/stale 4 times/);
+  });
+});
+
+describe('range chains', () => {
+  const t = (s: number) => `2026-01-01T00:00:${String(s).padStart(2, '0')}+00:00`;
+  const ms = (s: number) => Date.parse(t(s));
+  /** Record id n was modified at second n div 10. */
+  const at = (id: number) => ({ Modified_Time: t(Math.floor(id / 10)) });
+  const range = (from: number, to: number): ChainState =>
+    base({ order: 'modified-asc', range: { start: ms(from), end: ms(to) }, ims: '2026-01-01T00:00:00.000Z' });
+
+  test('records before the start are dropped, the first page at or past the end ends the chain without them', () => {
+    const one = takePage(range(2, 5), [page([15, 20, 21, 38], true, 't1', at)]);
+    expect(one.records.map((r) => r.id)).toEqual(['20', '21', '38']);
+    const two = takePage(one.next!, [page([38, 45, 50, 51], true, 't2', at)]);
+    expect(two.records.map((r) => r.id)).toEqual(['45']);
+    expect(two.next).toBeUndefined();
+  });
+
+  test('the next page is a new query from the boundary second (keyset) once a page gets past the second it started in', () => {
+    const one = takePage(range(2, 9), [page([20, 21, 30, 31], true, 't1', at)]);
+    expect(one.next?.tokens).toBeUndefined();
+    expect(one.next?.ims).toBe('2026-01-01T00:00:02.000Z');
+    expect(one.next?.boundary).toEqual({ at: ms(3), ids: ['30', '31'] });
+    // The new query repeats the boundary second: dropped by id.
+    const two = takePage(one.next!, [page([30, 31, 32, 40], true, 't2', at)]);
+    expect(two.records.map((r) => r.id)).toEqual(['32', '40']);
+  });
+
+  test('a page all in one second goes on by page_token (a keyset query could not get past it)', () => {
+    const one = takePage(range(2, 9), [page([30, 31, 32, 33], true, 't1', at)]);
+    expect(one.next?.tokens).toEqual(['t1']);
+  });
+});
+
+describe('splitTime', () => {
+  test('whole seconds, about equal, covering [start, end) once', () => {
+    expect(splitTime(1_000, 11_000, 3)).toEqual([
+      { start: 1_000, end: 4_000 },
+      { start: 4_000, end: 7_000 },
+      { start: 7_000, end: 11_000 },
+    ]);
+    // Fewer seconds than ranges: one range a second.
+    expect(splitTime(5_000, 7_000, 4)).toEqual([
+      { start: 5_000, end: 6_000 },
+      { start: 6_000, end: 7_000 },
+    ]);
+  });
+
+  test('a module splits only when each range gets ten pages', () => {
+    expect(rangeCount(3_999, 10)).toBe(1);
+    expect(rangeCount(4_000, 10)).toBe(2);
+    expect(rangeCount(1_000_000, 10)).toBe(10);
+    expect(rangeCount(1_000_000, 1)).toBe(1);
   });
 });
