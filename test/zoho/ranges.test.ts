@@ -106,3 +106,26 @@ describe('ranges and the page_token limit', () => {
     expect(sandbox.stats().requests['GET /crm/v8/{module}']?.['400']).toBeUndefined();
   });
 });
+
+describe('ranges within Zoho\'s sub-concurrency of sort_by calls', () => {
+  let sandbox: Sandbox;
+  afterAll(() => sandbox?.stop());
+
+  test('ZOHO_MAX_CONCURRENCY=20 on an org of 20 with 10 for sort_by: ten sort_by calls in flight at most, zero 429s, exact', async () => {
+    sandbox = await startSandbox({
+      preset: 'tiny',
+      seed: 35,
+      sizes: { Leads: 24_000, Contacts: 3_000 },
+      faults: { concurrencyLimit: 20, sortConcurrencyLimit: 10, latencyMs: 15 },
+    });
+    const run = await crawlSandbox(sandbox, { ZOHO_MODULE_WHITELIST: 'Leads,Contacts', ZOHO_MAX_CONCURRENCY: '20' });
+    expect(run.status).toBe('complete');
+    expect(rangesSaid(run)).toBe(10);
+    const stats = sandbox.stats();
+    expect(stats.injected.concurrency429).toBe(0);
+    expect(stats.requests['GET /crm/v8/{module}']?.['429']).toBeUndefined();
+    // The ranges do use the ten: more than the one chain a module had.
+    expect(stats.maxSortedInFlight).toBe(10);
+    expect(diffRows(run.got.records.get('Leads') ?? [], sandbox.dataset.records('Leads'))).toEqual(same(sandbox.dataset.count('Leads')));
+  });
+});
