@@ -31,8 +31,8 @@ import { fieldBatches } from '../zoho/field-batches.js';
 import { hasConvertedRecords, selectModules } from '../zoho/module-selection.js';
 import { Pace } from '../http/pace.js';
 import { Limiter } from '../http/limiter.js';
-import { imsBefore, rangeCount, SORT_BY_CONCURRENCY, splitTime } from '../zoho/ranges.js';
-import { ChainError, perPageFor, restartPastLimit, restartStale, takePage, type ChainState, type PageOutcome } from '../zoho/records-chain.js';
+import { RangeBoard, rangeCount, SORT_BY_CONCURRENCY, splitTime } from '../zoho/ranges.js';
+import { ChainError, perPageFor, rangeChainState, restartPastLimit, restartStale, takePage, type ChainState, type PageOutcome } from '../zoho/records-chain.js';
 import { countCall, deletedCall, fieldsCall, fullDataCall, MAX_PER_PAGE, modulesCall, recordsCall, type ApiCall } from '../zoho/requests.js';
 import {
   countAnswerSchema,
@@ -62,6 +62,8 @@ interface RecordsData extends Record<string, unknown> {
   first?: { fields: FieldInfo[]; expected?: number };
   /** Rich-text fields to complete by actions/fetch_full_data (ZOHO_FULL_RICH_TEXT). */
   rich?: string[];
+  /** A range chain: its range on the module's RangeBoard (whose end a steal may move). */
+  rangeId?: number;
 }
 
 type PageAnswers = Array<PromiseSettledResult<ApiAnswer | null>>;
@@ -124,8 +126,8 @@ export class ZohoSpider extends Spider {
   private readonly unreadable = new Set<string>();
   /** Subform modules: read like any module, but they have no deleted log of their own. */
   private readonly subforms = new Set<string>();
-  /** Modules read in ranges: chains still reading, and records written by those that finished. */
-  private readonly open = new Map<string, { chains: number; written: number }>();
+  /** Modules read in ranges: chains still reading, records written by those that finished, the ranges being read. */
+  private readonly open = new Map<string, { chains: number; written: number; board: RangeBoard; steals: number }>();
 
   readonly callbacks: Record<string, SpiderCallback> = {
     fields: (input) => this.parseFields(input),
@@ -426,7 +428,7 @@ export class ZohoSpider extends Spider {
     if (open.chains > 0) return;
     this.open.delete(module);
     yield* this.endOf(module, 'record');
-    this.log.info(`${module}: ${open.written} record(s)`);
+    this.log.info(`${module}: ${open.written} record(s); ${open.steals} range(s) taken over by chains that finished early`);
   }
 
   private async *parseJoin({ request: req }: CallbackInput): AsyncIterable<SpiderOutput> {
@@ -465,17 +467,15 @@ export class ZohoSpider extends Spider {
     const top = this.take({ ...state, order: 'modified-desc' }, descPages, repeat).records.filter((r) => timeOf(r) > newest);
     const ranges = splitTime(oldest, newest + 1000, k);
     // The first range goes on from the ascending page (its query, its tokens); the others start at their start.
-    const states = ranges.map((range, i): ChainState => {
-      if (i === 0) return { ...state, range };
-      const ims = imsBefore(range.start);
-      return { ...state, range, ims, baseIms: ims };
-    });
+    const states = ranges.map((range, i): ChainState => (i === 0 ? { ...state, range } : rangeChainState(state, range)));
     const firstRange = this.take(states[0], ascPages, repeat);
-    const chains = [
-      ...(firstRange.next ? [firstRange.next] : []),
-      ...states.slice(1),
-    ].map((next) => chain<RecordsData>('records', { module, explicit, state: next, ...(data.rich ? { rich: data.rich } : {}) }));
-    this.open.set(module, { chains: chains.length, written: top.length + firstRange.records.length });
+    const board = new RangeBoard();
+    const chains = [...(firstRange.next ? [firstRange.next] : []), ...states.slice(1)].map((next) => {
+      const rangeId = board.add(next.range!);
+      board.moved(rangeId, next.boundary?.at, next.written);
+      return chain<RecordsData>('records', { module, explicit, state: next, rangeId, ...(data.rich ? { rich: data.rich } : {}) });
+    });
+    this.open.set(module, { chains: chains.length, written: top.length + firstRange.records.length, board, steals: 0 });
     this.log.info(`${module}: read in ${ranges.length} ranges of Modified_Time from ${new Date(oldest).toISOString()}, ${chains.length} chain(s)`);
     yield* outputs;
     for (const record of await this.complete(data, [...top, ...firstRange.records])) yield this.recordItem(module, record);
@@ -528,13 +528,44 @@ export class ZohoSpider extends Spider {
     }
     const pages = this.pagesOf(module, settled, explicit, data.first !== undefined);
     if (!pages) return { outputs: [] };
-    const outcome = this.take(state, pages, this.repeatOf(module));
-    const next = outcome.next ? { module, explicit, state: outcome.next, ...(data.rich ? { rich: data.rich } : {}) } : undefined;
-    return { outputs: this.recordsOf(data, outcome), next };
+    const outcome = this.take(this.withCurrentEnd(data), pages, this.repeatOf(module));
+    const next = outcome.next ? { ...data, first: undefined, state: outcome.next } : undefined;
+    const stolen = data.rangeId === undefined ? undefined : this.rangeMoved(data, outcome.next);
+    return { outputs: this.recordsOf(data, outcome, stolen), next };
+  }
+
+  /** A range chain's state with its range's end as it stands (a steal may have moved it since the page was asked for). */
+  private withCurrentEnd(data: RecordsData): ChainState {
+    const { state, rangeId } = data;
+    if (rangeId === undefined || !state.range) return state;
+    const end = this.open.get(data.module)?.board.endOf(rangeId) ?? state.range.end;
+    return end === state.range.end ? state : { ...state, range: { ...state.range, end } };
+  }
+
+  /**
+   * Tells the module's board where a range chain is; when it is done, hands half of the largest
+   * remaining range to a new chain (work stealing), counted open before this chain's end is said.
+   */
+  private rangeMoved(data: RecordsData, next: ChainState | undefined): SpiderChain | undefined {
+    const open = this.open.get(data.module);
+    if (!open || data.rangeId === undefined) return undefined;
+    if (next) {
+      open.board.moved(data.rangeId, next.boundary?.at, next.written);
+      return undefined;
+    }
+    open.board.finished(data.rangeId);
+    const range = open.board.steal();
+    if (!range) return undefined;
+    open.chains++;
+    open.steals++;
+    const state = rangeChainState(data.state, range);
+    this.log.debug(`${data.module}: a range chain finished early; ${new Date(range.start).toISOString()} on goes to a new chain`);
+    const rangeId = open.board.add(range);
+    return chain<RecordsData>('records', { module: data.module, explicit: data.explicit, state, rangeId, ...(data.rich ? { rich: data.rich } : {}) });
   }
 
   /** A records page's outputs; the rich-text completion runs while the engine fetches the next page. */
-  private async *recordsOf(data: RecordsData, outcome: PageOutcome<RawEntry | ZohoEntry>): AsyncIterable<SpiderOutput> {
+  private async *recordsOf(data: RecordsData, outcome: PageOutcome<RawEntry | ZohoEntry>, stolen?: SpiderChain): AsyncIterable<SpiderOutput> {
     const { module, state } = data;
     const records = await this.complete(data, outcome.records);
     if (data.first) {
@@ -552,6 +583,7 @@ export class ZohoSpider extends Spider {
     if (state.range) {
       // Said by a task of its own, which runs once this page is committed: see rangeEnded.
       const join: JoinData = { module, written };
+      if (stolen) yield stolen;
       yield request('rangeDone', `${this.urlOf(countCall(module))}#range-done`, join);
       return;
     }

@@ -51,3 +51,90 @@ export function splitTime(start: number, end: number, k: number): TimeRange[] {
 
 /** If-Modified-Since for a range that starts at `start`: strict and to the second, so one second before. */
 export const imsBefore = (start: number): string => new Date(Math.floor(start / SECOND) * SECOND - SECOND).toISOString();
+
+interface LiveRange extends TimeRange {
+  /** Latest Modified_Time written by the range's chain (epoch ms); `start` before its first record. */
+  at: number;
+  /** Records its chain has written. */
+  written: number;
+}
+
+/** A range is split only if about this many pages are left in it: each split costs about one page. */
+export const MIN_STEAL_PAGES = 4;
+
+/**
+ * The ranges of one module still being read, and work stealing: when a chain finishes while others
+ * read on, the largest remaining range (from where its chain is to its end) is cut in two and the
+ * second half goes to a new chain, so uneven data keeps every allowed call busy. The victim's
+ * chain learns its new end at its next page (records-chain drops what lies past it, so a page
+ * already fetched costs nothing twice); the cut is always past the second it has written up to,
+ * so nothing it wrote belongs to the new range.
+ */
+export class RangeBoard {
+  private readonly live = new Map<number, LiveRange>();
+  private nextId = 0;
+
+  /** Registers a range being read; returns its id. */
+  add(range: TimeRange): number {
+    const id = this.nextId++;
+    this.live.set(id, { ...range, at: range.start, written: 0 });
+    return id;
+  }
+
+  /** The range's end as it stands now (a steal may have moved it earlier). */
+  endOf(id: number): number {
+    const r = this.live.get(id);
+    if (!r) throw new Error(`RangeBoard: no range ${id}`);
+    return r.end;
+  }
+
+  /** The range's chain wrote up to `at` (ms), `written` records in all. */
+  moved(id: number, at: number | undefined, written: number): void {
+    const r = this.live.get(id);
+    if (!r) return;
+    if (at !== undefined) r.at = Math.max(r.at, at);
+    r.written = written;
+  }
+
+  finished(id: number): void {
+    this.live.delete(id);
+  }
+
+  get open(): number {
+    return this.live.size;
+  }
+
+  /** Records per ms over what the live chains have read; a range not yet started is assumed as dense. */
+  private density(): number {
+    let written = 0;
+    let covered = 0;
+    for (const r of this.live.values()) {
+      written += r.written;
+      covered += Math.max(0, r.at - r.start);
+    }
+    return covered > 0 ? written / covered : Number.MAX_SAFE_INTEGER;
+  }
+
+  /** Cuts the range with the most records left (estimated from its chain's pace so far) in two; the new half, or none. */
+  steal(): TimeRange | undefined {
+    let best: { r: LiveRange; cut: number; left: number } | undefined;
+    for (const r of this.live.values()) {
+      // Past the second already written: the victim has written nothing at or after `from`.
+      const from = Math.floor(r.at / SECOND) * SECOND + SECOND;
+      if (r.end - from < 2 * SECOND) continue;
+      const left = estimateLeft(r, from, this.density());
+      if (!best || left > best.left) best = { r, cut: Math.floor((from + r.end) / 2 / SECOND) * SECOND, left };
+    }
+    if (!best || best.left < MIN_STEAL_PAGES * MAX_PER_PAGE) return undefined;
+    const stolen = { start: best.cut, end: best.r.end };
+    best.r.end = best.cut;
+    return stolen;
+  }
+}
+
+/** Records left in a range from `from` on, at the density its chain has read so far, else at `fallback` (records per ms). */
+function estimateLeft(r: LiveRange, from: number, fallback: number): number {
+  const covered = r.at - r.start;
+  const density = r.written > 0 && covered > 0 ? r.written / covered : fallback;
+  return density * (r.end - from);
+}

@@ -16,6 +16,7 @@
 //   strict and to the second, so it asks from one second before `start` and drops what is older; it
 //   ends on the first page that reaches `end` (ascending order: the rest belong to the next range).
 import { mergeBatchPages, type Part, type PendingParts } from './field-batches.js';
+import { imsBefore, type TimeRange } from './ranges.js';
 import { MAX_PER_PAGE, type RecordOrder } from './requests.js';
 import { morePages, type EntriesPage, type ZohoEntry } from './schemas.js';
 
@@ -243,6 +244,13 @@ export function restartStale(state: ChainState, why: string): ChainState {
 }
 
 const fresh = (state: ChainState): ChainState => ({ ...state, tokens: undefined, chainRead: 0, pending: [] });
+
+/** The first page of a chain that reads `range` of the module `of` reads: a query of its own from one second before its start. */
+export function rangeChainState(of: ChainState, range: TimeRange): ChainState {
+  const ims = imsBefore(range.start);
+  const { boundary: _b, lowestId: _l, below: _below, ...rest } = fresh(of);
+  return { ...rest, order: 'modified-asc', range, ims, baseIms: ims, written: 0, staleRestarts: 0 };
+}
 
 function newChainFromBoundary(state: ChainState, why: string, allowSamePoint = false): ChainState {
   if (!state.boundary) return { ...fresh(state), ims: state.baseIms };

@@ -1,7 +1,7 @@
 // The pagination rules of a module's records chain, on hand-made pages.
 import { describe, expect, test } from '@jest/globals';
 import { perPageFor, restartStale, takePage, type ChainState } from '../../src/zoho/records-chain.js';
-import { rangeCount, splitTime } from '../../src/zoho/ranges.js';
+import { RangeBoard, rangeCount, splitTime } from '../../src/zoho/ranges.js';
 import type { EntriesPage, ZohoEntry } from '../../src/zoho/schemas.js';
 
 const base = (over: Partial<ChainState> = {}): ChainState => ({
@@ -160,5 +160,33 @@ describe('splitTime', () => {
     expect(rangeCount(4_000, 10)).toBe(2);
     expect(rangeCount(1_000_000, 10)).toBe(10);
     expect(rangeCount(1_000_000, 1)).toBe(1);
+  });
+});
+
+describe('RangeBoard: work stealing', () => {
+  test('the range with the most records left is cut past the second its chain wrote up to; its end moves to the cut', () => {
+    const board = new RangeBoard();
+    const a = board.add({ start: 0, end: 100_000 });
+    const b = board.add({ start: 100_000, end: 1_000_000 });
+    const c = board.add({ start: 1_000_000, end: 1_100_000 });
+    board.moved(a, 99_000, 2_000);
+    board.moved(b, 200_000, 2_000); // 20 records a second: about 16,000 left
+    board.finished(a);
+    board.moved(c, 1_050_500, 1_000);
+    const stolen = board.steal();
+    expect(stolen).toEqual({ start: 600_000, end: 1_000_000 });
+    expect(board.endOf(b)).toBe(600_000);
+    expect(board.endOf(c)).toBe(1_100_000);
+  });
+
+  test('nothing worth a split (less than a few pages left, or under two seconds): no steal', () => {
+    const board = new RangeBoard();
+    const a = board.add({ start: 0, end: 100_000 });
+    board.moved(a, 90_000, 90); // 1 record a second: 10 left
+    expect(board.steal()).toBeUndefined();
+    const b = board.add({ start: 200_000, end: 201_500 });
+    board.moved(b, 200_000, 5_000);
+    expect(board.steal()).toBeUndefined();
+    expect(board.endOf(b)).toBe(201_500);
   });
 });
