@@ -19,7 +19,7 @@ import { addSecrets, redactKnown } from '../core/logger.js';
 import { chain, type PageParse, type Paginator, type SpiderChain } from '../core/paginator.js';
 import { NonRetryableError, request, Spider, StopCrawlError, type CallbackInput, type IncrementalSpec, type SpiderCallback, type SpiderOutput, type SpiderRequest } from '../core/spider.js';
 import { stemDone, type Bookmarks, type CrawlContext } from '../core/context.js';
-import { JsonLineItem, type FieldInfo, type Item } from '../core/items.js';
+import { JsonLineItem, type FieldInfo, type Item, type LineItem } from '../core/items.js';
 import { RawEntry } from '../zoho/entries-page.js';
 import type { BackoffPolicy } from '../http/retry-policy.js';
 import { ZohoClient, type ApiAnswer } from '../zoho/client.js';
@@ -31,7 +31,7 @@ import { fieldBatches } from '../zoho/field-batches.js';
 import { hasConvertedRecords, selectModules } from '../zoho/module-selection.js';
 import { Pace } from '../http/pace.js';
 import { Limiter } from '../http/limiter.js';
-import { RangeBoard, rangeCount, SORT_BY_CONCURRENCY, splitTime } from '../zoho/ranges.js';
+import { RangeBoard, rangeCount, rangesToResume, SORT_BY_CONCURRENCY, splitTime, type RangesNote, type TimeRange } from '../zoho/ranges.js';
 import { ChainError, perPageFor, rangeChainState, restartPastLimit, restartStale, takePage, type ChainState, type PageOutcome } from '../zoho/records-chain.js';
 import { countCall, deletedCall, fieldsCall, fullDataCall, MAX_PER_PAGE, modulesCall, recordsCall, type ApiCall } from '../zoho/requests.js';
 import {
@@ -127,7 +127,9 @@ export class ZohoSpider extends Spider {
   /** Subform modules: read like any module, but they have no deleted log of their own. */
   private readonly subforms = new Set<string>();
   /** Modules read in ranges: chains still reading, records written by those that finished, the ranges being read. */
-  private readonly open = new Map<string, { chains: number; written: number; board: RangeBoard; steals: number }>();
+  private readonly open = new Map<string, { chains: number; written: number; board: RangeBoard; steals: number; top?: TimeRange }>();
+  /** Resume: the Modified_Time of each record line the killed attempt kept, by module (for rangesToResume). */
+  private readonly keptTimes = new Map<string, number[]>();
 
   readonly callbacks: Record<string, SpiderCallback> = {
     fields: (input) => this.parseFields(input),
@@ -377,6 +379,45 @@ export class ZohoSpider extends Spider {
     yield chain<RecordsData>('records', { module, explicit, state, first, ...(rich.length ? { rich } : {}) });
   }
 
+  /**
+   * A resumed run of a module the killed attempt read in ranges: each range goes on from its newest
+   * kept record's second (zoho/ranges.ts rangesToResume), not from the module's first page.
+   */
+  private async *resumeRanges(data: RecordsData, noted: RangesNote): AsyncIterable<SpiderOutput> {
+    const { module, explicit, state } = data;
+    const ranges = rangesToResume(noted, this.keptTimes.get(module) ?? []).filter((r) => r.end > r.start);
+    this.keptTimes.delete(module);
+    const board = new RangeBoard();
+    const chains = ranges.map((range) => {
+      const rangeId = board.add(range);
+      return chain<RecordsData>('records', { module, explicit, state: rangeChainState(state, range), rangeId, ...(data.rich ? { rich: data.rich } : {}) });
+    });
+    this.open.set(module, { chains: chains.length, written: 0, board, steals: 0 });
+    await this.noteRanges(module);
+    this.log.info(`${module}: resuming ${ranges.length} range(s) of Modified_Time after their last stored records`);
+    yield { kind: 'module', module, fields: data.first!.fields, expected: data.first!.expected };
+    yield* this.firstDeleted(module);
+    if (chains.length === 0) yield* this.rangeEnded(module, 0, true);
+    yield* chains;
+  }
+
+  /** Keeps the module's ranges in the run marker (Checkpoint.note), awaited before records of a new range are stored. */
+  private async noteRanges(module: string): Promise<void> {
+    const open = this.open.get(module);
+    if (!open || !this.ctx.checkpoint) return;
+    const note: RangesNote = { ranges: open.board.all(), ...(open.top ? { top: open.top } : {}) };
+    await this.ctx.checkpoint.note(rangesKey(module), note);
+  }
+
+  override keptLine(item: LineItem): void {
+    if (item.kind !== 'record') return;
+    const at = typeof item.data.Modified_Time === 'string' ? Date.parse(item.data.Modified_Time) : Number.NaN;
+    if (Number.isNaN(at)) return;
+    let times = this.keptTimes.get(item.module);
+    if (!times) this.keptTimes.set(item.module, (times = []));
+    times.push(at);
+  }
+
   /** The answers of one page's calls as pages (null: 204/304); undefined when the module is refused (skipped). */
   private pagesOf(module: string, settled: PageAnswers, explicit: boolean, firstPage: boolean): Array<EntriesPage<RawEntry | ZohoEntry> | null> | undefined {
     const rejected = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -420,11 +461,11 @@ export class ZohoSpider extends Spider {
    * One range chain of the module is done and its last page committed (this runs as its own task,
    * queued after that commit): the stem ends with the last of them, after every range's records.
    */
-  private *rangeEnded(module: string, written = 0): Iterable<SpiderOutput> {
+  private *rangeEnded(module: string, written = 0, none = false): Iterable<SpiderOutput> {
     const open = this.open.get(module);
     if (!open) throw new Error(`zoho spider: ${module} has no ranges open`);
     open.written += written;
-    open.chains--;
+    if (!none) open.chains--;
     if (open.chains > 0) return;
     this.open.delete(module);
     yield* this.endOf(module, 'record');
@@ -449,6 +490,11 @@ export class ZohoSpider extends Spider {
    */
   private async *readInRanges(data: RecordsData, k: number): AsyncIterable<SpiderOutput> {
     const { module, explicit, state } = data;
+    const noted = rangesNoteOf(this.ctx.resume?.notes[rangesKey(module)]);
+    if (noted) {
+      yield* this.resumeRanges(data, noted);
+      return;
+    }
     const [asc, desc] = await Promise.all([this.fetchPage(state), this.fetchPage({ ...state, order: 'modified-desc' })]);
     const ascPages = this.pagesOf(module, asc, explicit, true);
     const descPages = ascPages && this.pagesOf(module, desc, explicit, true);
@@ -470,12 +516,19 @@ export class ZohoSpider extends Spider {
     const states = ranges.map((range, i): ChainState => (i === 0 ? { ...state, range } : rangeChainState(state, range)));
     const firstRange = this.take(states[0], ascPages, repeat);
     const board = new RangeBoard();
-    const chains = [...(firstRange.next ? [firstRange.next] : []), ...states.slice(1)].map((next) => {
-      const rangeId = board.add(next.range!);
+    const chains: SpiderChain[] = [];
+    states.forEach((first, i) => {
+      const next = i === 0 ? firstRange.next : first;
+      const rangeId = board.add(first.range!);
+      if (!next) return board.finished(rangeId);
       board.moved(rangeId, next.boundary?.at, next.written);
-      return chain<RecordsData>('records', { module, explicit, state: next, rangeId, ...(data.rich ? { rich: data.rich } : {}) });
+      chains.push(chain<RecordsData>('records', { module, explicit, state: next, rangeId, ...(data.rich ? { rich: data.rich } : {}) }));
     });
-    this.open.set(module, { chains: chains.length, written: top.length + firstRange.records.length, board, steals: 0 });
+    const newestSecond = Math.floor(Math.max(...timesOf(descPages)) / 1000) * 1000;
+    const topRange = { start: Math.floor(newest / 1000) * 1000 + 1000, end: newestSecond + 1000 };
+    this.open.set(module, { chains: chains.length, written: top.length + firstRange.records.length, board, steals: 0, top: topRange });
+    // Before any of its records is stored: a resumed run reads on each range from where it stopped.
+    await this.noteRanges(module);
     this.log.info(`${module}: read in ${ranges.length} ranges of Modified_Time from ${new Date(oldest).toISOString()}, ${chains.length} chain(s)`);
     yield* outputs;
     for (const record of await this.complete(data, [...top, ...firstRange.records])) yield this.recordItem(module, record);
@@ -583,7 +636,10 @@ export class ZohoSpider extends Spider {
     if (state.range) {
       // Said by a task of its own, which runs once this page is committed: see rangeEnded.
       const join: JoinData = { module, written };
-      if (stolen) yield stolen;
+      if (stolen) {
+        await this.noteRanges(module);
+        yield stolen;
+      }
       yield request('rangeDone', `${this.urlOf(countCall(module))}#range-done`, join);
       return;
     }
@@ -803,6 +859,19 @@ function failure(error: unknown): Error {
     return new NonRetryableError(error.message);
   }
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/** The run-marker note of a module read in ranges. */
+const rangesKey = (module: string): string => `zoho.ranges:${module}`;
+
+/** A note as the killed attempt wrote it, or undefined when it is not one (then the stem is read again whole). */
+function rangesNoteOf(value: unknown): RangesNote | undefined {
+  const isRange = (r: unknown): r is TimeRange =>
+    typeof r === 'object' && r !== null && Number.isFinite((r as TimeRange).start) && Number.isFinite((r as TimeRange).end);
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { ranges, top } = value as Partial<RangesNote>;
+  if (!Array.isArray(ranges) || !ranges.every(isRange) || (top !== undefined && !isRange(top))) return undefined;
+  return { ranges, ...(top ? { top } : {}) };
 }
 
 /** Epoch ms of a record's Modified_Time (NaN when unreadable). */

@@ -72,13 +72,22 @@ export const MIN_STEAL_PAGES = 4;
  */
 export class RangeBoard {
   private readonly live = new Map<number, LiveRange>();
+  /** Every range, finished ones too: what a resumed run must cover (they partition the module's time). */
+  private readonly ranges: TimeRange[] = [];
   private nextId = 0;
 
   /** Registers a range being read; returns its id. */
   add(range: TimeRange): number {
     const id = this.nextId++;
-    this.live.set(id, { ...range, at: range.start, written: 0 });
+    const live = { ...range, at: range.start, written: 0 };
+    this.live.set(id, live);
+    this.ranges.push(live);
     return id;
+  }
+
+  /** Every range registered, with its end as it stands, in time order. */
+  all(): TimeRange[] {
+    return this.ranges.map(({ start, end }) => ({ start, end })).sort((a, b) => a.start - b.start);
   }
 
   /** The range's end as it stands now (a steal may have moved it earlier). */
@@ -137,4 +146,43 @@ function estimateLeft(r: LiveRange, from: number, fallback: number): number {
   const covered = r.at - r.start;
   const density = r.written > 0 && covered > 0 ? r.written / covered : fallback;
   return density * (r.end - from);
+}
+
+/** What the run marker keeps of a module read in ranges, for a resumed run. */
+export interface RangesNote {
+  /** Every range, with its current end (steals included). */
+  ranges: TimeRange[];
+  /** The newest records, written from the descending page: (its lowest second, its newest second]. */
+  top?: TimeRange;
+}
+
+/**
+ * The ranges a resumed run still has to read, from what the killed attempt noted and the
+ * Modified_Time of every record it kept. Each range's chain wrote in ascending time order and the
+ * kept chunks are a prefix of all that was written, so in each range every record older than the
+ * newest kept one's second was kept: the range goes on from that second (the writer drops the kept
+ * ids of it). The newest records went out in descending order: their range is read again whole.
+ */
+export function rangesToResume(note: RangesNote, kept: readonly number[]): TimeRange[] {
+  const sorted = [...kept].sort((a, b) => a - b);
+  const out: TimeRange[] = [];
+  for (const r of note.ranges) {
+    const newest = newestBelow(sorted, r.end);
+    const from = newest !== undefined && newest >= r.start ? Math.floor(newest / SECOND) * SECOND : r.start;
+    out.push({ start: Math.max(r.start, from), end: r.end });
+  }
+  if (note.top && note.top.end > note.top.start) out.push(note.top);
+  return out;
+}
+
+/** The largest value below `end` in ascending `sorted`, if any. */
+function newestBelow(sorted: readonly number[], end: number): number | undefined {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < end) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 ? sorted[lo - 1] : undefined;
 }

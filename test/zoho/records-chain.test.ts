@@ -1,7 +1,7 @@
 // The pagination rules of a module's records chain, on hand-made pages.
 import { describe, expect, test } from '@jest/globals';
 import { perPageFor, restartStale, takePage, type ChainState } from '../../src/zoho/records-chain.js';
-import { RangeBoard, rangeCount, splitTime } from '../../src/zoho/ranges.js';
+import { RangeBoard, rangeCount, rangesToResume, splitTime } from '../../src/zoho/ranges.js';
 import type { EntriesPage, ZohoEntry } from '../../src/zoho/schemas.js';
 
 const base = (over: Partial<ChainState> = {}): ChainState => ({
@@ -188,5 +188,25 @@ describe('RangeBoard: work stealing', () => {
     board.moved(b, 200_000, 5_000);
     expect(board.steal()).toBeUndefined();
     expect(board.endOf(b)).toBe(201_500);
+  });
+});
+
+describe('rangesToResume', () => {
+  test('each range goes on from its newest kept record\'s second; one with none kept from its start; the newest records again whole', () => {
+    const note = {
+      ranges: [
+        { start: 0, end: 10_000 },
+        { start: 10_000, end: 20_000 },
+        { start: 20_000, end: 30_000 },
+      ],
+      top: { start: 30_000, end: 31_000 },
+    };
+    const kept = [1_000, 4_500, 4_200, 12_000, 30_000];
+    expect(rangesToResume(note, kept)).toEqual([
+      { start: 4_000, end: 10_000 },
+      { start: 12_000, end: 20_000 },
+      { start: 20_000, end: 30_000 },
+      { start: 30_000, end: 31_000 },
+    ]);
   });
 });
