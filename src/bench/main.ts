@@ -8,9 +8,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_USAGE, parseBenchArgs, type BenchArgs } from './args.js';
 import { runLatency, type LatencyResult } from './latency.js';
+import { runLargeModule, type LargeModuleResult } from './latency-large.js';
 import { startLocalStore } from './local-store.js';
 import { profilesIn, summariseProfile, type ProfileSummary } from './profile.js';
-import { latencyTable, latencyVerdicts, throughputTable, throughputVerdicts, verdictTable, type Verdict } from './report.js';
+import { largeModuleTable, largeModuleVerdicts, latencyTable, latencyVerdicts, throughputTable, throughputVerdicts, verdictTable, type Verdict } from './report.js';
 import { formatTable, num, sizeLabel } from './table.js';
 import { probeModules, runThroughput, type ThroughputResult } from './throughput.js';
 
@@ -29,6 +30,7 @@ export interface BenchResults {
   command: string;
   throughput: ThroughputResult[];
   latency: LatencyResult[];
+  largeModule: LargeModuleResult[];
   verdicts: Verdict[];
   profiles: Record<string, ProfileSummary[]>;
 }
@@ -61,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
     throughput: [],
     latency: [],
+    largeModule: [],
     verdicts: [],
     profiles: {},
   };
@@ -126,6 +129,7 @@ async function main(argv: string[]): Promise<number> {
     say('call-bound = the best the lower bound of calls allows at that concurrency)');
     say(latencyTable(results.latency));
     results.verdicts.push(...latencyVerdicts(results.latency));
+    if (args.largeRecords > 0) await largeModuleCase(args, results, { profileFlags, collectProfiles });
   }
 
   say('\nTargets');
@@ -135,6 +139,41 @@ async function main(argv: string[]): Promise<number> {
   say(`\nresults written to ${outFile}`);
   const failedRuns = [...results.throughput, ...results.latency].filter((r) => r.problems.length).length;
   return failedRuns ? 1 : 0;
+}
+
+/** Issue 14: one module of args.largeRecords records at each concurrency. */
+interface Profiling {
+  profileFlags(label: string): string[];
+  collectProfiles(label: string): Promise<void>;
+}
+
+async function largeModuleCase(args: BenchArgs, results: BenchResults, { profileFlags, collectProfiles }: Profiling): Promise<void> {
+  for (const c of args.concurrencies) {
+    const label = `large-c${c}`;
+    say(`\n[large c=${c}] one module of ${num(args.largeRecords)} records, ${args.latencyMs} ms per call, sandbox limit ${args.limit}…`);
+    const store = await startLocalStore();
+    try {
+      const r = await runLargeModule({
+        cliPath: CLI_PATH,
+        store,
+        concurrency: c,
+        limit: args.limit,
+        latencyMs: args.latencyMs,
+        records: args.largeRecords,
+        nodeFlags: profileFlags(label),
+      });
+      results.largeModule.push(r);
+      say(`[large c=${c}] ${num(r.records)} records in ${(r.wallMs / 1000).toFixed(2)} s, ${num(r.recordsPerSec)} records/s, ${r.status429} 429s`);
+      for (const p of r.problems) say(`[large c=${c}] problem: ${p}`);
+    } finally {
+      await store.stop();
+    }
+    await collectProfiles(label);
+  }
+  say(`\nOne large module, ${args.latencyMs} ms per call, sandbox limit ${args.limit} and 10 sort_by calls ` +
+    `(ideal = min(c, ${args.limit}, 10) × 200 / ${args.latencyMs / 1000} s)`);
+  say(largeModuleTable(results.largeModule));
+  results.verdicts.push(...largeModuleVerdicts(results.largeModule));
 }
 
 function profileText(label: string, s: ProfileSummary): string {

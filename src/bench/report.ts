@@ -1,4 +1,5 @@
 // Turns benchmark results into the printed tables and the target verdicts.
+import type { LargeModuleResult } from './latency-large.js';
 import type { LatencyResult } from './latency.js';
 import { formatTable, mb, num, seconds, sizeLabel } from './table.js';
 import type { ThroughputResult } from './throughput.js';
@@ -134,6 +135,54 @@ export function latencyVerdicts(results: readonly LatencyResult[]): Verdict[] {
       },
     ];
     if (r.concurrency <= r.limit) v.push({ target: `c=${r.concurrency}: zero 429s`, measured: num(r.status429), met: r.status429 === 0 });
+    return v;
+  });
+}
+
+export function largeModuleTable(results: readonly LargeModuleResult[]): string {
+  return formatTable(
+    [
+      { header: 'concurrency', align: 'right' },
+      { header: 'limit', align: 'right' },
+      { header: 'records', align: 'right' },
+      { header: 'wall', align: 'right' },
+      { header: 'records/s', align: 'right' },
+      { header: 'ideal', align: 'right' },
+      { header: 'of ideal', align: 'right' },
+      { header: 'requests', align: 'right' },
+      { header: 'lower bound', align: 'right' },
+      { header: 'req / bound', align: 'right' },
+      { header: '429s', align: 'right' },
+      { header: 'max in flight', align: 'right' },
+    ],
+    results.map((r) => [
+      String(r.concurrency),
+      String(r.limit),
+      num(r.records),
+      seconds(r.wallMs),
+      num(r.recordsPerSec),
+      num(r.ideal),
+      `${((100 * r.recordsPerSec) / r.ideal).toFixed(0)}%`,
+      num(r.requests),
+      num(r.lowerBound),
+      (r.requests / r.lowerBound).toFixed(3),
+      num(r.status429),
+      num(r.maxInFlight),
+    ]),
+  );
+}
+
+/** Issue 14's targets for one large module: ≥ 75% of the ideal at c = 10, zero 429s within the limit, requests ≤ 1.05 × the bound. */
+export function largeModuleVerdicts(results: readonly LargeModuleResult[]): Verdict[] {
+  return results.flatMap((r) => {
+    const v: Verdict[] = [
+      { target: `large c=${r.concurrency}: requests ≤ 1.05 × bound`, measured: (r.requests / r.lowerBound).toFixed(3), met: r.requests <= 1.05 * r.lowerBound },
+    ];
+    if (r.concurrency === 10) {
+      const met = r.problems.length === 0 && r.recordsPerSec >= 0.75 * r.ideal;
+      v.push({ target: 'large c=10: records/s ≥ 75% of ideal', measured: num(r.recordsPerSec), met });
+    }
+    if (r.concurrency <= r.limit) v.push({ target: `large c=${r.concurrency}: zero 429s`, measured: num(r.status429), met: r.status429 === 0 });
     return v;
   });
 }

@@ -89,6 +89,12 @@ export abstract class Spider {
    * resumed run must have the same values. The framework adds its own (file type, chunk size, bucket).
    */
   readonly shapingSettings: readonly SettingName[] = [];
+  /**
+   * A resumable spider may look at each line the killed attempt left in the kept chunks, once, before
+   * startRequests: e.g. to resume each part of a stem after its last stored line rather than from the
+   * stem's start (the writer still drops every kept id).
+   */
+  keptLine?(item: LineItem): void;
   /** Declared by a spider with incremental runs: the framework keeps its bookmarks (ctx.bookmarks). */
   readonly incremental?: IncrementalSpec;
   /** How often Crawlee retries a request whose callback threw (a chain: each of its pages). */

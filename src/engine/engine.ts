@@ -82,7 +82,14 @@ export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
   // killed attempt wrote is the output stage's to say.
   const committed = chain.committed.bind(chain);
   const marker = spider.resumable
-    ? await startRunMarker(ctx, opts.resume ?? 'auto', { shaping: spider.shapingSettings, onKeptLine: keep, committed })
+    ? await startRunMarker(ctx, opts.resume ?? 'auto', {
+        shaping: spider.shapingSettings,
+        onKeptLine: (item) => {
+          keep(item);
+          spider.keptLine?.(item);
+        },
+        committed,
+      })
     : undefined;
   ctx.checkpoint = marker;
   const counts: Record<string, number> = {};

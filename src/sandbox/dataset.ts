@@ -36,6 +36,7 @@ export interface DatasetOptions {
   textFields?: boolean;
   extraModules?: number;
   subforms?: boolean;
+  modifiedSkew?: number;
 }
 
 function checkSizes(catalog: Catalog, what: string, sizes: Record<string, number> | undefined): void {
@@ -55,6 +56,7 @@ export class OrgDataset implements Dataset, Org {
   readonly seed: number;
   readonly offset: string;
   readonly users: UserRef[];
+  readonly modifiedSkew: number;
   private readonly data = new Map<string, ModuleData>();
   private readonly cache = new ViewCache();
   private mutations = 0;
@@ -69,6 +71,9 @@ export class OrgDataset implements Dataset, Org {
     checkSizes(this.catalog, 'sizes', opts.sizes);
     checkSizes(this.catalog, 'deletedSizes', opts.deletedSizes);
     this.seed = opts.seed;
+    const skew = opts.modifiedSkew ?? 0;
+    if (!(skew >= 0 && skew <= 1)) throw new Error(`sandbox modifiedSkew: ${skew} is not allowed; expected a share from 0 to 1`);
+    this.modifiedSkew = skew;
     this.offset = orgOffset(opts.seed);
     this.users = makeUsers(opts.seed);
     const preset = PRESETS[opts.preset];

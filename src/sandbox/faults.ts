@@ -18,6 +18,7 @@ export function checkFaults(f: FaultOptions): void {
   if ((f.rate429 ?? 0) + (f.rate500 ?? 0) > 1) throw new Error('sandbox faults: rate429 + rate500 exceeds 1; expected a total probability ≤ 1');
   checkCount('retryAfterSeconds', f.retryAfterSeconds, 0);
   checkCount('concurrencyLimit', f.concurrencyLimit, 1);
+  checkCount('sortConcurrencyLimit', f.sortConcurrencyLimit, 1);
   checkCount('tokenLifetimeCalls', f.tokenLifetimeCalls, 1);
   checkCount('latencyMs', f.latencyMs, 0);
   checkCount('jitterMs', f.jitterMs, 0);

@@ -41,6 +41,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     minFields: opts.minFields,
     textFields: opts.textFields,
     extraModules: opts.extraModules,
+    modifiedSkew: opts.modifiedSkew,
     subforms: opts.subforms,
   });
   const credentials = makeCredentials(seed);

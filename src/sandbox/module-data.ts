@@ -22,6 +22,8 @@ export function makeUsers(seed: number): UserRef[] {
 
 const START_S = ORG_START_MS / 1000;
 const NOW_S = ORG_NOW_MS / 1000;
+/** The second of the mass update `modifiedSkew` makes: a day before "now". */
+const MASS_UPDATE_S = NOW_S - 86_400;
 /** Deleted entries fall within the last 55 days: inside both retention periods (60 and 120 days). */
 const DELETED_WINDOW_S = 55 * 86400;
 /** Leads with index ≡ 9 (mod 10) are converted: arithmetic, so "converted=false" pages need no index. */
@@ -41,6 +43,8 @@ export interface Org {
   seed: number;
   offset: string;
   users: UserRef[];
+  /** Share of generated records last modified in the one second MASS_UPDATE_S. */
+  modifiedSkew: number;
   module(api: string): ModuleData | undefined;
 }
 
@@ -112,6 +116,7 @@ export class ModuleData {
     if (m) return m.atS;
     const c = this.createdS(i);
     if (i >= this.n) return c;
+    if (this.org.modifiedSkew > 0 && unit(this.org.seed, this.no, i, 4) < this.org.modifiedSkew) return max(c, MASS_UPDATE_S);
     const u = unit(this.org.seed, this.no, i, 2);
     if (u < 0.3) return c;
     const f = (u - 0.3) / 0.7;

@@ -112,6 +112,11 @@ async function answer(parts: ServerParts, req: IncomingMessage, url: URL, r: Rou
     stats.injected('concurrency429');
     return { reply: tooMany(faults), delayMs: 0 };
   }
+  const sortLimit = faults.opts.sortConcurrencyLimit;
+  if (sortLimit !== undefined && isComplex(url) && stats.sortedInFlight > sortLimit) {
+    stats.injected('concurrency429');
+    return { reply: tooMany(faults), delayMs: 0 };
+  }
   const delayMs = faults.delayMs();
   const auth = oauth.authorize(req.headers.authorization);
   if (!auth.ok) {
@@ -145,6 +150,9 @@ function creditsSpent(): Reply {
   return errorReply(429, 'TOO_MANY_REQUESTS', 'You have exceeded the API credits allowed for the rolling 24 hours. Please try again later.');
 }
 
+/** A call Zoho counts against the sub-concurrency of complex calls: here, a records list with sort_by or cvid. */
+const isComplex = (url: URL): boolean => url.searchParams.has('sort_by') || url.searchParams.has('cvid');
+
 function tooMany(faults: Faults): Reply {
   const after = faults.retryAfter();
   return { ...errorReply(429, 'TOO_MANY_REQUESTS', 'too many requests continuously'), headers: after === undefined ? {} : { 'Retry-After': after } };
@@ -155,6 +163,10 @@ async function handleApi(parts: ServerParts, req: IncomingMessage, res: ServerRe
   const method = req.method ?? 'GET';
   stats.apiCallStarted();
   res.once('close', () => stats.apiCallEnded());
+  if (isComplex(url)) {
+    stats.sortedCallStarted();
+    res.once('close', () => stats.sortedCallEnded());
+  }
   const r = route(parts, method, url.pathname);
   const { reply, delayMs } = await answer(parts, req, url, r);
   const ok = (reply.status >= 200 && reply.status < 300) || reply.status === 304;

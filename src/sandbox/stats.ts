@@ -10,6 +10,7 @@ export type ModuleCall = 'fields' | 'records' | 'deleted' | 'count' | 'fullData'
 export class StatsRecorder {
   private s!: SandboxStats;
   inFlight = 0;
+  sortedInFlight = 0;
 
   constructor() {
     this.reset();
@@ -21,6 +22,7 @@ export class StatsRecorder {
       total: 0,
       credits: 0,
       maxInFlight: this.inFlight,
+      maxSortedInFlight: this.sortedInFlight,
       grants: 0,
       grantsRefused: 0,
       injected: { '429': 0, '500': 0, drop: 0, concurrency429: 0, expired401: 0, credits429: 0 },
@@ -46,6 +48,16 @@ export class StatsRecorder {
 
   apiCallEnded(): void {
     this.inFlight--;
+  }
+
+  /** A complex call (sort_by, cvid) began; apiCallStarted counts it too. */
+  sortedCallStarted(): void {
+    this.sortedInFlight++;
+    if (this.sortedInFlight > this.s.maxSortedInFlight) this.s.maxSortedInFlight = this.sortedInFlight;
+  }
+
+  sortedCallEnded(): void {
+    this.sortedInFlight--;
   }
 
   credits(n: number): void {

@@ -12,6 +12,11 @@ export interface FaultOptions {
   rateDrop?: number;
   /** API calls in flight above this → 429 TOO_MANY_REQUESTS (not counted as unexpected). */
   concurrencyLimit?: number;
+  /**
+   * Added: "complex" calls (records lists with sort_by or cvid) in flight above this → 429, as Zoho's
+   * sub-concurrency of 10 in every edition (reference §8). Counted in `injected.concurrency429`. Default none.
+   */
+  sortConcurrencyLimit?: number;
   /** An access token answers 401 INVALID_TOKEN after this many API calls. */
   tokenLifetimeCalls?: number;
   /** Added delay per API call, in ms. */
@@ -85,6 +90,12 @@ export interface SandboxOptions {
    * empty). At most 50. Default 0.
    */
   extraModules?: number;
+  /**
+   * Added: this share (0..1) of each module's generated records was last modified in one and the same
+   * second (a mass update a day before "now"; never before the record's creation): skewed Modified_Time,
+   * many records with the same timestamp. Default 0.
+   */
+  modifiedSkew?: number;
   /**
    * Added: Deals gets a subform field `Line_Items` (left out of list answers, as Zoho does) whose rows
    * are the module `Line_Items__s`: not in GET /settings/modules, read by name (GET /crm/v8/Line_Items__s,
@@ -175,6 +186,8 @@ export interface SandboxStats {
   credits: number;
   /** Highest number of API calls in flight at once (rejected ones included). */
   maxInFlight: number;
+  /** Added: highest number of records calls with sort_by or cvid in flight at once (rejected ones included). */
+  maxSortedInFlight: number;
   /** Token grants issued. */
   grants: number;
   /** Token requests refused (bad client, bad refresh token, throttled) — added. */

@@ -11,8 +11,12 @@
 //   already written are dropped by id. Same shape of records as any other page (no Bulk Read CSV);
 // - a stale chain (EXPIRED_VALUE, TOKEN_BOUND_DATA_MISMATCH) restarts without repeating what was
 //   written: in Modified_Time order as above; in Zoho's default order (id descending) by keeping only
-//   ids below the lowest one already written.
+//   ids below the lowest one already written;
+// - a range chain (zoho/ranges.ts) reads only Modified_Time in [start, end): If-Modified-Since is
+//   strict and to the second, so it asks from one second before `start` and drops what is older; it
+//   ends on the first page that reaches `end` (ascending order: the rest belong to the next range).
 import { mergeBatchPages, type Part, type PendingParts } from './field-batches.js';
+import { imsBefore, type TimeRange } from './ranges.js';
 import { MAX_PER_PAGE, type RecordOrder } from './requests.js';
 import { morePages, type EntriesPage, type ZohoEntry } from './schemas.js';
 
@@ -37,6 +41,8 @@ export interface ChainState {
   pending: PendingParts;
   /** Modified_Time order: the latest Modified_Time written (epoch ms) and the ids written at it. */
   boundary?: { at: number; ids: string[] };
+  /** A range chain: its Modified_Time range, epoch ms, start inclusive, end exclusive. */
+  range?: { start: number; end: number };
   /** Default order: the lowest id written so far. */
   lowestId?: string;
   /** Default order, after a restart: only ids below this one are new. */
@@ -107,6 +113,8 @@ export function takePage<E extends ChainEntry>(
 ): PageOutcome<E> {
   const merged = mergePages(state, pages);
   let fresh = merged.complete;
+  let reachedEnd = false;
+  if (state.range) ({ inside: fresh, reachedEnd } = withinRange(fresh, state.range));
   if (state.boundary && state.order === 'modified-asc') {
     const { at, ids } = state.boundary;
     const seen = new Set(ids);
@@ -143,10 +151,12 @@ export function takePage<E extends ChainEntry>(
   next.chainRead = state.chainRead + Math.max(0, ...pages.map((p) => p?.data.length ?? 0));
 
   if (next.cap !== undefined && next.written >= next.cap) return { records, leftover: 0 };
+  if (reachedEnd) return { records, leftover: 0 };
   if (next.tokens.every((t) => t === null)) return { records, leftover: next.pending.length };
   // The next call of this chain would pass the page_token limit: start a new chain instead of
   // spending a call on the 400 PAGINATION_LIMIT_EXCEEDED it would get.
   if (next.chainRead >= next.pageTokenLimit) return { records, next: restartPastLimit(next), leftover: 0 };
+  if (keysetPossible(state, next, merged.complete)) return { records, next: newChainFromBoundary(next, 'keyset', true), leftover: 0 };
   return { records, next, leftover: 0 };
 }
 
@@ -180,6 +190,39 @@ function firstOfEachId<E extends ChainEntry>(entries: readonly E[]): E[] {
   return entries.filter((e) => !seen.has(e.id) && seen.add(e.id) !== undefined);
 }
 
+/**
+ * A range chain asks for its next page as a new query from its boundary second (keyset) rather than
+ * by page_token whenever that makes progress: the reference does not say whether a page_token is a
+ * snapshot or an offset into a live result, and with an offset a record modified during the crawl
+ * (it moves to the end of the Modified_Time order) shifts the rest of the chain and one record
+ * would be skipped. A new query sees every unchanged record after the boundary, whatever moved
+ * before it; it costs the boundary second's records once more (about one a page on real data).
+ * Progress needs the page to reach past the second it started in; else the page_token goes on (e.g.
+ * through thousands of records of one mass update). Parts seen in only some field batches are not
+ * kept: those after the boundary come again whole in the new query; those before it are records that
+ * moved (modified while the batches were read), whose new version the next incremental run gets.
+ */
+function keysetPossible<E extends ChainEntry>(state: ChainState, next: ChainState, seen: readonly E[]): boolean {
+  if (!state.range || !next.boundary || seen.length === 0) return false;
+  const last = modifiedAt(seen[seen.length - 1]);
+  return next.boundary.at === last && Math.floor(modifiedAt(seen[0]) / 1000) < Math.floor(last / 1000);
+}
+
+/**
+ * The records of an ascending page inside [start, end), and whether the page reached `end`: then the
+ * rest of the chain belongs to the next range.
+ */
+function withinRange<E extends ChainEntry>(records: E[], range: { start: number; end: number }): { inside: E[]; reachedEnd: boolean } {
+  const inside: E[] = [];
+  let reachedEnd = false;
+  for (const r of records) {
+    const at = modifiedAt(r);
+    if (at >= range.end) reachedEnd = true;
+    else if (at >= range.start) inside.push(r);
+  }
+  return { inside, reachedEnd };
+}
+
 /** A new chain after the page_token limit: only possible in Modified_Time order. */
 export function restartPastLimit(state: ChainState): ChainState {
   if (state.order !== 'modified-asc') {
@@ -201,6 +244,13 @@ export function restartStale(state: ChainState, why: string): ChainState {
 }
 
 const fresh = (state: ChainState): ChainState => ({ ...state, tokens: undefined, chainRead: 0, pending: [] });
+
+/** The first page of a chain that reads `range` of the module `of` reads: a query of its own from one second before its start. */
+export function rangeChainState(of: ChainState, range: TimeRange): ChainState {
+  const ims = imsBefore(range.start);
+  const { boundary: _b, lowestId: _l, below: _below, ...rest } = fresh(of);
+  return { ...rest, order: 'modified-asc', range, ims, baseIms: ims, written: 0, staleRestarts: 0 };
+}
 
 function newChainFromBoundary(state: ChainState, why: string, allowSamePoint = false): ChainState {
   if (!state.boundary) return { ...fresh(state), ims: state.baseIms };

@@ -74,7 +74,8 @@ export function countCall(module: string, converted = false): ApiCall {
   return { path, endpoint: `GET /${module}/actions/count`, credits: CALL_CREDITS, module };
 }
 
-export type RecordOrder = 'default' | 'modified-asc';
+/** Zoho's default (id descending), or by Modified_Time; descending only for the one page that finds the newest records. */
+export type RecordOrder = 'default' | 'modified-asc' | 'modified-desc';
 
 export interface RecordsQuery {
   module: string;
@@ -99,8 +100,8 @@ export function recordsCall(q: RecordsQuery): ApiCall {
     per_page: q.perPage,
     converted: q.converted ? 'both' : undefined,
     approved: APPROVED,
-    sort_by: q.order === 'modified-asc' ? 'Modified_Time' : undefined,
-    sort_order: q.order === 'modified-asc' ? 'asc' : undefined,
+    sort_by: q.order === 'default' ? undefined : 'Modified_Time',
+    sort_order: q.order === 'default' ? undefined : q.order === 'modified-asc' ? 'asc' : 'desc',
     page_token: q.pageToken,
   });
   return { path, endpoint: `GET /${q.module}`, ifModifiedSince: q.ifModifiedSince, credits: CALL_CREDITS, entries: true, module: q.module };

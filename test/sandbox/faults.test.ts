@@ -85,6 +85,22 @@ describe('fault injection', () => {
     expect(s.unexpected4xx).toEqual([]);
   });
 
+  test('sortConcurrencyLimit=2: sort_by calls over it answer 429, other calls do not count', async () => {
+    c = await startClient({ faults: { sortConcurrencyLimit: 2, latencyMs: 400 } });
+    const sorted = `${PAGE}${PAGE.includes('?') ? '&' : '?'}sort_by=Modified_Time&sort_order=asc`;
+    const statuses = await Promise.all([
+      ...Array.from({ length: 5 }, () => c!.get(sorted).then((a) => a.status)),
+      ...Array.from({ length: 5 }, () => c!.get(PAGE).then((a) => a.status)),
+    ]);
+    expect(statuses.slice(5)).toEqual([200, 200, 200, 200, 200]);
+    const rejected = statuses.slice(0, 5).filter((s) => s === 429).length;
+    expect(rejected).toBeGreaterThan(0);
+    expect(statuses.slice(0, 5).filter((s) => s === 200).length).toBeGreaterThanOrEqual(2);
+    const s = c.sb.stats();
+    expect(s.injected.concurrency429).toBe(rejected);
+    expect(s.maxSortedInFlight).toBeGreaterThan(2);
+  });
+
   test('maxInFlight stays 1 for a sequential client', async () => {
     c = await startClient();
     for (let k = 0; k < 5; k++) await c.get(PAGE);

@@ -1,0 +1,90 @@
+// The latency mode's large-module case (issue 14): ONE module of many records, every call
+// `latencyMs`, the sandbox answering 429 above `limit` calls in flight and above Zoho's 10 sort_by
+// calls. One page_token chain reads at one page per latency whatever the concurrency; read in
+// Modified_Time ranges it should approach min(c, 10) pages per latency.
+import { SORT_BY_CONCURRENCY } from '../zoho/ranges.js';
+import { count429, effectiveRequests, runCrawl } from './crawl-run.js';
+import type { LocalStore } from './local-store.js';
+import { latencyModules } from './latency-plan.js';
+import { PAGE_SIZE } from './lower-bound.js';
+import { boundOf, shapesOf } from './org.js';
+import { startSandbox } from './servers.js';
+
+export interface LargeModuleResult {
+  concurrency: number;
+  limit: number;
+  latencyMs: number;
+  module: string;
+  records: number;
+  wallMs: number;
+  recordsPerSec: number;
+  /** min(c, limit, 10) × 200 / latency: every allowed sort_by call busy, nothing else. */
+  ideal: number;
+  lowerBound: number;
+  requests: number;
+  status429: number;
+  maxInFlight: number;
+  problems: string[];
+}
+
+export interface LargeModuleOptions {
+  cliPath: string;
+  store: LocalStore;
+  concurrency: number;
+  limit: number;
+  latencyMs: number;
+  records: number;
+  seed?: number;
+  nodeFlags?: string[];
+}
+
+export const largeModuleIdeal = (c: number, limit: number, latencyMs: number): number =>
+  (Math.min(c, limit, SORT_BY_CONCURRENCY) * PAGE_SIZE) / (latencyMs / 1000);
+
+export async function runLargeModule(opts: LargeModuleOptions): Promise<LargeModuleResult> {
+  const seed = opts.seed ?? 1;
+  const probe = await startSandbox({ seed, preset: 'tiny', admin: true });
+  // A module of ≤ 50 fields: one call a page, so 200 records a call is the ideal.
+  const [module] = latencyModules(shapesOf(probe.dataset, { admin: true }), 1, 1);
+  await probe.stop();
+  if (!module) throw new Error('the sandbox has no readable module of ≤ 50 fields for the large-module case');
+  const sandbox = await startSandbox({
+    seed,
+    admin: true,
+    sizes: { [module]: opts.records },
+    deletedSizes: { [module]: 20 },
+    faults: { latencyMs: opts.latencyMs, concurrencyLimit: opts.limit, sortConcurrencyLimit: SORT_BY_CONCURRENCY },
+  });
+  try {
+    const shapes = shapesOf(sandbox.dataset, { admin: true }).map((m) => ({ ...m, readable: m.readable && m.apiName === module }));
+    const run = await runCrawl({
+      cliPath: opts.cliPath,
+      sandbox,
+      store: opts.store,
+      settings: { ZOHO_MAX_CONCURRENCY: String(opts.concurrency), ZOHO_MODULE_WHITELIST: module },
+      nodeFlags: opts.nodeFlags,
+    });
+    const problems: string[] = [];
+    if (run.child.exitCode !== 0) problems.push(`exit code ${run.child.exitCode ?? run.child.signal}; stderr: ${run.child.stderrTail.trim().slice(-1500)}`);
+    if (run.manifestError) problems.push(run.manifestError);
+    const records = run.manifest?.records ?? 0;
+    if (run.manifest && records !== opts.records) problems.push(`manifest says ${records} records; the module has ${opts.records}`);
+    return {
+      concurrency: opts.concurrency,
+      limit: opts.limit,
+      latencyMs: opts.latencyMs,
+      module,
+      records,
+      wallMs: run.child.wallMs,
+      recordsPerSec: records / (run.child.wallMs / 1000),
+      ideal: largeModuleIdeal(opts.concurrency, opts.limit, opts.latencyMs),
+      lowerBound: boundOf(shapes).withCounts,
+      requests: effectiveRequests(run.stats),
+      status429: count429(run.stats),
+      maxInFlight: run.stats.maxInFlight,
+      problems,
+    };
+  } finally {
+    await sandbox.stop();
+  }
+}
