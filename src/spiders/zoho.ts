@@ -31,7 +31,7 @@ import { Pace } from '../http/pace.js';
 import { Limiter } from '../http/limiter.js';
 import { RangeBoard, rangeCount, rangesToResume, SORT_BY_CONCURRENCY, splitTime, type RangesNote, type TimeRange } from '../zoho/ranges.js';
 import { ChainError, perPageFor, rangeChainState, restartPastLimit, restartStale, takePage, type ChainState, type PageOutcome } from '../zoho/records-chain.js';
-import { countCall, deletedCall, fieldsCall, fullDataCall, MAX_PER_PAGE, modulesCall, recordsCall, type ApiCall } from '../zoho/requests.js';
+import { countCall, deletedCall, fieldsCall, fullDataCall, MAX_FULL_DATA_IDS, MAX_PER_PAGE, modulesCall, recordsCall, type ApiCall } from '../zoho/requests.js';
 import {
   countAnswerSchema,
   entriesPageOf,
@@ -641,6 +641,23 @@ export class ZohoSpider extends Spider {
    */
   private async withFullRichText(module: string, rich: string[], records: Array<RawEntry | ZohoEntry>): Promise<Array<RawEntry | ZohoEntry>> {
     if (records.length === 0) return records;
+    // One call per 200 ids, Zoho's limit: a page is at most 200 records, but the two pages that find a
+    // module's time range (its oldest and newest records) are completed together.
+    const full = new Map<string, Record<string, unknown>>();
+    for (let from = 0; from < records.length; from += MAX_FULL_DATA_IDS) {
+      for (const [id, whole] of await this.fullData(module, rich, records.slice(from, from + MAX_FULL_DATA_IDS))) full.set(id, whole);
+    }
+    return records.map((record) => {
+      const whole = full.get(record.id);
+      if (!whole) return record;
+      const out = objectOf(record);
+      for (const f of rich) if (f in whole) out[f] = whole[f];
+      return out;
+    });
+  }
+
+  /** The whole rich-text values of ≤ 200 records, by id (actions/fetch_full_data). */
+  private async fullData(module: string, rich: string[], records: Array<RawEntry | ZohoEntry>): Promise<Map<string, Record<string, unknown>>> {
     const call = fullDataCall(module, records.map((r) => r.id), rich);
     let answer: ApiAnswer;
     try {
@@ -651,14 +668,7 @@ export class ZohoSpider extends Spider {
     const spent = (this.ctx.report.apiByPurpose.rich_text ??= { requests: 0, credits: 0 });
     spent.requests++;
     spent.credits += call.credits;
-    const full = new Map((answer.status === 200 ? entriesPageOf(answer.body, call.endpoint).data : []).map((e) => [e.id, objectOf(e)]));
-    return records.map((record) => {
-      const whole = full.get(record.id);
-      if (!whole) return record;
-      const out = objectOf(record);
-      for (const f of rich) if (f in whole) out[f] = whole[f];
-      return out;
-    });
+    return new Map((answer.status === 200 ? entriesPageOf(answer.body, call.endpoint).data : []).map((e) => [e.id, objectOf(e)]));
   }
 
   /**

@@ -135,3 +135,17 @@ describe('ranges within Zoho\'s sub-concurrency of sort_by calls', () => {
     expect(diffRows(run.got.records.get('Leads') ?? [], sandbox.dataset.records('Leads'))).toEqual(same(sandbox.dataset.count('Leads')));
   });
 });
+
+describe('ranges of a module with rich-text fields', () => {
+  let sandbox: Sandbox;
+  afterAll(() => sandbox?.stop());
+
+  test('the bound pages (oldest and newest records, up to 400) are completed in calls of at most 200 ids; every value whole', async () => {
+    sandbox = await startSandbox({ preset: 'tiny', seed: 35, sizes: { Products: 9_000 } });
+    const run = await crawlSandbox(sandbox, { ZOHO_MODULE_WHITELIST: 'Products', ZOHO_MAX_CONCURRENCY: '4', ZOHO_FULL_RICH_TEXT: 'true' });
+    expect(run.status).toBe('complete');
+    expect(Number(/Products: read in (\d+) ranges/.exec(run.lines.join('\n'))?.[1] ?? 0)).toBeGreaterThan(1);
+    expect(diffRows(run.got.records.get('Products') ?? [], sandbox.dataset.records('Products'))).toEqual(same(sandbox.dataset.count('Products')));
+    expect(sandbox.stats().unexpected4xx).toEqual([]);
+  });
+});
