@@ -29,7 +29,7 @@ import { fieldBatches } from '../zoho/field-batches.js';
 import { hasConvertedRecords, selectModules } from '../zoho/module-selection.js';
 import { Pace } from '../http/pace.js';
 import { Limiter } from '../http/limiter.js';
-import { RangeBoard, rangeCount, rangesToResume, SORT_BY_CONCURRENCY, splitTime, type RangesNote, type TimeRange } from '../zoho/ranges.js';
+import { BIG_MODULE_RECORDS, RangeBoard, rangeCount, rangesToResume, SORT_BY_CONCURRENCY, splitTime, type RangesNote, type TimeRange } from '../zoho/ranges.js';
 import { ChainError, perPageFor, rangeChainState, restartPastLimit, restartStale, takePage, type ChainState, type PageOutcome } from '../zoho/records-chain.js';
 import { countCall, deletedCall, fieldsCall, fullDataCall, MAX_FULL_DATA_IDS, MAX_PER_PAGE, modulesCall, recordsCall, type ApiCall } from '../zoho/requests.js';
 import {
@@ -358,7 +358,7 @@ export class ZohoSpider extends Spider {
       this.log.info(`${module}: ${toRead} records, more than one page_token chain reaches; reading by Modified_Time in several chains`);
     }
     const first = { fields: fieldInfo, expected };
-    const ranges = rangeCount(toRead, this.chainsPerModule);
+    const ranges = rangeCount(toRead, this.chainsPerModule(toRead));
     if (cap === undefined && count !== undefined && ranges > 1 && names.includes('Modified_Time')) {
       yield* this.readInRanges({ module, explicit, state: { ...state, order: 'modified-asc' }, first, ...(rich.length ? { rich } : {}) }, ranges);
       return;
@@ -464,9 +464,17 @@ export class ZohoSpider extends Spider {
     yield* this.rangeEnded(module, written);
   }
 
-  /** Chains one module may use at once: the crawl's concurrency, within Zoho's sub-concurrency of sort_by calls. */
-  private get chainsPerModule(): number {
-    return Math.min(this.ctx.settings.ZOHO_MAX_CONCURRENCY, SORT_BY_CONCURRENCY);
+  /**
+   * Chains a module of `records` may use at once: the crawl's concurrency, within Zoho's sub-concurrency
+   * of sort_by calls. A big module gets all of them (it decides the run's wall time, and a split costs it
+   * about a page in 25); a smaller one shares them with the modules whose records are still to be read:
+   * where those keep every allowed call busy, a split would only cost its bound pages (the latency
+   * bench's ten modules of 20,000 records at c = 10 asked 21% more calls and ran 16% slower).
+   */
+  private chainsPerModule(records: number): number {
+    const chains = Math.min(this.ctx.settings.ZOHO_MAX_CONCURRENCY, SORT_BY_CONCURRENCY);
+    if (records >= BIG_MODULE_RECORDS) return chains;
+    return Math.max(1, Math.floor(chains / Math.max(1, this.remaining.recordsLeft())));
   }
 
   /**

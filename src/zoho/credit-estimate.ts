@@ -46,6 +46,13 @@ export class RemainingCredits {
     this.modules.delete(module);
   }
 
+  /** Modules whose records are still to be read (planned, not refused, not finished). */
+  recordsLeft(): number {
+    let n = 0;
+    for (const work of this.modules.values()) if (!work.recordsDone) n++;
+    return n;
+  }
+
   ended(module: string, of: 'record' | 'deleted'): void {
     const work = this.need(module);
     if (of === 'record') work.recordsDone = true;

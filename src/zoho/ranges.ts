@@ -19,6 +19,9 @@ export interface TimeRange {
 /** Pages a range should hold at least: fewer, and the two bound pages cost more than parallel reading saves. */
 export const MIN_RANGE_PAGES = 10;
 
+/** Records from which a module takes every chain the crawl allows, whatever else is being read. */
+export const BIG_MODULE_RECORDS = 50_000;
+
 /** Zoho's sub-concurrency of sort_by calls, in every edition (reference §8). */
 export const SORT_BY_CONCURRENCY = 10;
 

@@ -18,8 +18,8 @@ let sandboxHook: (r: SandboxRequest) => void = () => {};
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'resume-ranges-'));
   cli = buildCli(tmp);
-  // Leads: 8,000 records, read at ZOHO_MAX_CONCURRENCY=4 in four ranges.
-  sandbox = await startSandbox({ preset: 'tiny', seed: 41, sizes: { Leads: 8_000 }, limits: { grantsPerWindow: 1000 }, onRequest: (r) => sandboxHook(r) });
+  // Leads: 50,000 records (a big module: it takes every chain, here four ranges at ZOHO_MAX_CONCURRENCY=4).
+  sandbox = await startSandbox({ preset: 'tiny', seed: 41, sizes: { Leads: 50_000 }, limits: { grantsPerWindow: 1000 }, onRequest: (r) => sandboxHook(r) });
 }, 180_000);
 afterAll(async () => {
   await sandbox?.stop();
@@ -33,7 +33,7 @@ describe('a crawl reading ranges, killed with SIGKILL, then run again', () => {
     const env = { ...sandbox.settings(), LOCAL_OUTPUT_DIRECTORY: outputDir, OUTPUT_LINES_PER_FILE: String(LINES), ZOHO_MAX_CONCURRENCY: '4' };
     let rangeCalls = 0;
     // Ranges ask with sort_by; the 60th such call is well inside them (8,000 records in two batches: ~80 calls).
-    const kill = killWhen<SandboxRequest>((r) => r.path === '/crm/v8/Leads' && r.query.has('sort_by') && ++rangeCalls === 60);
+    const kill = killWhen<SandboxRequest>((r) => r.path === '/crm/v8/Leads' && r.query.has('sort_by') && ++rangeCalls === 400);
     sandboxHook = kill.hook;
     const first = await runCli(cli, cwd, env);
     sandboxHook = () => {};
@@ -44,8 +44,8 @@ describe('a crawl reading ranges, killed with SIGKILL, then run again', () => {
     // Some of Leads was stored before the kill: the resumed run must keep it and add only the rest.
     expect(readdirSync(join(runDir, 'Leads')).length).toBeGreaterThan(1);
 
-    // The kill came at the 60th sort_by call, so the killed run had asked at least that many.
-    expect(sandbox.stats().modules.Leads?.records ?? 0).toBeGreaterThanOrEqual(60);
+    // The kill came at the 400th sort_by call (of about 500), so the killed run had asked at least that many.
+    expect(sandbox.stats().modules.Leads?.records ?? 0).toBeGreaterThanOrEqual(400);
     sandbox.resetStats();
     const second = await runCli(cli, cwd, env);
     expect(second.code).toBe(0);
@@ -55,7 +55,7 @@ describe('a crawl reading ranges, killed with SIGKILL, then run again', () => {
     expectExactRun(runDir, sandbox, LINES);
     // Each range went on where it stopped: both runs together ask little more than one uninterrupted read.
     const batches = Math.ceil(sandbox.dataset.fields('Leads').length / 50);
-    const bound = Math.ceil(8_000 / 200) * batches;
+    const bound = Math.ceil(sandbox.dataset.count('Leads') / 200) * batches;
     const calls = sandbox.stats().modules.Leads?.records ?? 0;
     // Read again from its start, the module would cost the whole bound again.
     expect(calls).toBeLessThanOrEqual(0.75 * bound);
