@@ -14,6 +14,7 @@ import { RunReport, type RunStatus } from '../core/report.js';
 import type { PageState } from '../core/paginator.js';
 import { NonRetryableError, StopCrawlError, type Spider, type SpiderClass, type SpiderOutput, type SpiderTask } from '../core/spider.js';
 import { SettingsError, type Settings } from '../settings.js';
+import { releaseRunS3Client } from '../pipelines/s3-client.js';
 import { Bookkeeping } from '../state/bookkeeping.js';
 import { startRunMarker, type ResumeMode } from '../state/resume-start.js';
 import { MAX_TIMER_MS, runChain, withTimeout } from './chain-runner.js';
@@ -49,6 +50,15 @@ export interface CrawlResult {
 }
 
 export async function crawl(opts: CrawlOptions): Promise<CrawlResult> {
+  try {
+    return await crawlOnce(opts);
+  } finally {
+    // The run's one S3 client (uploader and incremental state) is closed after everything used it.
+    releaseRunS3Client(opts.settings);
+  }
+}
+
+async function crawlOnce(opts: CrawlOptions): Promise<CrawlResult> {
   const { settings, logger } = opts;
   const problems = opts.spider.checkSettings?.(settings) ?? [];
   if (problems.length) throw new SettingsError(problems);

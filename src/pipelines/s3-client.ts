@@ -27,6 +27,25 @@ export function createS3Client(settings: Settings): S3Client {
   });
 }
 
+/** The clients of crawls under way, by their settings (one Settings object per crawl). */
+const runClients = new WeakMap<Settings, S3Client>();
+
+/**
+ * The crawl's one S3 client: the uploader and the incremental state store share it, so one retry
+ * strategy and one connection pool serve the whole run. The engine releases it when the run ends.
+ */
+export function runS3Client(settings: Settings): S3Client {
+  let client = runClients.get(settings);
+  if (!client) runClients.set(settings, (client = createS3Client(settings)));
+  return client;
+}
+
+/** Closes the crawl's client, if it made one (its sockets would otherwise outlive the run). */
+export function releaseRunS3Client(settings: Settings): void {
+  runClients.get(settings)?.destroy();
+  runClients.delete(settings);
+}
+
 /** How many attempts the SDK made before it gave up on a request (1 for an error it never retried). */
 export function attemptsOf(error: unknown): number {
   type Counted = { $metadata?: { attempts?: number }; cause?: unknown };

@@ -72,15 +72,22 @@ export class S3Target {
   private readonly prefix: string | undefined;
   private readonly region: string;
 
-  constructor(private readonly settings: Settings) {
+  /** Given a client (the run's), the target leaves closing it to its owner. */
+  constructor(
+    private readonly settings: Settings,
+    shared?: S3Client,
+  ) {
     if (!settings.AWS_BUCKET_NAME) throw new Error('AWS_BUCKET_NAME is not set');
     this.bucket = settings.AWS_BUCKET_NAME;
     this.prefix = settings.AWS_S3_PREFIX;
     this.region = settings.AWS_REGION;
     this.slots = new Slots(settings.S3_MAX_CONCURRENCY);
     this.bodies = new FileBodies(settings.S3_MULTIPART_THRESHOLD);
-    this.client = createS3Client(settings);
+    this.client = shared ?? createS3Client(settings);
+    this.owned = shared === undefined;
   }
+
+  private readonly owned: boolean;
 
   /** `s3://bucket/prefix/` for messages. */
   get location(): string {
@@ -190,7 +197,7 @@ export class S3Target {
   }
 
   destroy(): void {
-    this.client.destroy();
+    if (this.owned) this.client.destroy();
   }
 }
 

@@ -9,6 +9,7 @@ import type { Item } from '../core/items.js';
 import type { Downstream, ItemPipeline, StageActivity } from '../core/pipeline.js';
 import { MANIFEST_KIND, UPLOAD_ERROR_PREFIX } from './manifest.js';
 import { describeUploadFailure, JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE, S3Target, S3UnreachableError, type UploadJob } from './s3-target.js';
+import { runS3Client } from './s3-client.js';
 import { UploadQueue, type UploadFailure } from './upload-queue.js';
 
 interface FileJob extends UploadJob {
@@ -27,7 +28,7 @@ export class S3UploadPipeline implements ItemPipeline {
       logger.warn('AWS_BUCKET_NAME is not set: local run, nothing will be uploaded to S3');
       return;
     }
-    const target = new S3Target(settings);
+    const target = new S3Target(settings, runS3Client(settings));
     try {
       await target.ensureBucket(logger);
     } catch (error) {

@@ -11,6 +11,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import type { Logger } from '../core/logger.js';
 import { safeStem } from '../core/items.js';
+import { runS3Client } from '../pipelines/s3-client.js';
 import { describeS3Error, JSON_CONTENT_TYPE, S3Target } from '../pipelines/s3-target.js';
 import type { Settings } from '../settings.js';
 import { parseJsonText, readJsonFile, writeJsonAtomic } from '../core/atomic-file.js';
@@ -75,7 +76,7 @@ export class StateStore {
   }
 
   private async loadRemote(): Promise<IncrementalState | undefined> {
-    const target = new S3Target(this.settings);
+    const target = new S3Target(this.settings, runS3Client(this.settings));
     try {
       const out = await target.client.send(new GetObjectCommand({ Bucket: target.bucket, Key: this.key }));
       const text = (await out.Body?.transformToString('utf8')) ?? '';
@@ -96,7 +97,7 @@ export class StateStore {
     await writeJsonAtomic(this.localPath, state);
     if (!this.settings.AWS_BUCKET_NAME) return;
     const body = await readFile(this.localPath);
-    const target = new S3Target(this.settings);
+    const target = new S3Target(this.settings, runS3Client(this.settings));
     try {
       await target.putFile({
         path: this.key,
