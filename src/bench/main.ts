@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { BENCH_USAGE, parseBenchArgs, type BenchArgs } from './args.js';
 import { runLatency, type LatencyResult } from './latency.js';
 import { runLargeModule, type LargeModuleResult } from './latency-large.js';
-import { startLocalStore } from './local-store.js';
+import { startLocalStore, type LocalStore } from './local-store.js';
 import { profilesIn, summariseProfile, type ProfileSummary } from './profile.js';
 import { largeModuleTable, largeModuleVerdicts, latencyTable, latencyVerdicts, throughputTable, throughputVerdicts, verdictTable, type Verdict } from './report.js';
 import { formatTable, num, sizeLabel } from './table.js';
@@ -78,21 +78,36 @@ async function main(argv: string[]): Promise<number> {
     results.profiles[label] = summaries;
     for (const s of summaries) say(profileText(label, s));
   };
+  /** One run of a case: its own S3 store, its profile, its lines; the result, also when it had problems. */
+  const runCase = async <R extends { problems: string[] }>(
+    label: string,
+    intro: string,
+    run: (store: LocalStore, nodeFlags: string[]) => Promise<R>,
+    said: (r: R) => string,
+  ): Promise<R> => {
+    say(`\n[${label}] ${intro}`);
+    const store = await startLocalStore();
+    let r: R;
+    try {
+      r = await run(store, profileFlags(label));
+      say(`[${label}] ${said(r)}`);
+      for (const p of r.problems) say(`[${label}] problem: ${p}`);
+    } finally {
+      await store.stop();
+    }
+    await collectProfiles(label);
+    return r;
+  };
 
   if (args.throughput) {
     for (const size of args.sizes) {
-      const label = sizeLabel(size);
-      say(`\n[${label}] crawling ${num(size)} records…`);
-      const store = await startLocalStore();
-      try {
-        const r = await runThroughput({ cliPath: CLI_PATH, store, size, nodeFlags: profileFlags(label), textHeavy: args.textHeavy }, modules);
-        results.throughput.push(r);
-        say(`[${label}] ${r.status}: ${num(r.recordsWritten)} records in ${(r.wallMs / 1000).toFixed(2)} s, ${num(r.recordsPerSec)} records/s`);
-        for (const p of r.problems) say(`[${label}] problem: ${p}`);
-      } finally {
-        await store.stop();
-      }
-      await collectProfiles(label);
+      const r = await runCase(
+        sizeLabel(size),
+        `crawling ${num(size)} records…`,
+        (store, nodeFlags) => runThroughput({ cliPath: CLI_PATH, store, size, nodeFlags, textHeavy: args.textHeavy }, modules),
+        (r) => `${r.status}: ${num(r.recordsWritten)} records in ${(r.wallMs / 1000).toFixed(2)} s, ${num(r.recordsPerSec)} records/s`,
+      );
+      results.throughput.push(r);
     }
     say('\nZero-latency sandbox (records/s = records in manifest ÷ wall time from spawn to exit; peak RSS of the CLI process;');
     say('CLI CPU = the child\'s user+system time; sandbox+S3 CPU = this process\'s during the run)');
@@ -102,34 +117,36 @@ async function main(argv: string[]): Promise<number> {
 
   if (args.latency) {
     for (const c of args.concurrencies) {
-      const label = `latency-c${c}`;
-      say(`\n[c=${c}] ${args.latencyMs} ms per call, sandbox limit ${args.limit}…`);
-      const store = await startLocalStore();
-      try {
-        const r = await runLatency({
-          cliPath: CLI_PATH,
-          store,
-          concurrency: c,
-          limit: args.limit,
-          latencyMs: args.latencyMs,
-          targetSeconds: args.latencySeconds,
-          nodeFlags: profileFlags(label),
-        });
-        results.latency.push(r);
-        say(`[c=${c}] ${r.status}: ${num(r.recordsWritten)} records in ${(r.wallMs / 1000).toFixed(2)} s, ` +
-          `${num(r.recordsPerSec)} records/s, ${r.status429} 429s`);
-        for (const p of r.problems) say(`[c=${c}] problem: ${p}`);
-      } finally {
-        await store.stop();
-      }
-      await collectProfiles(label);
+      const r = await runCase(
+        `latency-c${c}`,
+        `${args.latencyMs} ms per call, sandbox limit ${args.limit}…`,
+        (store, nodeFlags) =>
+          runLatency({ cliPath: CLI_PATH, store, concurrency: c, limit: args.limit, latencyMs: args.latencyMs, targetSeconds: args.latencySeconds, nodeFlags }),
+        (r) => `${r.status}: ${num(r.recordsWritten)} records in ${(r.wallMs / 1000).toFixed(2)} s, ${num(r.recordsPerSec)} records/s, ${r.status429} 429s`,
+      );
+      results.latency.push(r);
     }
     say(`\nLatency ${args.latencyMs} ms per call, sandbox concurrency limit ${args.limit} ` +
       `(target = 0.9 × min(c, ${args.limit}) × 200 / ${args.latencyMs / 1000} s;`);
     say('call-bound = the best the lower bound of calls allows at that concurrency)');
     say(latencyTable(results.latency));
     results.verdicts.push(...latencyVerdicts(results.latency));
-    if (args.largeRecords > 0) await largeModuleCase(args, results, { profileFlags, collectProfiles });
+    if (args.largeRecords > 0) {
+      for (const c of args.concurrencies) {
+        const r = await runCase(
+          `large-c${c}`,
+          `one module of ${num(args.largeRecords)} records, ${args.latencyMs} ms per call, sandbox limit ${args.limit}…`,
+          (store, nodeFlags) =>
+            runLargeModule({ cliPath: CLI_PATH, store, concurrency: c, limit: args.limit, latencyMs: args.latencyMs, records: args.largeRecords, nodeFlags }),
+          (r) => `${num(r.records)} records in ${(r.wallMs / 1000).toFixed(2)} s, ${num(r.recordsPerSec)} records/s, ${r.status429} 429s`,
+        );
+        results.largeModule.push(r);
+      }
+      say(`\nOne large module, ${args.latencyMs} ms per call, sandbox limit ${args.limit} and 10 sort_by calls ` +
+        `(ideal = min(c, ${args.limit}, 10) × 200 / ${args.latencyMs / 1000} s)`);
+      say(largeModuleTable(results.largeModule));
+      results.verdicts.push(...largeModuleVerdicts(results.largeModule));
+    }
   }
 
   say('\nTargets');
@@ -137,43 +154,8 @@ async function main(argv: string[]): Promise<number> {
   await mkdir(dirname(outFile), { recursive: true });
   await writeFile(outFile, `${JSON.stringify(results, null, 2)}\n`);
   say(`\nresults written to ${outFile}`);
-  const failedRuns = [...results.throughput, ...results.latency].filter((r) => r.problems.length).length;
+  const failedRuns = [...results.throughput, ...results.latency, ...results.largeModule].filter((r) => r.problems.length).length;
   return failedRuns ? 1 : 0;
-}
-
-/** Issue 14: one module of args.largeRecords records at each concurrency. */
-interface Profiling {
-  profileFlags(label: string): string[];
-  collectProfiles(label: string): Promise<void>;
-}
-
-async function largeModuleCase(args: BenchArgs, results: BenchResults, { profileFlags, collectProfiles }: Profiling): Promise<void> {
-  for (const c of args.concurrencies) {
-    const label = `large-c${c}`;
-    say(`\n[large c=${c}] one module of ${num(args.largeRecords)} records, ${args.latencyMs} ms per call, sandbox limit ${args.limit}…`);
-    const store = await startLocalStore();
-    try {
-      const r = await runLargeModule({
-        cliPath: CLI_PATH,
-        store,
-        concurrency: c,
-        limit: args.limit,
-        latencyMs: args.latencyMs,
-        records: args.largeRecords,
-        nodeFlags: profileFlags(label),
-      });
-      results.largeModule.push(r);
-      say(`[large c=${c}] ${num(r.records)} records in ${(r.wallMs / 1000).toFixed(2)} s, ${num(r.recordsPerSec)} records/s, ${r.status429} 429s`);
-      for (const p of r.problems) say(`[large c=${c}] problem: ${p}`);
-    } finally {
-      await store.stop();
-    }
-    await collectProfiles(label);
-  }
-  say(`\nOne large module, ${args.latencyMs} ms per call, sandbox limit ${args.limit} and 10 sort_by calls ` +
-    `(ideal = min(c, ${args.limit}, 10) × 200 / ${args.latencyMs / 1000} s)`);
-  say(largeModuleTable(results.largeModule));
-  results.verdicts.push(...largeModuleVerdicts(results.largeModule));
 }
 
 function profileText(label: string, s: ProfileSummary): string {
