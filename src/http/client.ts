@@ -29,6 +29,11 @@ export interface Call<T> {
    * between this and the send); throws to send nothing more.
    */
   gate?(when: 'queued' | 'sending'): void;
+  /**
+   * A second cap this kind of call must also fit under, per attempt (Zoho's sub-concurrency of sort_by
+   * reads): taken before the crawl's pace, so no pace slot waits on it, and never held through a backoff.
+   */
+  slot?: Pace;
   /** Told of every attempt's verdict (a network failure is a `retry` with a NetworkError). */
   onAttempt?(verdict: Verdict<T>): void;
 }
@@ -60,6 +65,7 @@ export class HttpClient {
     for (;;) {
       call.gate?.('queued');
       const credential = await this.opts.auth?.current();
+      const releaseSlot = call.slot ? await call.slot.acquire() : undefined;
       const release = pace ? await pace.acquire() : undefined;
       let verdict: Verdict<T>;
       try {
@@ -68,6 +74,7 @@ export class HttpClient {
         verdict = await this.attempt(call, credential);
       } finally {
         release?.();
+        releaseSlot?.();
       }
       // Reported right after the slot is given back, with no await between: Pace matches the outcome to that slot.
       if (verdict.kind === 'retry' && verdict.reason === 'throttle') pace?.onThrottle();

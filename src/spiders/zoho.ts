@@ -28,7 +28,6 @@ import { describeEstimate, RemainingCredits } from '../zoho/credit-estimate.js';
 import { fieldBatches } from '../zoho/field-batches.js';
 import { hasConvertedRecords, selectModules } from '../zoho/module-selection.js';
 import { Pace } from '../http/pace.js';
-import { Limiter } from '../http/limiter.js';
 import { BIG_MODULE_RECORDS, RangeBoard, rangeCount, rangesToResume, SORT_BY_CONCURRENCY, splitTime, type RangesNote, type TimeRange } from '../zoho/ranges.js';
 import { ChainError, perPageFor, rangeChainState, restartPastLimit, restartStale, takePage, type ChainState, type PageOutcome } from '../zoho/records-chain.js';
 import { countCall, deletedCall, fieldsCall, fullDataCall, MAX_FULL_DATA_IDS, MAX_PER_PAGE, modulesCall, recordsCall, type ApiCall } from '../zoho/requests.js';
@@ -118,7 +117,7 @@ export class ZohoSpider extends Spider {
   private readonly moduleKeys = new Map<string, Buffer>();
   private readonly pace: Pace;
   /** sort_by calls in flight: never more than min(ZOHO_MAX_CONCURRENCY, 10). */
-  private readonly sortedCalls: Limiter;
+  private readonly sortedCalls: Pace;
   private tokens?: TokenSource;
   private client?: ZohoClient;
   private apiBase = '';
@@ -165,7 +164,8 @@ export class ZohoSpider extends Spider {
     };
     this.remaining = new RemainingCredits(s.ZOHO_INCLUDE_DELETED);
     this.pace = new Pace(s.ZOHO_MAX_CONCURRENCY);
-    this.sortedCalls = new Limiter(Math.min(s.ZOHO_MAX_CONCURRENCY, SORT_BY_CONCURRENCY));
+    // A Pace never told of throttling is a fixed cap: 429s lower the crawl's pace, not this one.
+    this.sortedCalls = new Pace(Math.min(s.ZOHO_MAX_CONCURRENCY, SORT_BY_CONCURRENCY));
     // One callback or chain per API call at a time is enough to fill the pace; field batches share it.
     this.maxConcurrency = s.ZOHO_MAX_CONCURRENCY;
     // Retries of API trouble happen in the client; Crawlee retries only what slipped past it
@@ -724,7 +724,7 @@ export class ZohoSpider extends Spider {
 
   /** One records call; sort_by calls wait for a place within Zoho's sub-concurrency first (reference §8). */
   private send(call: ApiCall, sorted: boolean): Promise<ApiAnswer> {
-    return sorted ? this.sortedCalls.run(() => this.api.get(call)) : this.api.get(call);
+    return this.api.get(call, sorted ? this.sortedCalls : undefined);
   }
 
   private *firstDeleted(module: string): Iterable<SpiderChain> {

@@ -53,11 +53,13 @@ export class ZohoClient {
     return this.http.pushback;
   }
 
-  get(call: ApiCall): Promise<ApiAnswer> {
+  /** `slot`: a cap this call must also fit under, per attempt (the sort_by sub-concurrency). */
+  get(call: ApiCall, slot?: Pace): Promise<ApiAnswer> {
     // Whether this call's credits are held against the budget now (from its send until an answer that costs nothing).
     let held = false;
     return this.http.call<ApiAnswer>({
       what: call.endpoint,
+      slot,
       request: (credential) => {
         const headers: Record<string, string> = { ...credential?.headers, accept: 'application/json' };
         if (call.ifModifiedSince) headers['if-modified-since'] = formatIfModifiedSince(call.ifModifiedSince);
@@ -71,11 +73,10 @@ export class ZohoClient {
       },
       onAttempt: (verdict) => {
         const cost = costs(verdict) ? call.credits : 0;
-        // A 429 or a cut call cost nothing: its credits are free again for its retry or another call.
-        if (cost === 0 && held) {
-          this.committed -= call.credits;
-          held = false;
-        }
+        // A 429 or a cut call cost nothing: its credits are free again. A charged attempt (a 401 too)
+        // keeps them spent. Either way a retry holds its own.
+        if (cost === 0 && held) this.committed -= call.credits;
+        held = false;
         this.opts.onSent?.(cost, call);
       },
     });
