@@ -36,6 +36,8 @@ export interface ItemPipeline {
    * arrives right after its open.
    */
   receive?(file: OutputFile, ctx: CrawlContext): Promise<void> | void;
+  /** Files stop here (the manifest lists them): no later pipeline may take files, or it would get none. */
+  readonly keepsFiles?: boolean;
   /**
    * Called once after the crawl (also after a failed one); `ctx.report` tells how it went.
    * `closeRest` closes the pipelines after this one and resolves to the files they made as they

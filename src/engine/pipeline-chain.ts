@@ -21,9 +21,20 @@ export function buildPipelines(order: Record<string, number>, registry: Record<s
         `expected names from ${Object.keys(registry).join(', ') || '(none registered)'}`,
     ]);
   }
-  return Object.entries(order)
+  const built = Object.entries(order)
     .sort(([a, pa], [b, pb]) => pa - pb || a.localeCompare(b))
     .map(([name, priority]) => ({ name, priority, pipeline: registry[name]() }));
+  // Files travel down the line: a stage after one that keeps them would silently get none (no upload).
+  const keeper = built.findIndex((p) => p.pipeline.keepsFiles);
+  const starved = keeper < 0 ? undefined : built.slice(keeper + 1).find((p) => p.pipeline.receive);
+  if (starved) {
+    const k = built[keeper];
+    throw new SettingsError([
+      `ITEM_PIPELINES: ${starved.name}:${starved.priority} comes after ${k.name}:${k.priority}, where files stop; ` +
+        `expected ${k.name} last of the pipelines that take files, e.g. ndjson:300,s3:800,manifest:900`,
+    ]);
+  }
+  return built;
 }
 
 export class PipelineChain {

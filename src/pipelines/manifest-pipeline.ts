@@ -13,6 +13,7 @@ import { describeSettings } from '../settings.js';
 import { buildManifest, MANIFEST_FILE, MANIFEST_KIND, writeManifest, type ModuleTally } from './manifest.js';
 
 export class ManifestPipeline implements ItemPipeline {
+  readonly keepsFiles = true;
   private readonly modules = new Map<string, ModuleTally>();
   private readonly files: OutputFile[] = [];
   private opened = false;

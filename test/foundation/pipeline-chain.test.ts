@@ -6,7 +6,8 @@ import type { CrawlContext, OutputFile } from '../../src/core/context.js';
 import { createCapturingLogger } from '../../src/core/logger.js';
 import type { Downstream, ItemPipeline } from '../../src/core/pipeline.js';
 import { RunReport } from '../../src/core/report.js';
-import { PipelineChain } from '../../src/engine/pipeline-chain.js';
+import { buildPipelines, PipelineChain } from '../../src/engine/pipeline-chain.js';
+import { PIPELINES } from '../../src/pipelines/index.js';
 import { defaultSettings } from '../../src/settings.js';
 
 const file = (path: string): OutputFile => ({ module: 'M', kind: 'record', stem: 'M', index: 0, path, lines: 1, bytes: 2, sha256: '0'.repeat(64) });
@@ -84,5 +85,15 @@ describe('PipelineChain output line', () => {
       'end.close',
       'store.last manifest',
     ]);
+  });
+});
+
+describe('buildPipelines', () => {
+  test('a pipeline that takes files after the manifest (where files stop) is a settings error naming both; the default order builds', () => {
+    const order = (text: string): Record<string, number> => Object.fromEntries(text.split(',').map((p) => [p.split(':')[0], Number(p.split(':')[1])]));
+    expect(() => buildPipelines(order('ndjson:300,manifest:500,s3:800'), PIPELINES)).toThrow(
+      /ITEM_PIPELINES: s3:800 comes after manifest:500, where files stop; expected manifest last/,
+    );
+    expect(buildPipelines(order('ndjson:300,s3:800,manifest:900'), PIPELINES).map((p) => p.name)).toEqual(['ndjson', 's3', 'manifest']);
   });
 });
