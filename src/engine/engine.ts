@@ -345,15 +345,16 @@ class CommitQueue {
 
 /** Lines stored so far per stem, for spiders that estimate what is left (e.g. credits). */
 class StoredLines {
-  private readonly counts = new Map<string, number>();
+  // By kind, then module: no key string is built per line (this runs for every stored line).
+  private readonly counts: Record<LineItem['kind'], Map<string, number>> = { record: new Map(), deleted: new Map() };
 
   add(item: LineItem): void {
-    const key = `${item.kind}:${item.module}`;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    const byModule = this.counts[item.kind];
+    byModule.set(item.module, (byModule.get(item.module) ?? 0) + 1);
   }
 
   of(module: string, kind: LineItem['kind']): number {
-    return this.counts.get(`${kind}:${module}`) ?? 0;
+    return this.counts[kind].get(module) ?? 0;
   }
 }
 

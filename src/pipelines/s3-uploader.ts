@@ -32,7 +32,6 @@ export class S3UploadPipeline implements ItemPipeline {
     try {
       await target.ensureBucket(logger);
     } catch (error) {
-      target.destroy();
       if (!(error instanceof S3UnreachableError)) throw error;
       // An outage is no reason to lose tonight's data: crawl to disk, end partial, upload later.
       // (A refusal — 403, wrong region — is a setting to fix and still fails the run at once.)
@@ -64,14 +63,11 @@ export class S3UploadPipeline implements ItemPipeline {
   async close(ctx: CrawlContext, closeRest: () => Promise<OutputFile[]>): Promise<void> {
     const queue = this.queue;
     if (!queue) return;
-    try {
-      const failures = await queue.settle();
-      this.reportChunks(ctx, failures);
-      const last = await closeRest();
-      for (const file of last) await this.storeLast(file, failures.length, ctx);
-    } finally {
-      this.target!.destroy();
-    }
+    // The client is the crawl's (runS3Client): the engine closes it once the incremental state is saved too.
+    const failures = await queue.settle();
+    this.reportChunks(ctx, failures);
+    const last = await closeRest();
+    for (const file of last) await this.storeLast(file, failures.length, ctx);
   }
 
   private reportChunks(ctx: CrawlContext, failures: UploadFailure<FileJob>[]): void {

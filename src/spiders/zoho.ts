@@ -13,7 +13,7 @@
 // Each chain takes one of the engine's ZOHO_MAX_CONCURRENCY slots while it runs; its state (a
 // ChainState for records) is the chain's place in the queue, so a failed page is retried by itself.
 // All API calls share one TokenSource (one grant, renewed once on 401) and one Pace (the crawl-wide
-// in-flight cap, halved on 429). Retries of 429/5xx/cut connections happen inside the client, call by
+// in-flight cap, lowered on 429: src/http/pace.ts). Retries of 429/5xx/cut connections happen inside the client, call by
 // call, so a page whose second field batch is throttled does not re-send the first.
 import { redactKnown, type Logger } from '../core/logger.js';
 import { chain, type PageParse, type Paginator, type SpiderChain } from '../core/paginator.js';
@@ -384,7 +384,7 @@ export class ZohoSpider extends Spider {
     this.log.info(`${module}: resuming ${ranges.length} range(s) of Modified_Time after their last stored records`);
     yield { kind: 'module', module, fields: data.first!.fields, expected: data.first!.expected };
     yield* this.firstDeleted(module);
-    if (chains.length === 0) yield* this.rangeEnded(module, 0, true);
+    if (chains.length === 0) yield* this.rangeEnded(module);
     yield* chains;
   }
 
@@ -397,6 +397,8 @@ export class ZohoSpider extends Spider {
   }
 
   override keptLine(item: LineItem): void {
+    // Called while the resume is planned (ctx.resume is not set yet), so every module's times are kept;
+    // a module read in ranges uses and drops them when its records start (resumeRanges).
     if (item.kind !== 'record') return;
     const at = typeof item.data.Modified_Time === 'string' ? Date.parse(item.data.Modified_Time) : Number.NaN;
     if (Number.isNaN(at)) return;
@@ -448,11 +450,12 @@ export class ZohoSpider extends Spider {
    * One range chain of the module is done and its last page committed (this runs as its own task,
    * queued after that commit): the stem ends with the last of them, after every range's records.
    */
-  private *rangeEnded(module: string, written = 0, none = false): Iterable<SpiderOutput> {
+  private *rangeEnded(module: string, written = 0): Iterable<SpiderOutput> {
     const open = this.open.get(module);
     if (!open) throw new Error(`zoho spider: ${module} has no ranges open`);
     open.written += written;
-    if (!none) open.chains--;
+    // A module with no range left to read ends at once (its chains count stays at 0).
+    if (open.chains > 0) open.chains--;
     if (open.chains > 0) return;
     this.open.delete(module);
     yield* this.endOf(module, 'record');

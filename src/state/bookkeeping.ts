@@ -9,6 +9,7 @@ import type { FieldInfo, Item, LineItem } from '../core/items.js';
 import type { RunStatus } from '../core/report.js';
 import type { IncrementalSpec } from '../core/spider.js';
 import { StateStore, type IncrementalState, type ModuleState } from './incremental-store.js';
+import { doneKey } from './run-marker.js';
 import { describeFieldDiff, diffFields, previousRunFields } from './schema-diff.js';
 import { RepeatFilter, StemWatermark, timeOf, type Bookmark } from './watermarks.js';
 
@@ -18,7 +19,8 @@ const KINDS: Kind[] = ['record', 'deleted'];
 /** The note in the run marker naming the state a run started from (null: none). */
 const STATE_NOTE = 'incremental_state_run';
 
-const key = (module: string, kind: Kind): string => `${kind}:${module}`;
+/** The same key as the run marker's finished stems (ctx.resume.done holds them). */
+const key = (module: string, kind: Kind): string => doneKey(module, kind);
 
 export class Bookkeeping implements Bookmarks {
   private state?: IncrementalState;

@@ -87,8 +87,6 @@ export class StateStore {
       if (error instanceof Error && error.message.includes('expected a file this crawler wrote')) throw error;
       this.logger.warn(`incremental: cannot read the state in S3 (${describeS3Error(error)}); using the local state only`);
       return undefined;
-    } finally {
-      target.destroy();
     }
   }
 
@@ -109,8 +107,6 @@ export class StateStore {
       });
     } catch (error) {
       throw new Error(`the state was saved in ${this.localPath} but not in s3://${target.bucket}/${this.key}: ${describeS3Error(error)}`);
-    } finally {
-      target.destroy();
     }
   }
 }

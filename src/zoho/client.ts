@@ -1,6 +1,6 @@
 // One Zoho API call: the framework's HttpClient sends it (token, pace, retries, renewal); this file
 // holds only what is Zoho's — which answers mean what (error bodies under 2xx, the credits header and
-// the daily limit), the token header and If-Modified-Since — and stops every call once credits are spent
+// the daily limit) and If-Modified-Since — and stops every call once credits are spent
 // or the next one would pass the crawl's credit budget (ZOHO_CREDIT_BUDGET).
 import type { AuthProvider } from '../http/auth.js';
 import { HttpClient, retryAfterOf, type Verdict } from '../http/client.js';

@@ -3,9 +3,6 @@
 // for spent credits, so the user knows whether tomorrow's window is enough.
 import { CALL_CREDITS, DELETED_CREDITS, MAX_PER_PAGE } from './requests.js';
 
-/** Credits of one GET records call (≤ 200 records, one field batch) and of one deleted-records page. */
-const RECORDS_CALL = CALL_CREDITS;
-const DELETED_CALL = DELETED_CREDITS;
 /** GET /settings/fields and actions/count of a module not reached yet. */
 const METADATA_CALLS = 2 * CALL_CREDITS;
 
@@ -64,7 +61,7 @@ export class RemainingCredits {
     let credits = 0;
     let unsized = 0;
     for (const [module, work] of this.modules) {
-      if (!work.deletedDone) credits += DELETED_CALL;
+      if (!work.deletedDone) credits += DELETED_CREDITS;
       if (work.recordsDone) continue;
       if (work.batches === undefined) credits += METADATA_CALLS;
       if (work.batches === undefined || work.expected === undefined) {
@@ -72,7 +69,7 @@ export class RemainingCredits {
         continue;
       }
       const left = Math.max(0, work.expected - stored(module));
-      credits += Math.max(1, Math.ceil(left / work.perPage)) * work.batches * RECORDS_CALL;
+      credits += Math.max(1, Math.ceil(left / work.perPage)) * work.batches * CALL_CREDITS;
     }
     return { credits, unsized };
   }

@@ -112,10 +112,6 @@ export class RangeBoard {
     this.live.delete(id);
   }
 
-  get open(): number {
-    return this.live.size;
-  }
-
   /** Records per ms over what the live chains have read; a range not yet started is assumed as dense. */
   private density(): number {
     let written = 0;

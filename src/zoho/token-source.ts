@@ -162,8 +162,8 @@ export class TokenSource implements AuthProvider {
         `the accounts server throttled the grant (${error}${description ? `: ${description}` : ''}); ` +
           'Zoho allows 10 access tokens per refresh token in 10 minutes: wait, or stop other clients using the same ZOHO_REFRESH_TOKEN',
       );
-      // Zoho counts grants over a 10-minute window: waiting the longest backoff gives it time.
-      this.opts.log?.('warn', `Zoho throttles access-token grants; waiting ${this.opts.backoff.maxMs} ms before asking again`);
+      // Zoho counts grants over a 10-minute window: the retry waits the longest backoff (the client says when).
+      this.opts.log?.('warn', 'Zoho throttles access-token grants (10 per refresh token in 10 minutes)');
       return { kind: 'retry', reason: 'server', error: throttled, retryAfterMs: this.opts.backoff.maxMs };
     }
     return { kind: 'fail', error: this.refusal(error, description) };

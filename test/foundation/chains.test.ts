@@ -196,7 +196,7 @@ describe('a chain of pages', () => {
 
   test('a page that takes longer than callbackTimeoutSecs is given up and retried from that page', async () => {
     faults = new Map([['h/2', 'hang']]);
-    const result = await run({ chains: ['h'], last: 3, maxRequestRetries: 1, callbackTimeoutSecs: 0.2 });
+    const result = await run({ chains: ['h'], last: 3, maxRequestRetries: 1, callbackTimeoutSecs: 2 });
     expect(result.status).toBe('complete');
     expect([...hits].sort()).toEqual([['h/1', 1], ['h/2', 2], ['h/3', 1]]);
     expect(itemsOf('h')).toEqual([1, 2, 3].flatMap((p) => [`h-${p}-1`, `h-${p}-2`]));
@@ -238,8 +238,8 @@ describe('a chain of pages', () => {
     expect(result.report.stoppedBy).toBe('credits spent');
     expect(failedChains).toEqual([]);
     expect(itemsOf('a')).toEqual(['a-1-1', 'a-1-2']);
-    // chain b ends within a page or two of the stop, far from its 20 pages
-    expect(itemsOf('b').length).toBeLessThan(40);
+    // chain b ends soon after the stop, far from its 20 pages (not read to the end)
+    expect(itemsOf('b').length).toBeLessThanOrEqual(20);
     expect(hits.get('a/2')).toBe(1);
     expect(hits.has('a/3')).toBe(false);
   });
