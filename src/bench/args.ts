@@ -13,8 +13,8 @@ export interface BenchArgs {
   latencyMs: number;
   limit: number;
   latencySeconds: number;
-  /** Records of the one module of the latency mode's large-module case (0: the case is skipped). */
-  largeRecords: number;
+  /** Records of each big module of the latency mode's large-module case, one module per entry (empty: the case is skipped). */
+  largeRecords: number[];
   /** Zero-latency orgs whose widened fields are mixed-script text (the sandbox's textFields). */
   textHeavy: boolean;
   help: boolean;
@@ -30,7 +30,8 @@ export const BENCH_USAGE = `Usage: npm run bench -- [options]
   --latency-ms 300       added latency per API call
   --limit 10             the sandbox's concurrency limit
   --latency-seconds 30   how long each latency run should take at the target pace (sizes its org)
-  --large-records 200k   the latency mode's large-module case: one module of this many records (0 skips it)
+  --large-records 200k   the latency mode's large-module case: one module of this many records; a list
+                         (100k,50k) gives several big modules read at once; 0 skips the case
   --text-heavy           zero-latency orgs whose added fields are multi-line mixed-script text (CPU per record)
   --cpu-prof             run the CLI child with --cpu-prof (profiles under bench/results/profiles/)
   --out FILE             where to write the JSON results (default bench/results/<timestamp>.json)`;
@@ -71,7 +72,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     latencyMs: values['latency-ms'] === undefined ? 300 : positiveInt(values['latency-ms'], '--latency-ms'),
     limit: values.limit === undefined ? 10 : positiveInt(values.limit, '--limit'),
     latencySeconds: values['latency-seconds'] === undefined ? 30 : positiveInt(values['latency-seconds'], '--latency-seconds'),
-    largeRecords: values['large-records'] === undefined ? 200_000 : values['large-records'] === '0' ? 0 : parseSize(values['large-records']),
+    largeRecords: values['large-records'] === undefined ? [200_000] : values['large-records'] === '0' ? [] : values['large-records'].split(',').map(parseSize),
     textHeavy: values['text-heavy'] === true,
     help: values.help === true,
   };

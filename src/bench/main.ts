@@ -131,18 +131,21 @@ async function main(argv: string[]): Promise<number> {
     say('call-bound = the best the lower bound of calls allows at that concurrency)');
     say(latencyTable(results.latency));
     results.verdicts.push(...latencyVerdicts(results.latency));
-    if (args.largeRecords > 0) {
+    if (args.largeRecords.length > 0) {
+      const one = args.largeRecords.length === 1;
+      const what = `${one ? 'one module' : 'modules'} of ${args.largeRecords.map((r) => num(r)).join(' + ')} records`;
       for (const c of args.concurrencies) {
         const r = await runCase(
           `large-c${c}`,
-          `one module of ${num(args.largeRecords)} records, ${args.latencyMs} ms per call, sandbox limit ${args.limit}…`,
+          `${what}, ${args.latencyMs} ms per call, sandbox limit ${args.limit}…`,
           (store, nodeFlags) =>
             runLargeModule({ cliPath: CLI_PATH, store, concurrency: c, limit: args.limit, latencyMs: args.latencyMs, records: args.largeRecords, nodeFlags }),
           (r) => `${num(r.records)} records in ${(r.wallMs / 1000).toFixed(2)} s, ${num(r.recordsPerSec)} records/s, ${r.status429} 429s`,
         );
         results.largeModule.push(r);
       }
-      say(`\nOne large module, ${args.latencyMs} ms per call, sandbox limit ${args.limit} and 10 sort_by calls ` +
+      say(`\n${one ? 'One large module' : 'Several large modules at once'}, ${args.latencyMs} ms per call, ` +
+        `sandbox limit ${args.limit} and 10 sort_by calls ` +
         `(ideal = min(c, ${args.limit}, 10) × 200 / ${args.latencyMs / 1000} s)`);
       say(largeModuleTable(results.largeModule));
       results.verdicts.push(...largeModuleVerdicts(results.largeModule));

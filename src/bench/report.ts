@@ -142,6 +142,7 @@ export function latencyVerdicts(results: readonly LatencyResult[]): Verdict[] {
 export function largeModuleTable(results: readonly LargeModuleResult[]): string {
   return formatTable(
     [
+      { header: 'module(s)', align: 'left' },
       { header: 'concurrency', align: 'right' },
       { header: 'limit', align: 'right' },
       { header: 'records', align: 'right' },
@@ -156,6 +157,7 @@ export function largeModuleTable(results: readonly LargeModuleResult[]): string 
       { header: 'max in flight', align: 'right' },
     ],
     results.map((r) => [
+      r.module,
       String(r.concurrency),
       String(r.limit),
       num(r.records),

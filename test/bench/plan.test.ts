@@ -71,9 +71,10 @@ describe('benchmark planning', () => {
     expect(parseBenchArgs(['--latency'])).toMatchObject({ throughput: false, latency: true, concurrencies: [1, 5, 10, 20] });
     expect(parseBenchArgs(['--latency', '--sizes', '10k'])).toMatchObject({ throughput: true, latency: true, sizes: [10_000] });
     // The large-module case (issue 14): 200,000 records unless said, 0 skips it.
-    expect(parseBenchArgs(['--latency']).largeRecords).toBe(200_000);
-    expect(parseBenchArgs(['--latency', '--large-records', '50k']).largeRecords).toBe(50_000);
-    expect(parseBenchArgs(['--latency', '--large-records', '0']).largeRecords).toBe(0);
+    expect(parseBenchArgs(['--latency']).largeRecords).toEqual([200_000]);
+    expect(parseBenchArgs(['--latency', '--large-records', '50k']).largeRecords).toEqual([50_000]);
+    expect(parseBenchArgs(['--latency', '--large-records', '100k,50k']).largeRecords).toEqual([100_000, 50_000]);
+    expect(parseBenchArgs(['--latency', '--large-records', '0']).largeRecords).toEqual([]);
     expect(() => parseBenchArgs(['--concurrency', '0'])).toThrow('--concurrency: "0" is not a positive whole number');
     expect(() => parseBenchArgs(['--sizes'])).toThrow(/'--sizes <value>' argument missing; see --help/);
     expect(() => parseBenchArgs(['--fast'])).toThrow(/Unknown option '--fast'.*; see --help/);
