@@ -91,11 +91,13 @@ async function crawlOnce(opts: CrawlOptions): Promise<CrawlResult> {
   // May switch ctx to the unfinished run (its id, folder and start) and set ctx.resume; what the
   // killed attempt wrote is the output stage's to say.
   const committed = chain.committed.bind(chain);
+  const tracker = new ProgressTracker(Date.now(), () => chain.activity());
   const marker = spider.resumable
     ? await startRunMarker(ctx, opts.resume ?? 'auto', {
         shaping: spider.shapingSettings,
         onKeptLine: (item) => {
           keep(item);
+          tracker.kept(item);
           spider.keptLine?.(item);
         },
         committed,
@@ -103,7 +105,6 @@ async function crawlOnce(opts: CrawlOptions): Promise<CrawlResult> {
     : undefined;
   ctx.checkpoint = marker;
   const counts: Record<string, number> = {};
-  const tracker = new ProgressTracker(Date.now(), () => chain.activity());
   const progress = new ProgressReporter({ logger, tracker, status: opts.status });
   const commit = new CommitQueue(chain, counts, tracker, {
     passed: (item) => {

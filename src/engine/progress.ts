@@ -30,6 +30,8 @@ export interface ProgressSnapshot {
 
 export class ProgressTracker {
   private readonly modules = new Map<string, ModuleProgress>();
+  /** Records a resumed run kept from the killed attempt: done, but not read at this run's rate. */
+  private keptRecords = 0;
 
   constructor(
     private readonly startedAt: number,
@@ -44,6 +46,16 @@ export class ProgressTracker {
     else if (item.expected !== undefined) m.expected = item.expected;
   }
 
+  /**
+   * A line the killed attempt stored, replayed on resume: it counts towards its module's total (the
+   * module's expected count is the whole module), not towards this run's rate, or the ETA of a
+   * resumed run would count the kept part as still to read and its rate would start inflated.
+   */
+  kept(item: Item): void {
+    this.observe(item);
+    if (item.kind === 'record') this.keptRecords++;
+  }
+
   snapshot(now: number): ProgressSnapshot {
     const modules = [...this.modules].map(([module, p]) => ({ module, ...p }));
     const records = modules.reduce((n, m) => n + m.records, 0);
@@ -51,7 +63,7 @@ export class ProgressTracker {
     const known = modules.every((m) => m.expected !== undefined) && modules.length > 0;
     const expected = known ? modules.reduce((n, m) => n + (m.expected ?? 0), 0) : undefined;
     const elapsedMs = Math.max(1, now - this.startedAt);
-    const ratePerSec = (records * 1000) / elapsedMs;
+    const ratePerSec = ((records - this.keptRecords) * 1000) / elapsedMs;
     const remaining = expected === undefined ? undefined : Math.max(0, expected - records);
     const etaSec = remaining !== undefined && ratePerSec > 0 ? remaining / ratePerSec : undefined;
     return { elapsedMs, records, deleted, expected, ratePerSec, etaSec, modules, uploads: this.uploads?.() };

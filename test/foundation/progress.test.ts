@@ -31,6 +31,20 @@ describe('progress tracker', () => {
     expect(progressLine(t.snapshot(11_000))).toContain('1 failed');
   });
 
+  test('a resumed run: kept lines count towards the totals, not towards the rate', () => {
+    const t = new ProgressTracker(0);
+    // Replayed from the killed attempt before this run reads anything.
+    for (let i = 0; i < 300; i++) t.kept(record('Leads'));
+    t.observe({ kind: 'module', module: 'Leads', expected: 1000 });
+    for (let i = 0; i < 100; i++) t.observe(record('Leads'));
+    const s = t.snapshot(10_000);
+    expect(s.records).toBe(400);
+    expect(s.ratePerSec).toBe(10);
+    // 600 left at this run's 10 records/s.
+    expect(s.etaSec).toBe(60);
+    expect(progressLine(s)).toBe('progress: 400/1000 records, 0 deleted, 10 records/s, ETA 1m00s (10s)');
+  });
+
   test('no ETA while a module has not announced its total', () => {
     const t = new ProgressTracker(0);
     t.observe(record('Leads'));

@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox, type SandboxRequest } from '../../src/sandbox/index.js';
+import { readableModules } from '../zoho/support.js';
 import { buildCli, expectExactRun, killWhen, onlyRun, readMarkerJson, runCli } from './support.js';
 
 const LINES = 500;
@@ -52,6 +53,10 @@ describe('a crawl reading ranges, killed with SIGKILL, then run again', () => {
     expect(second.code).toBe(0);
     expect(second.stderr).toMatch(/RESUMING run/);
     expect(second.stderr).toMatch(/Leads: resuming \d+ range\(s\) of Modified_Time after their last stored records/);
+    // Progress counts the kept records as done: the resumed run ends at its whole total, not at what it read itself.
+    const progress = [...second.stderr.matchAll(/progress: (\d+)\/(\d+) records/g)].at(-1);
+    expect(progress?.[1]).toBe(progress?.[2]);
+    expect(Number(progress?.[1])).toBe(readableModules(sandbox, false).reduce((n, m) => n + sandbox.dataset.count(m), 0));
     expect(onlyRun(outputDir)).toBe(runDir);
     expectExactRun(runDir, sandbox, LINES);
     // Each range went on where it stopped: both runs together ask little more than one uninterrupted
