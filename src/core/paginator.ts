@@ -46,6 +46,13 @@ export interface Paginator<S extends PageState = PageState, A = unknown> {
   /** Reads the answer: the page's outputs and the next page's state. */
   parse(answer: A, state: S): PageParse<S> | Promise<PageParse<S>>;
   /**
+   * Called once the chain's last page is committed (never when the run halts first), with that
+   * page's state; its outputs are committed in turn. Where a spider reads one stem in several chains,
+   * the stem's end belongs here: every earlier commit, the other chains' last pages included, is
+   * through the pipelines by then.
+   */
+  ended?(last: S): Iterable<SpiderOutput> | AsyncIterable<SpiderOutput>;
+  /**
    * false: the next page is fetched only once this one is committed (a short chain gains little
    * from the overlap, and then a page is on disk before the next call goes out). Default true.
    */

@@ -31,10 +31,25 @@ export async function runChain<S extends PageState, A>(paginator: Paginator<S, A
     const tasks = await host.commit(page.outputs);
     host.committed(page.next);
     if (tasks.length) await schedule(host, tasks);
-    if (page.next === undefined || host.halted()) return;
+    if (host.halted()) return;
+    if (page.next === undefined) return ended(paginator, state, host);
     state = page.next;
     answer = page.ahead ?? send(paginator, state);
   }
+}
+
+/** The paginator's word on the chain's end, committed after its last page. The chain has moved past its pages: a failure is final. */
+async function ended<S extends PageState, A>(paginator: Paginator<S, A>, last: S, host: ChainHost<S>): Promise<void> {
+  if (!paginator.ended) return;
+  const outputs: SpiderOutput[] = [];
+  try {
+    for await (const out of paginator.ended(last)) outputs.push(out);
+  } catch (error) {
+    if (error instanceof NonRetryableError) throw error;
+    throw new NonRetryableError(`ending the chain failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const tasks = await host.commit(outputs);
+  if (tasks.length) await schedule(host, tasks);
 }
 
 /**

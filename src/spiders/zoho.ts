@@ -67,12 +67,6 @@ interface RecordsData extends Record<string, unknown> {
 
 type PageAnswers = Array<PromiseSettledResult<ApiAnswer | null>>;
 
-/** A range chain's end, said after its last page is committed; `written`: records that chain wrote. */
-interface JoinData extends Record<string, unknown> {
-  module: string;
-  written: number;
-}
-
 interface DeletedData extends Record<string, unknown> {
   module: string;
   page: number;
@@ -133,13 +127,14 @@ export class ZohoSpider extends Spider {
 
   readonly callbacks: Record<string, SpiderCallback> = {
     fields: (input) => this.parseFields(input),
-    rangeDone: (input) => this.parseJoin(input),
   };
 
   override readonly paginators = {
     records: {
       fetch: (data) => this.fetchPage(data.state),
       parse: (settled, data) => this.parseRecords(settled, data),
+      // A range chain's end, once its last page is committed: the module ends with the last of them.
+      ended: (data) => (data.rangeId === undefined ? [] : this.rangeEnded(data.module)),
     } satisfies Paginator<RecordsData, PageAnswers>,
     deleted: {
       fetch: (data) => this.fetchDeleted(data),
@@ -447,24 +442,18 @@ export class ZohoSpider extends Spider {
   }
 
   /**
-   * One range chain of the module is done and its last page committed (this runs as its own task,
-   * queued after that commit): the stem ends with the last of them, after every range's records.
+   * One range chain of the module is done and its last page committed (the paginator's `ended`):
+   * the stem ends with the last of them, after every range's records.
    */
-  private *rangeEnded(module: string, written = 0): Iterable<SpiderOutput> {
+  private *rangeEnded(module: string): Iterable<SpiderOutput> {
     const open = this.open.get(module);
     if (!open) throw new Error(`zoho spider: ${module} has no ranges open`);
-    open.written += written;
     // A module with no range left to read ends at once (its chains count stays at 0).
     if (open.chains > 0) open.chains--;
     if (open.chains > 0) return;
     this.open.delete(module);
     yield* this.endOf(module, 'record');
     this.log.info(`${module}: ${open.written} record(s); ${open.steals} range(s) taken over by chains that finished early`);
-  }
-
-  private async *parseJoin({ request: req }: CallbackInput): AsyncIterable<SpiderOutput> {
-    const { module, written } = req.userData as JoinData;
-    yield* this.rangeEnded(module, written);
   }
 
   /**
@@ -632,13 +621,13 @@ export class ZohoSpider extends Spider {
       );
     }
     if (state.range) {
-      // Said by a task of its own, which runs once this page is committed: see rangeEnded.
-      const join: JoinData = { module, written };
+      // The module's end is the paginator's `ended` word, once this page is committed.
+      const open = this.open.get(module);
+      if (open) open.written += written;
       if (stolen) {
         await this.noteRanges(module);
         yield stolen;
       }
-      yield request('rangeDone', `${this.urlOf(countCall(module))}#range-done`, join);
       return;
     }
     yield* this.endOf(module, 'record');

@@ -81,6 +81,8 @@ interface Plan {
   callbackTimeoutSecs?: number;
   /** This page (`<key>/<page>`) also yields a request with a URL that cannot be queued. */
   badRequestOn?: string;
+  /** The paginator's `ended`: one record `<key>-end` per chain, logged when produced. */
+  ended?: boolean;
 }
 
 const failedChains: Array<{ label: string; state: PageState; message: string }> = [];
@@ -103,6 +105,14 @@ function spiderOf(plan: Plan) {
       return { outputs, next: state.page < state.last ? { ...state, page: state.page + 1 } : undefined };
     },
     ...(plan.prefetch === undefined ? {} : { prefetch: plan.prefetch }),
+    ...(plan.ended
+      ? {
+          *ended(last: PageState): Iterable<SpiderOutput> {
+            log.push(`ended ${last.key}/${last.page}`);
+            yield { kind: 'record', module: last.module, data: { id: `${last.key}-end` } };
+          },
+        }
+      : {}),
   };
   return class ChainSpider extends Spider {
     readonly name = 'chains';
@@ -182,6 +192,24 @@ describe('a chain of pages', () => {
       expect(itemsOf(key)).toEqual([1, 2, 3, 4].flatMap((p) => [`${key}-${p}-1`, `${key}-${p}-2`]));
     }
     expect(result.items).toEqual({ record: 24 });
+  });
+
+  test('ended: called once per chain with its last page, after that page is committed; its items follow', async () => {
+    faults = new Map([['b/2', 1]]);
+    const result = await run({ chains: ['a', 'b'], last: 2, ended: true, maxRequestRetries: 1 });
+    expect(result.status).toBe('complete');
+    for (const key of ['a', 'b']) {
+      expect(log.filter((l) => l.startsWith(`ended ${key}/`))).toEqual([`ended ${key}/2`]);
+      expect(log.indexOf(`ended ${key}/2`)).toBeGreaterThan(log.indexOf(`item ${key}-2-2`));
+      expect(itemsOf(key)).toEqual([`${key}-1-1`, `${key}-1-2`, `${key}-2-1`, `${key}-2-2`, `${key}-end`]);
+    }
+  });
+
+  test('ended is not called for a chain that failed', async () => {
+    faults = new Map([['g/2', 'gone']]);
+    await run({ chains: ['g'], last: 3, ended: true });
+    expect(log.some((l) => l.startsWith('ended '))).toBe(false);
+    expect(itemsOf('g')).toEqual(['g-1-1', 'g-1-2']);
   });
 
   test('a page that fails is retried from that page, with retries of its own; nothing is written twice', async () => {
