@@ -239,6 +239,7 @@ export class ZohoSpider extends Spider {
     if (stemDone(this.ctx.resume, module, 'record')) {
       // Read to the end by the killed attempt: its files are kept, its module item is replayed.
       this.log.info(`${module}: records finished before the run was resumed; not read again`);
+      this.keptTimes.delete(module);
       this.remaining.ended(module, 'record');
       yield { kind: 'module', module, fields: earlier?.fields ?? [], expected: earlier?.expected };
       yield* this.firstDeleted(module);
@@ -288,6 +289,8 @@ export class ZohoSpider extends Spider {
   private async *parseFields({ request: req }: CallbackInput): AsyncIterable<SpiderOutput> {
     const { module, explicit, converted } = req.userData as FieldsData;
     const s = this.ctx.settings;
+    // Only a module the killed attempt read in ranges resumes from its kept records' times.
+    if (!rangesNoteOf(this.ctx.resume?.notes[rangesKey(module)])) this.keptTimes.delete(module);
     const [fieldsResult, countResult] = await Promise.allSettled([this.api.get(fieldsCall(module)), this.api.get(countCall(module, converted))]);
     if (fieldsResult.status === 'rejected') {
       if (this.refused(module, explicit, fieldsResult.reason)) return;
@@ -392,8 +395,9 @@ export class ZohoSpider extends Spider {
   }
 
   override keptLine(item: LineItem): void {
-    // Called while the resume is planned (ctx.resume is not set yet), so every module's times are kept;
-    // a module read in ranges uses and drops them when its records start (resumeRanges).
+    // Called while the resume is planned (ctx.resume is not set yet), so every module's times are kept
+    // at first; a module read in ranges uses them when its records start (resumeRanges), any other
+    // drops them when it is planned.
     if (item.kind !== 'record') return;
     const at = typeof item.data.Modified_Time === 'string' ? Date.parse(item.data.Modified_Time) : Number.NaN;
     if (Number.isNaN(at)) return;
