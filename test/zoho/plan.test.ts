@@ -10,6 +10,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import type { ZohoPlan } from '../../src/spiders/zoho-plan.js';
 import { coqlCost, planModule, planTotals } from '../../src/zoho/plan.js';
 import { planCli } from './plan-support.js';
+import { close, twistingProxy } from './twisting-proxy.js';
 import { crawlSandbox } from './support.js';
 
 let tmp: string;
@@ -108,6 +109,26 @@ describe('plan zoho honours the settings that shape a crawl', () => {
     const run = await crawlSandbox(sandbox, env);
     expect(run.report.api).toEqual(plan.totals.records_path);
   }, 120_000);
+
+  test('a token without ZohoCRM.org.READ: GET /org refused, the plan still whole, its daily share said unknown', async () => {
+    // Zoho's answer to a call outside the token's scopes (a 401 that a new token does not cure).
+    const scopeMismatch = JSON.stringify({ code: 'OAUTH_SCOPE_MISMATCH', details: {}, message: 'invalid oauth scope to access this URL', status: 'error' });
+    const proxy = await twistingProxy(sandbox, (path) => (path.startsWith('/crm/v8/org') ? { status: 401, body: scopeMismatch } : undefined));
+    try {
+      const full = JSON.parse((await runPlan(sandbox, {})).stdout) as ZohoPlan;
+      const ran = await runPlan(sandbox, { ZOHO_API_DOMAIN: proxy.url });
+      expect(ran.code).toBe(0);
+      const plan = JSON.parse(ran.stdout) as ZohoPlan;
+      expect(plan.org).toEqual({ error: expect.stringMatching(/^GET \/org: .*OAUTH_SCOPE_MISMATCH/) });
+      // The same plan, calls and credits alike (the time estimate follows the latency it measured).
+      expect({ ...plan.totals, seconds: 0 }).toEqual({ ...full.totals, seconds: 0 });
+      const text = await runPlan(sandbox, { ZOHO_API_DOMAIN: proxy.url }, ['plan', 'zoho']);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(/daily credits: unknown \(GET \/org: .*OAUTH_SCOPE_MISMATCH/);
+    } finally {
+      await close(proxy.server);
+    }
+  });
 
   test('bad settings are refused before any call (exit 2), and a spider without a plan is named', async () => {
     sandbox.resetStats();
