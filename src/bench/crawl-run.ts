@@ -97,3 +97,13 @@ function sumStatus(stats: SandboxStats, pick: (status: string) => boolean): numb
   }
   return n;
 }
+
+/** What went wrong with a run as far as every case checks it: its exit, its manifest, its record count. */
+export function runProblems(run: CrawlRun, expectedRecords: number, holder = 'the org'): string[] {
+  const problems: string[] = [];
+  if (run.child.exitCode !== 0) problems.push(`exit code ${run.child.exitCode ?? run.child.signal}; stderr: ${run.child.stderrTail.trim().slice(-1500)}`);
+  if (run.manifestError) problems.push(run.manifestError);
+  const records = run.manifest?.records ?? 0;
+  if (run.manifest && records !== expectedRecords) problems.push(`manifest says ${records} records; ${holder} has ${expectedRecords}`);
+  return problems;
+}

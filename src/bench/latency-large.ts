@@ -4,7 +4,7 @@
 // concurrency; read in Modified_Time ranges it should approach min(c, 10) pages per latency, and
 // several big modules must share those calls, not leave any idle.
 import { SORT_BY_CONCURRENCY } from '../zoho/ranges.js';
-import { count429, effectiveRequests, runCrawl } from './crawl-run.js';
+import { count429, effectiveRequests, runCrawl, runProblems } from './crawl-run.js';
 import type { LocalStore } from './local-store.js';
 import { latencyModules } from './latency-plan.js';
 import { PAGE_SIZE } from './lower-bound.js';
@@ -69,11 +69,8 @@ export async function runLargeModule(opts: LargeModuleOptions): Promise<LargeMod
       settings: { ZOHO_MAX_CONCURRENCY: String(opts.concurrency), ZOHO_MODULE_WHITELIST: modules.join(',') },
       nodeFlags: opts.nodeFlags,
     });
-    const problems: string[] = [];
-    if (run.child.exitCode !== 0) problems.push(`exit code ${run.child.exitCode ?? run.child.signal}; stderr: ${run.child.stderrTail.trim().slice(-1500)}`);
-    if (run.manifestError) problems.push(run.manifestError);
     const records = run.manifest?.records ?? 0;
-    if (run.manifest && records !== total) problems.push(`manifest says ${records} records; the module(s) hold ${total}`);
+    const problems = runProblems(run, total, n === 1 ? 'the module' : 'the modules together');
     return {
       concurrency: opts.concurrency,
       limit: opts.limit,

@@ -5,7 +5,7 @@
 // generated custom modules), equal in size, picked with ZOHO_MODULE_WHITELIST, each one page_token
 // chain of `latencySeconds` worth of pages.
 import { startSandbox } from './servers.js';
-import { count429, effectiveRequests, runCrawl } from './crawl-run.js';
+import { count429, effectiveRequests, runCrawl, runProblems } from './crawl-run.js';
 import type { LocalStore } from './local-store.js';
 import { callRounds, latencyExtraModules, latencyModules, latencyPagesPerModule, latencyTarget } from './latency-plan.js';
 import { PAGE_SIZE } from './lower-bound.js';
@@ -83,12 +83,9 @@ export async function runLatency(opts: LatencyOptions): Promise<LatencyResult> {
       settings: { ZOHO_MAX_CONCURRENCY: String(opts.concurrency), ZOHO_MODULE_WHITELIST: modules.join(',') },
       nodeFlags: opts.nodeFlags,
     });
-    const problems: string[] = [];
-    if (run.child.exitCode !== 0) problems.push(`exit code ${run.child.exitCode ?? run.child.signal}; stderr: ${run.child.stderrTail.trim().slice(-1500)}`);
-    if (run.manifestError) problems.push(run.manifestError);
     const recordsWritten = run.manifest?.records ?? 0;
     const expected = shapes.reduce((s, m) => s + (m.readable ? m.records : 0), 0);
-    if (run.manifest && recordsWritten !== expected) problems.push(`manifest says ${recordsWritten} records; the org has ${expected}`);
+    const problems = runProblems(run, expected);
     const recordsPerSec = recordsWritten / (run.child.wallMs / 1000);
     const target = latencyTarget(opts.concurrency, opts.limit, opts.latencyMs);
     const status429 = count429(run.stats);
