@@ -1,6 +1,7 @@
 // POST /crm/v8/coql over real HTTP: keyset paging walks a module once with GET's values, each
 // documented error body (zoho/crm-oas v8.0/coql examples), credits, 204, the complex-call sub-concurrency.
 import { describe, test, expect, beforeAll, afterAll, beforeEach, afterEach } from '@jest/globals';
+import { LIST_RICH_TEXT_CHARS } from '../../src/sandbox/records-handler.js';
 import { startClient, crawlModule, coql, type Answer, type Client } from './helpers.js';
 
 let c: Client;
@@ -148,6 +149,21 @@ describe('answers', () => {
     expect(tail.json.info).toEqual({ count: 1, more_records: false });
     const offset = await coql(c, `select Last_Name from Leads where id is not null limit 10 offset ${n - 1}`);
     expect(offset.json.data).toEqual(tail.json.data);
+  });
+
+  test('rich text is cut as in list answers (Products.Product_Details), with the GET list value', async () => {
+    const a = await coql(c, 'select Product_Name, Product_Details from Products where id is not null order by id limit 2000');
+    const list = await crawlModule(c, 'Products');
+    const whole = [...c.sb.dataset.records('Products')];
+    expect(whole.some((r) => typeof r.Product_Details === 'string' && Array.from(r.Product_Details).length > LIST_RICH_TEXT_CHARS)).toBe(true);
+    for (const row of a.json.data as Rec[]) {
+      const got = row.Product_Details;
+      expect(got === null || Array.from(got as string).length <= LIST_RICH_TEXT_CHARS).toBe(true);
+      const full = list.get(row.id as string)?.Product_Details;
+      expect(got === null ? full === null : (full as string).startsWith(got as string)).toBe(true);
+    }
+    const page = await c.get('/crm/v8/Products?fields=Product_Details&sort_order=asc&per_page=200');
+    expect((a.json.data as Rec[]).slice(0, 200).map((r) => r.Product_Details)).toEqual(page.json.data.map((r: Rec) => r.Product_Details));
   });
 
   test('include_meta ["fields"]: each selected field\'s metadata as GET /settings/fields gives it', async () => {
