@@ -58,7 +58,7 @@ const toSeconds = (v: unknown): Value => {
 };
 
 function makeColumn(m: ModuleData, api: string): Column | undefined {
-  if (api === 'id') return { api, kind: 'id', get: (r) => m.id(r.i) };
+  if (api.toLowerCase() === 'id') return { api: 'id', kind: 'id', get: (r) => m.id(r.i) };
   const field = m.spec.fields.find((f) => f.api === api) ?? m.spec.fields.find((f) => f.api.toLowerCase() === api.toLowerCase());
   if (!field) return undefined;
   const kind = KIND_OF[field.type] ?? 'text';

@@ -122,6 +122,12 @@ describe('answers', () => {
     expect(a.json.info).toEqual({ count: 5, more_records: true });
   });
 
+  test('API names match case-insensitively as a fallback; rows carry the canonical names', async () => {
+    const a = await coql(c, 'select last_name, ID from leads where Id is not null order by MODIFIED_TIME limit 1');
+    expect(a.status).toBe(200);
+    expect(Object.keys(a.json.data[0])).toEqual(['Last_Name', 'id']);
+  });
+
   test('id selected explicitly keeps its place', async () => {
     const a = await coql(c, 'select id, Last_Name from Leads where id is not null limit 1');
     expect(Object.keys(a.json.data[0])).toEqual(['id', 'Last_Name']);
