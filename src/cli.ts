@@ -9,7 +9,7 @@ import { EXIT, exitCodeOf } from './core/report.js';
 import { addSecrets, createLogger, defaultFormat, redactKnown, type Logger } from './core/logger.js';
 import { StatusArea } from './engine/status-area.js';
 import { crawl } from './engine/engine.js';
-import { ResumeError } from './state/resume-plan.js';
+import { ResumeError } from './core/context.js';
 import { NotARunFolderError, PIPELINES, uploadRun } from './pipelines/index.js';
 import { SPIDERS } from './spiders/index.js';
 import type { SpiderClass } from './core/spider.js';

@@ -29,7 +29,6 @@ import { doneKey, type MarkerData } from './run-marker.js';
 
 const MANIFEST = 'manifest.json';
 
-export { ResumeError };
 
 /** Asks the output stage what it had committed of one stem (keeping that, removing the rest). */
 export type CommittedOf = (stem: StemToResume) => Promise<ResumedStem>;

@@ -1,11 +1,11 @@
 // The engine's side of crash resume for a resumable spider: find an unfinished run of the spider,
 // decide whether to continue it, prepare ctx (run id, folder, start, ctx.resume) and the marker.
 import { dirname, join } from 'node:path';
-import type { CrawlContext, ResumedStem, StemToResume } from '../core/context.js';
+import { ResumeError, type CrawlContext, type ResumedStem, type StemToResume } from '../core/context.js';
 import type { LineItem } from '../core/items.js';
 import { SettingsError, type SettingName } from '../settings.js';
 import { changedSettings, markerPath, OUTPUT_SHAPING_SETTINGS, readMarker, RunMarker, stillRunning } from './run-marker.js';
-import { describeResume, planResume, ResumeError } from './resume-plan.js';
+import { describeResume, planResume } from './resume-plan.js';
 
 /** auto: continue an unfinished run if there is one; never: always a new run; {run}: continue that one. */
 export type ResumeMode = 'auto' | 'never' | { run: string };
@@ -74,4 +74,3 @@ export async function startRunMarker(ctx: CrawlContext, mode: ResumeMode, { shap
   return marker;
 }
 
-export { ResumeError };

@@ -10,7 +10,7 @@ import { PIPELINES } from '../../src/pipelines/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { parseSettings } from '../../src/settings.js';
 import { ZohoSpider } from '../../src/spiders/zoho.js';
-import { ResumeError } from '../../src/state/resume-plan.js';
+import { ResumeError } from '../../src/core/context.js';
 import { FAST_BACKOFF, tempDir } from '../zoho/support.js';
 
 let sandbox: Sandbox;
