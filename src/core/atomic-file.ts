@@ -21,7 +21,12 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
   await rename(temporary, path);
 }
 
-export const writeJsonAtomic = (path: string, value: unknown): Promise<void> => writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+/** Writes `value` as indented JSON; returns the text written (a manifest's hash is of exactly these bytes). */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<string> {
+  const text = `${JSON.stringify(value, null, 2)}\n`;
+  await writeFileAtomic(path, text);
+  return text;
+}
 
 /** Reads and checks a JSON file; undefined when it does not exist. Throws a message naming the file. */
 export async function readJsonFile<T>(path: string, schema: z.ZodType<T>): Promise<T | undefined> {

@@ -4,7 +4,7 @@
 // it closes: a storing stage before it (the S3 uploader) closes it only once its own files are
 // settled, and stores the manifest after them.
 import { createHash } from 'node:crypto';
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CrawlContext, OutputFile } from '../core/context.js';
 import type { Item } from '../core/items.js';
@@ -55,14 +55,13 @@ export class ManifestPipeline implements ItemPipeline {
   async close(ctx: CrawlContext): Promise<OutputFile[]> {
     if (!this.opened) return [];
     await mkdir(ctx.runDir, { recursive: true });
-    await this.write(ctx);
+    const body = await this.write(ctx);
     ctx.logger.info(`wrote ${MANIFEST_FILE} (status ${ctx.report.status})`, { runDir: ctx.runDir });
-    const body = await readFile(join(ctx.runDir, MANIFEST_FILE));
     const sha256 = createHash('sha256').update(body).digest('hex');
     return [{ module: '', kind: MANIFEST_KIND, stem: '', index: 0, path: MANIFEST_FILE, lines: 0, bytes: body.length, sha256 }];
   }
 
-  private write(ctx: CrawlContext): Promise<string> {
+  private write(ctx: CrawlContext): Promise<Buffer> {
     return writeManifest(
       ctx.runDir,
       buildManifest({

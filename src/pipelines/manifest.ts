@@ -146,10 +146,9 @@ export function withoutUploadErrors(manifest: Manifest): Manifest {
 }
 
 /** Writes manifest.json atomically and durably (see atomic-file.ts): a reader never sees half of it. */
-export async function writeManifest(runDir: string, manifest: Manifest): Promise<string> {
-  const path = join(runDir, MANIFEST_FILE);
-  await writeJsonAtomic(path, manifest);
-  return path;
+/** Writes the run folder's manifest.json; returns its bytes. */
+export async function writeManifest(runDir: string, manifest: Manifest): Promise<Buffer> {
+  return Buffer.from(await writeJsonAtomic(join(runDir, MANIFEST_FILE), manifest), 'utf8');
 }
 
 export class ManifestError extends Error {

@@ -168,7 +168,7 @@ export class RunMarker implements Checkpoint {
 
   // One write at a time, each of the whole current state: the file on disk only moves forward.
   private save(): Promise<void> {
-    const write = this.tail.catch(() => undefined).then(() => writeJsonAtomic(this.path, this.data));
+    const write = this.tail.catch(() => undefined).then(async () => void (await writeJsonAtomic(this.path, this.data)));
     this.tail = write;
     return write;
   }
