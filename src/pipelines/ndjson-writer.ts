@@ -50,7 +50,7 @@ export class NdjsonWriterPipeline implements ItemPipeline {
   private write(stem: StemWriter, item: LineItem): LineItem | null | Promise<LineItem> {
     if (stem.kept?.has(lineIdOf(item))) return null;
     const json = item instanceof JsonLineItem ? item.untouchedJson() : undefined;
-    const waiting = stem.writer.write(json ?? ndjsonLine(item.data));
+    const waiting = json ? stem.writer.write(json, (item as JsonLineItem).separators) : stem.writer.write(ndjsonLine(item.data));
     return waiting ? waiting.then(() => item) : item;
   }
 

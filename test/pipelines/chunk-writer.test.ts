@@ -91,4 +91,20 @@ describe('ChunkWriter', () => {
       expect(f.sha256).toBe(createHash('sha256').update(expected).digest('hex'));
     }
   });
+
+  test('JSON bytes with raw U+2028/U+2029 are written escaped, as ndjsonLine writes them, at any place in the buffer', async () => {
+    const files: OutputFile[] = [];
+    const onFile = (f: OutputFile): void => void files.push(f);
+    const writer = new ChunkWriter({ runDir: dir, stem: 'Seps', module: 'Seps', kind: 'record', extension: 'json', linesPerFile: 10_000, onFile });
+    // Sizes that land lines across the 64 KiB buffer's end, and one line far larger than the buffer.
+    const values = Array.from({ length: 400 }, (_, i) => ({ i, t: `a\u2028${'“x” é'.repeat(i % 50 === 7 ? 20_000 : 1 + ((i * 37) % 700))}\u2029b\u2028` }));
+    for (const v of values) await writer.write(Buffer.from(JSON.stringify(v), 'utf8'), true);
+    await writer.close();
+    const expected = values.map((v) => `${JSON.stringify(v).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')}\n`).join('');
+    expect(files).toHaveLength(1);
+    const content = await readFile(join(dir, files[0].path));
+    expect(content.toString('utf8')).toBe(expected);
+    expect(files[0].bytes).toBe(content.length);
+    expect(files[0].sha256).toBe(createHash('sha256').update(content).digest('hex'));
+  });
 });
