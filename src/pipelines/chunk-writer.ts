@@ -7,7 +7,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { OutputFile } from '../core/context.js';
-import { copyEscapingSeparators, escapedBound, escapedLength } from './ndjson-line.js';
+import { copyEscapingSeparators, encodeEscapingSeparators, escapedBound, escapedLength } from './ndjson-line.js';
 
 /** Lines are gathered up to this many bytes before one write: far fewer syscalls, still tiny. */
 const BUFFER_BYTES = 64 * 1024;
@@ -80,6 +80,20 @@ export class ChunkWriter {
     await this.write(line, separators);
   }
 
+  /** Appends one line given as JSON text: the `\n` is added, U+2028/U+2029 escaped (what ndjsonLine writes). */
+  writeJsonText(json: string): Promise<void> | undefined {
+    const chunk = this.current;
+    if (!chunk) return this.openAndWriteText(json);
+    const flushing = chunk.writeJsonText(json);
+    if (flushing || chunk.lines >= this.opts.linesPerFile) return this.afterWrite(chunk, flushing);
+    return undefined;
+  }
+
+  private async openAndWriteText(json: string): Promise<void> {
+    this.current = await this.openNext();
+    await this.writeJsonText(json);
+  }
+
   private async afterWrite(chunk: OpenChunk, flushing: Promise<void> | undefined): Promise<void> {
     await flushing;
     if (chunk.lines >= this.opts.linesPerFile) await this.finishCurrent();
@@ -138,6 +152,37 @@ class OpenChunk {
       return undefined;
     }
     return this.spill(line);
+  }
+
+  /**
+   * Buffers one line given as JSON text plus the newline, U+2028/U+2029 escaped as it is encoded
+   * into the buffer; a promise only when the buffer was written out first.
+   */
+  writeJsonText(json: string): Promise<void> | undefined {
+    this.lines += 1;
+    const room = this.buffer.length - this.used;
+    // Escapes at most double the UTF-8 bytes, and a UTF-16 unit is at most 3 of them: most lines
+    // are known to fit without being measured.
+    if (json.length * 6 + 1 <= room || Buffer.byteLength(json, 'utf8') * 2 + 1 <= room) {
+      this.used += encodeEscapingSeparators(json, this.buffer, this.used);
+      this.buffer[this.used++] = NEWLINE;
+      return undefined;
+    }
+    return this.spillText(json);
+  }
+
+  private async spillText(json: string): Promise<void> {
+    await this.flush();
+    if (Buffer.byteLength(json, 'utf8') * 2 + 1 <= this.buffer.length) {
+      this.used = encodeEscapingSeparators(json, this.buffer, 0);
+      this.buffer[this.used++] = NEWLINE;
+      return;
+    }
+    const bytes = Buffer.from(json, 'utf8');
+    const whole = Buffer.allocUnsafe(escapedLength(bytes) + 1);
+    const n = copyEscapingSeparators(bytes, whole, 0);
+    whole[n] = NEWLINE;
+    await this.put(whole);
   }
 
   /**
