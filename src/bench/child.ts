@@ -20,6 +20,8 @@ export interface ChildRun {
   exitMaxRssBytes: number | null;
   /** The child's user + system CPU time (from the exit probe), ms; null when the probe did not report. */
   cpuMs: number | null;
+  /** The system part of cpuMs (syscalls: sockets, file writes and reads), ms; null as cpuMs. */
+  systemCpuMs: number | null;
   /** The last few KB of stderr, for diagnosing a failed run. */
   stderrTail: string;
 }
@@ -81,6 +83,7 @@ export async function runChild(opts: ChildOptions): Promise<ChildRun> {
     polledHwmBytes: polledHwm,
     exitMaxRssBytes: exitMaxRss,
     cpuMs: probe ? (probe.userCpuUs + probe.systemCpuUs) / 1000 : null,
+    systemCpuMs: probe ? probe.systemCpuUs / 1000 : null,
     stderrTail: stderr,
   };
 }

@@ -12,7 +12,7 @@ import { runLargeModule, type LargeModuleResult } from './latency-large.js';
 import { startLocalStore, type LocalStore } from './local-store.js';
 import { profilesIn, summariseProfile, type ProfileSummary } from './profile.js';
 import { largeModuleTable, largeModuleVerdicts, latencyTable, latencyVerdicts, throughputTable, throughputVerdicts, verdictTable, type Verdict } from './report.js';
-import { formatTable, num, sizeLabel } from './table.js';
+import { formatTable, num, seconds, sizeLabel } from './table.js';
 import { probeModules, runThroughput, type ThroughputResult } from './throughput.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -105,7 +105,9 @@ async function main(argv: string[]): Promise<number> {
         sizeLabel(size),
         `crawling ${num(size)} records…`,
         (store, nodeFlags) => runThroughput({ cliPath: CLI_PATH, store, size, nodeFlags, textHeavy: args.textHeavy }, modules),
-        (r) => `${r.status}: ${num(r.recordsWritten)} records in ${(r.wallMs / 1000).toFixed(2)} s, ${num(r.recordsPerSec)} records/s`,
+        (r) =>
+          `${r.status}: ${num(r.recordsWritten)} records in ${(r.wallMs / 1000).toFixed(2)} s, ${num(r.recordsPerSec)} records/s` +
+          (r.childCpuMs === null ? '' : `, CLI CPU ${seconds(r.childCpuMs)} (${seconds(r.childSystemCpuMs ?? 0)} system)`),
       );
       results.throughput.push(r);
     }

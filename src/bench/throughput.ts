@@ -21,6 +21,8 @@ export interface ThroughputResult {
   polledHwmBytes: number;
   exitMaxRssBytes: number | null;
   childCpuMs: number | null;
+  /** The kernel's part of childCpuMs. */
+  childSystemCpuMs: number | null;
   parentCpuMs: number;
   requests: number;
   requestsIncludingRetries: number;
@@ -98,6 +100,7 @@ export async function runThroughput(opts: ThroughputOptions, modules: string[]):
       polledHwmBytes: run.child.polledHwmBytes,
       exitMaxRssBytes: run.child.exitMaxRssBytes,
       childCpuMs: run.child.cpuMs,
+      childSystemCpuMs: run.child.systemCpuMs,
       parentCpuMs: run.parentCpuMs,
       requests,
       requestsIncludingRetries: run.stats.total,

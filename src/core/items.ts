@@ -52,6 +52,12 @@ export class JsonLineItem<K extends LineItem['kind'] = LineItem['kind']> {
     /** The entry's id, known without parsing. */
     readonly id: string,
     private readonly json: Buffer,
+    /**
+     * The bytes may hold U+2028/U+2029 raw inside strings: the same JSON value, but the writer
+     * escapes them as it copies the line (some line readers split there), so that the source's bytes
+     * need no copy of their own first.
+     */
+    readonly separators = false,
   ) {}
 
   get data(): Record<string, unknown> {

@@ -7,6 +7,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { OutputFile } from '../core/context.js';
+import { copyEscapingSeparators, encodeEscapingSeparators, escapedBound, escapedLength } from './ndjson-line.js';
 
 /** Lines are gathered up to this many bytes before one write: far fewer syscalls, still tiny. */
 const BUFFER_BYTES = 64 * 1024;
@@ -62,21 +63,35 @@ export class ChunkWriter {
   }
 
   /**
-   * Appends one line: text ending with `\n`, or JSON bytes (the `\n` is added). Resolves once it is
-   * buffered within limits; a line that just lands in the buffer returns nothing to wait for (no
-   * promise per line).
+   * Appends one line: text ending with `\n`, or JSON bytes (the `\n` is added; with `separators`,
+   * U+2028/U+2029 in them are escaped as they are copied). Resolves once it is buffered within
+   * limits; a line that just lands in the buffer returns nothing to wait for (no promise per line).
    */
-  write(line: string | Buffer): Promise<void> | undefined {
+  write(line: string | Buffer, separators = false): Promise<void> | undefined {
     const chunk = this.current;
-    if (!chunk) return this.openAndWrite(line);
-    const flushing = typeof line === 'string' ? chunk.write(line) : chunk.writeJson(line);
+    if (!chunk) return this.openAndWrite(line, separators);
+    const flushing = typeof line === 'string' ? chunk.write(line) : chunk.writeJson(line, separators);
     if (flushing || chunk.lines >= this.opts.linesPerFile) return this.afterWrite(chunk, flushing);
     return undefined;
   }
 
-  private async openAndWrite(line: string | Buffer): Promise<void> {
+  private async openAndWrite(line: string | Buffer, separators: boolean): Promise<void> {
     this.current = await this.openNext();
-    await this.write(line);
+    await this.write(line, separators);
+  }
+
+  /** Appends one line given as JSON text: the `\n` is added, U+2028/U+2029 escaped (what ndjsonLine writes). */
+  writeJsonText(json: string): Promise<void> | undefined {
+    const chunk = this.current;
+    if (!chunk) return this.openAndWriteText(json);
+    const flushing = chunk.writeJsonText(json);
+    if (flushing || chunk.lines >= this.opts.linesPerFile) return this.afterWrite(chunk, flushing);
+    return undefined;
+  }
+
+  private async openAndWriteText(json: string): Promise<void> {
+    this.current = await this.openNext();
+    await this.writeJsonText(json);
   }
 
   private async afterWrite(chunk: OpenChunk, flushing: Promise<void> | undefined): Promise<void> {
@@ -139,25 +154,65 @@ class OpenChunk {
     return this.spill(line);
   }
 
-  /** Buffers one line given as JSON bytes plus the newline; a promise only when the buffer was written out first. */
-  writeJson(json: Buffer): Promise<void> | undefined {
+  /**
+   * Buffers one line given as JSON text plus the newline, U+2028/U+2029 escaped as it is encoded
+   * into the buffer; a promise only when the buffer was written out first.
+   */
+  writeJsonText(json: string): Promise<void> | undefined {
     this.lines += 1;
-    if (json.length + 1 <= this.buffer.length - this.used) {
-      this.used += json.copy(this.buffer, this.used);
+    const room = this.buffer.length - this.used;
+    // Escapes at most double the UTF-8 bytes, and a UTF-16 unit is at most 3 of them: most lines
+    // are known to fit without being measured.
+    if (json.length * 6 + 1 <= room || Buffer.byteLength(json, 'utf8') * 2 + 1 <= room) {
+      this.used += encodeEscapingSeparators(json, this.buffer, this.used);
       this.buffer[this.used++] = NEWLINE;
       return undefined;
     }
-    return this.spillJson(json);
+    return this.spillText(json);
   }
 
-  private async spillJson(json: Buffer): Promise<void> {
+  private async spillText(json: string): Promise<void> {
     await this.flush();
-    if (json.length + 1 <= this.buffer.length) {
-      this.used = json.copy(this.buffer, 0);
+    if (Buffer.byteLength(json, 'utf8') * 2 + 1 <= this.buffer.length) {
+      this.used = encodeEscapingSeparators(json, this.buffer, 0);
       this.buffer[this.used++] = NEWLINE;
       return;
     }
-    await this.put(Buffer.concat([json, NEWLINE_BYTES]));
+    const bytes = Buffer.from(json, 'utf8');
+    const whole = Buffer.allocUnsafe(escapedLength(bytes) + 1);
+    const n = copyEscapingSeparators(bytes, whole, 0);
+    whole[n] = NEWLINE;
+    await this.put(whole);
+  }
+
+  /**
+   * Buffers one line given as JSON bytes plus the newline, escaping U+2028/U+2029 when `separators`
+   * says they may be there; a promise only when the buffer was written out first.
+   */
+  writeJson(json: Buffer, separators: boolean): Promise<void> | undefined {
+    this.lines += 1;
+    const room = this.buffer.length - this.used;
+    // The exact escaped size is counted only when the bound does not fit (near the buffer's end).
+    if (!separators ? json.length + 1 <= room : escapedBound(json) + 1 <= room || escapedLength(json) + 1 <= room) {
+      this.used += separators ? copyEscapingSeparators(json, this.buffer, this.used) : json.copy(this.buffer, this.used);
+      this.buffer[this.used++] = NEWLINE;
+      return undefined;
+    }
+    return this.spillJson(json, separators);
+  }
+
+  private async spillJson(json: Buffer, separators: boolean): Promise<void> {
+    await this.flush();
+    if ((separators ? escapedLength(json) : json.length) + 1 <= this.buffer.length) {
+      this.used = separators ? copyEscapingSeparators(json, this.buffer, 0) : json.copy(this.buffer, 0);
+      this.buffer[this.used++] = NEWLINE;
+      return;
+    }
+    if (!separators) return this.put(Buffer.concat([json, NEWLINE_BYTES]));
+    const whole = Buffer.allocUnsafe(escapedLength(json) + 1);
+    const n = copyEscapingSeparators(json, whole, 0);
+    whole[n] = NEWLINE;
+    await this.put(whole.subarray(0, n + 1));
   }
 
   private async spill(line: string): Promise<void> {

@@ -10,7 +10,7 @@ import type { Downstream, ItemPipeline } from '../core/pipeline.js';
 import { committedChunks } from './chunk-resume.js';
 import { ChunkWriter } from './chunk-writer.js';
 import { MANIFEST_FILE } from './manifest.js';
-import { ndjsonLine } from './ndjson-line.js';
+import { jsonText } from './ndjson-line.js';
 
 /** The stem of a line item, kept off the name of the run folder's own file, manifest.json. */
 export function outputStem(item: Pick<LineItem, 'kind' | 'module'>): string {
@@ -50,7 +50,8 @@ export class NdjsonWriterPipeline implements ItemPipeline {
   private write(stem: StemWriter, item: LineItem): LineItem | null | Promise<LineItem> {
     if (stem.kept?.has(lineIdOf(item))) return null;
     const json = item instanceof JsonLineItem ? item.untouchedJson() : undefined;
-    const waiting = stem.writer.write(json ?? ndjsonLine(item.data));
+    // An object's line: JSON.stringify's text, its separators escaped as the writer encodes it.
+    const waiting = json ? stem.writer.write(json, (item as JsonLineItem).separators) : stem.writer.writeJsonText(jsonText(item.data));
     return waiting ? waiting.then(() => item) : item;
   }
 

@@ -9,6 +9,7 @@ import {
   HeadObjectCommand,
   PutObjectCommand,
   type BucketLocationConstraint,
+  type PutObjectCommandInput,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -146,7 +147,7 @@ export class S3Target {
         const buffer = await this.bodies.read(job.absPath, job.bytes, job.path);
         try {
           const body = buffer.subarray(0, job.bytes);
-          await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: job.key, Body: body, ContentType: job.contentType, Metadata: metadata }));
+          await this.client.send(knownHashPut({ Bucket: this.bucket, Key: job.key, Body: body, ContentType: job.contentType, Metadata: metadata }, job.sha256));
         } finally {
           this.bodies.giveBack(buffer);
         }
@@ -199,6 +200,28 @@ export class S3Target {
   destroy(): void {
     if (this.owned) this.client.destroy();
   }
+}
+
+/**
+ * A PutObject of a body whose SHA-256 (hex) is known: the chunk writer hashed every byte as it wrote
+ * the file. Without this the SDK hashed each body twice more — SHA-256 again for the SigV4 payload
+ * hash and CRC32 for its default integrity checksum (together 5% of a crawl's CPU). Given
+ * `ChecksumSHA256`, the SDK computes no checksum of its own and S3 checks the body against ours (a
+ * file changed since it was hashed is refused, BadDigest); given the `x-amz-content-sha256` header,
+ * the signer signs that value instead of hashing the body (S3 checks it too). Both through the SDK's
+ * public input and middleware stack.
+ */
+function knownHashPut(input: PutObjectCommandInput, sha256Hex: string): PutObjectCommand {
+  const command = new PutObjectCommand({ ...input, ChecksumSHA256: Buffer.from(sha256Hex, 'hex').toString('base64') });
+  command.middlewareStack.add(
+    (next) => (args) => {
+      const request = args.request as { headers?: Record<string, string> } | undefined;
+      if (request?.headers) request.headers['x-amz-content-sha256'] = sha256Hex;
+      return next(args);
+    },
+    { step: 'build', name: 'knownPayloadSha256' },
+  );
+  return command;
 }
 
 /**

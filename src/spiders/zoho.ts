@@ -683,8 +683,9 @@ export class ZohoSpider extends Spider {
   private recordItem(module: string, record: RawEntry | ZohoEntry): Item {
     const withModule = this.ctx.settings.ZOHO_INCLUDE_MODULE_NAME;
     if (record instanceof RawEntry && !(withModule && record.hasModuleKey)) {
-      const line = record.line();
-      return new JsonLineItem('record', module, record.id, withModule ? appendKey(line, this.moduleKeyOf(module)) : line);
+      // Separators are escaped by the writer as it copies the line: no copy of the bytes here.
+      const line = record.lineJson();
+      return new JsonLineItem('record', module, record.id, withModule ? appendKey(line, this.moduleKeyOf(module)) : line, record.rawSeparators);
     }
     return { kind: 'record', module, data: this.lineOf(module, objectOf(record)) };
   }

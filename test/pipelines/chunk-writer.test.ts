@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OutputFile } from '../../src/core/context.js';
 import { ChunkWriter } from '../../src/pipelines/chunk-writer.js';
+import { ndjsonLine } from '../../src/pipelines/ndjson-line.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -89,6 +90,47 @@ describe('ChunkWriter', () => {
       expect(content.equals(expected)).toBe(true);
       expect(f.bytes).toBe(expected.length);
       expect(f.sha256).toBe(createHash('sha256').update(expected).digest('hex'));
+    }
+  });
+
+  test('JSON bytes with raw U+2028/U+2029 are written escaped, as ndjsonLine writes them, at any place in the buffer', async () => {
+    const files: OutputFile[] = [];
+    const onFile = (f: OutputFile): void => void files.push(f);
+    const writer = new ChunkWriter({ runDir: dir, stem: 'Seps', module: 'Seps', kind: 'record', extension: 'json', linesPerFile: 10_000, onFile });
+    // Sizes that land lines across the 64 KiB buffer's end, and one line far larger than the buffer.
+    const values = Array.from({ length: 400 }, (_, i) => ({
+      i,
+      t: `\u2029a\u2028\u2028${'“x” é\u2027'.repeat(i % 50 === 7 ? 20_000 : 1 + ((i * 37) % 700))}\u2029b\u2028`,
+    }));
+    for (const v of values) await writer.write(Buffer.from(JSON.stringify(v), 'utf8'), true);
+    await writer.close();
+    const expected = values.map((v) => `${JSON.stringify(v).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')}\n`).join('');
+    expect(files).toHaveLength(1);
+    const content = await readFile(join(dir, files[0].path));
+    expect(content.toString('utf8')).toBe(expected);
+    expect(files[0].bytes).toBe(content.length);
+    expect(files[0].sha256).toBe(createHash('sha256').update(content).digest('hex'));
+  });
+
+  test('JSON text is written as ndjsonLine writes it: separators escaped, whatever the line size and where it lands', async () => {
+    const files: OutputFile[] = [];
+    const onFile = (f: OutputFile): void => void files.push(f);
+    const writerOf = (stem: string) => new ChunkWriter({ runDir: dir, stem, module: stem, kind: 'record', extension: 'json', linesPerFile: 10_000, onFile });
+    const writers = ['T1', 'T2'].map(writerOf);
+    // Separators side by side, at the ends, next to look-alikes (U+2027, U+202A, curly quotes: also 0xE2 0x80 …).
+    const values = Array.from({ length: 600 }, (_, i) => ({
+      i,
+      t: `${i % 3 ? '\u2028\u2029\u2028a' : ''}${'“x” é 🎉\u2027\u202a'.repeat(i % 50 === 7 ? 12_000 : 1 + ((i * 37) % 900))}${i % 5 ? 'b\u2029' : ''}`,
+    }));
+    // Two stems at once, one line each.
+    for (let i = 0; i < values.length; i += 2) await Promise.all([0, 1].map((k) => writers[k].writeJsonText(JSON.stringify(values[i + k]))));
+    for (const w of writers) await w.close();
+    for (const [k, stem] of ['T1', 'T2'].entries()) {
+      const file = files.find((f) => f.path.startsWith(`${stem}/`))!;
+      const content = await readFile(join(dir, file.path));
+      expect(content.toString('utf8') === values.filter((_, i) => i % 2 === k).map((v) => ndjsonLine(v)).join('')).toBe(true);
+      expect(file.bytes).toBe(content.length);
+      expect(file.sha256).toBe(createHash('sha256').update(content).digest('hex'));
     }
   });
 });

@@ -171,6 +171,28 @@ describe('field batches merged as bytes', () => {
     }
   });
 
+  test('members: every key in order with its bytes, whatever the keys (escaped, repeated, new, thousands of them)', () => {
+    const expectMembers = (text: string, repeated = false) => {
+      const entry = scan(`{"data":[${text}]}`).entries[0];
+      const members = entry.members();
+      if (repeated) return expect(members).toBeUndefined();
+      const parsed = JSON.parse(text) as Record<string, unknown>;
+      expect(members!.map((m) => m.key)).toEqual(Object.keys(parsed));
+      for (const m of members!) expect(JSON.parse(`{${entry.bytes.toString('utf8', m.start, m.end)}}`)).toEqual({ [m.key]: parsed[m.key] });
+    };
+    expectMembers('{"id":"1","a":1,"b":{"a":2,"a":3},"c":"x\\"y"}');
+    expectMembers('{"id":"1","a":1,"\\u0061":2}', true);
+    expectMembers('{"id":"1","a\\"b":1,"c":[1,{"d":2}]}');
+    expectMembers('{"id":"1","a":1,"b":2,"a":3}', true);
+    expectMembers('{"id":"1","é":1,"日本":2,"🎉":3}');
+    // Far more distinct keys than the table of known keys holds, twice over, repeats among them.
+    for (let n = 0; n < 300; n++) {
+      const keys = Array.from({ length: 40 }, (_, i) => `f${(n * 37 + i * 101) % 9000}`);
+      if (n % 7 === 3) keys.push(keys[n % 40]);
+      expectMembers(`{"id":"${n}",${keys.map((k, i) => `"${k}":${i}`).join(',')}}`, n % 7 === 3);
+    }
+  });
+
   test('a part that repeats a key is left to the object merge', () => {
     const part = scanEntriesPage(Buffer.from('{"data":[{"id":"1","a":1,"a":2}]}')).entries[0];
     expect(part.members()).toBeUndefined();
