@@ -39,6 +39,8 @@ interface Queued {
   module: string;
   converted: boolean;
   subform: boolean;
+  /** A linking module (generated_type linking): COQL does not read it, as the crawl says. */
+  linking?: boolean;
 }
 
 export async function planZoho(s: Settings, logger: Logger): Promise<SpiderPlan> {
@@ -69,7 +71,12 @@ export async function planZoho(s: Settings, logger: Logger): Promise<SpiderPlan>
   if (listed.status !== 200) throw new Error(`GET /settings/modules answered HTTP ${listed.status} with no modules; expected the module list`);
   const selection = selectModules(parseBody(modulesAnswerSchema, listed.body, 'GET /settings/modules').modules, s.ZOHO_MODULE_WHITELIST);
   const skipped: Record<string, string> = Object.fromEntries(selection.skipped.map(({ name, reason }) => [name, reason]));
-  const queue: Queued[] = selection.modules.map(({ meta }) => ({ module: meta.api_name, converted: hasConvertedRecords(meta), subform: false }));
+  const queue: Queued[] = selection.modules.map(({ meta }) => ({
+    module: meta.api_name,
+    converted: hasConvertedRecords(meta),
+    subform: false,
+    linking: meta.generated_type === 'linking',
+  }));
   const known = new Set([...queue.map((q) => q.module), ...selection.unsupported]);
   const facts: ModuleFacts[] = [];
   // Two calls per module at a time each: never more in flight than ZOHO_MAX_CONCURRENCY, so no call waits for a slot and the latency is the API's.
@@ -156,13 +163,18 @@ async function moduleFacts(
     batches: fieldBatches(names).length,
     rich: s.ZOHO_FULL_RICH_TEXT && fields.some((f) => f.richText),
     // The crawl's own test (zoho/coql.ts) of whether COQL can read the module.
-    ...(() => {
-      const coql = coqlPlanOf(fields);
-      return 'reason' in coql ? { coqlUnreadable: coql.reason } : {};
-    })(),
+    ...coqlUnreadable(q, fields),
     ...(countRefused === undefined ? {} : { refused: { at: 'records' as const, reason: countRefused } }),
   };
   return { facts, subforms: fields.flatMap((f) => (f.subformModule === undefined ? [] : [f.subformModule])) };
+}
+
+/** Why a ZOHO_READ_PATH=coql crawl reads the module by records (the spider's rules: coqlChainOf, coqlPlanOf). */
+function coqlUnreadable(q: Queued, fields: Parameters<typeof coqlPlanOf>[0]): { coqlUnreadable?: string } {
+  if (q.subform) return { coqlUnreadable: 'a subform module, which COQL does not read' };
+  if (q.linking) return { coqlUnreadable: 'a linking module, which COQL does not read' };
+  const coql = coqlPlanOf(fields);
+  return 'reason' in coql ? { coqlUnreadable: coql.reason } : {};
 }
 
 /** Why the org refuses a module (403 NO_PERMISSION/NOT_SUPPORTED, or it is missing), as the crawl skips it; undefined for other errors. */

@@ -12,6 +12,7 @@
 // README's "Read paths" section lists the differences; test/zoho/coql-crawl.test.ts proves them.
 import { z } from 'zod';
 import { ZohoApiError } from './errors.js';
+import { ChainError } from './records-chain.js';
 import { API_PREFIX, formatIfModifiedSince, type ApiCall } from './requests.js';
 
 /** Most rows one COQL call may return (LIMIT), and most columns one SELECT may name (v7+, reference §6). */
@@ -166,7 +167,7 @@ export type CoqlRow = z.infer<typeof rowSchema>;
 /** A row's place in (Modified_Time, id) order; a row without a readable Modified_Time cannot be paged past. */
 export function keysetOf(row: CoqlRow): Keyset {
   const at = typeof row.Modified_Time === 'string' ? Date.parse(row.Modified_Time) : Number.NaN;
-  if (Number.isNaN(at)) throw new CoqlPagingError(`record ${row.id} has no readable Modified_Time; cannot page past it`);
+  if (Number.isNaN(at)) throw new ChainError(`record ${row.id} has no readable Modified_Time; COQL cannot page past it`);
   return { at: Math.floor(at / 1000) * 1000, id: row.id };
 }
 
@@ -182,13 +183,6 @@ export function coqlRecord(row: CoqlRow, fields: readonly string[]): Record<stri
   out.id = row.id;
   for (const [k, v] of Object.entries(row)) if (!(k in out)) out[k] = v;
   return out as Record<string, unknown> & { id: string };
-}
-
-export class CoqlPagingError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CoqlPagingError';
-  }
 }
 
 /** The 400 codes of a query Zoho could not run (crm-oas executeCOQLQuery): the query is at fault, not the org. */
