@@ -132,7 +132,7 @@ export function listRecords(ctx: ApiContext, call: Call, moduleName: string): Re
 /** Characters of a rich-text value a list answer carries (the sandbox's reading; actions/fetch_full_data has the rest). */
 export const LIST_RICH_TEXT_CHARS = 500;
 
-function cutRichText(record: Record<string, unknown>, rich: readonly string[]): Record<string, unknown> {
+export function cutRichText(record: Record<string, unknown>, rich: readonly string[]): Record<string, unknown> {
   const out = { ...record };
   for (const f of rich) {
     const v = out[f];

@@ -19,6 +19,8 @@ export interface Call {
   path: string;
   query: URLSearchParams;
   headers: Record<string, string | string[] | undefined>;
+  /** The request body as text (read for calls other than GET). */
+  body?: string;
 }
 
 export function errorReply(status: number, code: string, message: string, details: Record<string, unknown> = {}, unexpected = false): Reply {

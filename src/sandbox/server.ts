@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiContext } from './api-context.js';
+import { executeCoql } from './coql-handler.js';
 import type { CreditWindow } from './credits.js';
 import { listDeleted } from './deleted-handler.js';
 import { fetchFullData } from './full-data-handler.js';
@@ -45,6 +46,9 @@ function route(parts: ServerParts, method: string, path: string): Route {
     }
   });
   const other: Route = { key: 'other', handle: () => invalidUrl() };
+  if (seg[0] === 'crm' && seg[1] === 'v8' && method === 'POST' && seg.length === 3 && seg[2] === 'coql') {
+    return { key: 'POST /crm/v8/coql', handle: (c) => executeCoql(ctx, c) };
+  }
   if (seg[0] === 'crm' && seg[1] === 'v8' && method === 'GET') {
     if (seg.length === 3 && seg[2] === 'org') return { key: 'GET /crm/v8/org', handle: () => ({ ...ctx.org }) };
     if (seg[2] === 'settings' && seg.length === 4 && seg[3] === 'modules') return { key: 'GET /crm/v8/settings/modules', handle: () => listModules(ctx) };
@@ -113,7 +117,7 @@ async function answer(parts: ServerParts, req: IncomingMessage, url: URL, r: Rou
     return { reply: tooMany(faults), delayMs: 0 };
   }
   const sortLimit = faults.opts.sortConcurrencyLimit;
-  if (sortLimit !== undefined && isComplex(url) && stats.sortedInFlight > sortLimit) {
+  if (sortLimit !== undefined && isComplex(req.method, url) && stats.sortedInFlight > sortLimit) {
     stats.injected('concurrency429');
     return { reply: tooMany(faults), delayMs: 0 };
   }
@@ -136,7 +140,9 @@ async function answer(parts: ServerParts, req: IncomingMessage, url: URL, r: Rou
     stats.injected('500');
     return { reply: errorReply(500, 'INTERNAL_ERROR', 'Internal server error occurred.'), delayMs };
   }
-  const call: Call = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers };
+  const method = req.method ?? 'GET';
+  const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req);
+  const call: Call = { method, path: url.pathname, query: url.searchParams, headers: req.headers, body };
   return { reply: r.handle(call), delayMs };
 }
 
@@ -150,8 +156,9 @@ function creditsSpent(): Reply {
   return errorReply(429, 'TOO_MANY_REQUESTS', 'You have exceeded the API credits allowed for the rolling 24 hours. Please try again later.');
 }
 
-/** A call Zoho counts against the sub-concurrency of complex calls: here, a records list with sort_by or cvid. */
-const isComplex = (url: URL): boolean => url.searchParams.has('sort_by') || url.searchParams.has('cvid');
+/** A call Zoho counts against the sub-concurrency of complex calls: here, a records list with sort_by or cvid, or a COQL query. */
+const isComplex = (method: string | undefined, url: URL): boolean =>
+  (method === 'POST' && url.pathname === '/crm/v8/coql') || url.searchParams.has('sort_by') || url.searchParams.has('cvid');
 
 function tooMany(faults: Faults): Reply {
   const after = faults.retryAfter();
@@ -163,7 +170,7 @@ async function handleApi(parts: ServerParts, req: IncomingMessage, res: ServerRe
   const method = req.method ?? 'GET';
   stats.apiCallStarted();
   res.once('close', () => stats.apiCallEnded());
-  if (isComplex(url)) {
+  if (isComplex(method, url)) {
     stats.sortedCallStarted();
     res.once('close', () => stats.sortedCallEnded());
   }
@@ -196,6 +203,7 @@ async function handleApi(parts: ServerParts, req: IncomingMessage, res: ServerRe
   stats.request(r.key, reply.status);
   if (ok) {
     stats.credits(reply.credits ?? 1);
+    if (reply.module?.call === 'coql') stats.coqlCredits(reply.credits ?? 1);
     if (reply.module) stats.module(reply.module.api, reply.module.call, reply.module.served);
   }
   if (reply.status === 204 || reply.status === 304) {

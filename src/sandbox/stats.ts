@@ -5,7 +5,7 @@ import type { ModuleCallStats, SandboxStats } from './types.js';
 /** Enough to diagnose a misbehaving client without letting a runaway one grow memory without bound. */
 const MAX_UNEXPECTED = 1000;
 
-export type ModuleCall = 'fields' | 'records' | 'deleted' | 'count' | 'fullData';
+export type ModuleCall = 'fields' | 'records' | 'deleted' | 'count' | 'fullData' | 'coql';
 
 export class StatsRecorder {
   private s!: SandboxStats;
@@ -21,6 +21,7 @@ export class StatsRecorder {
       requests: {},
       total: 0,
       credits: 0,
+      coqlCredits: 0,
       maxInFlight: this.inFlight,
       maxSortedInFlight: this.sortedInFlight,
       grants: 0,
@@ -50,7 +51,7 @@ export class StatsRecorder {
     this.inFlight--;
   }
 
-  /** A complex call (sort_by, cvid) began; apiCallStarted counts it too. */
+  /** A complex call (sort_by, cvid, COQL) began; apiCallStarted counts it too. */
   sortedCallStarted(): void {
     this.sortedInFlight++;
     if (this.sortedInFlight > this.s.maxSortedInFlight) this.s.maxSortedInFlight = this.sortedInFlight;
@@ -62,6 +63,11 @@ export class StatsRecorder {
 
   credits(n: number): void {
     this.s.credits += n;
+  }
+
+  /** Credits an answered COQL call cost (credits() counts them too). */
+  coqlCredits(n: number): void {
+    this.s.coqlCredits += n;
   }
 
   grant(ok: boolean): void {
@@ -78,9 +84,12 @@ export class StatsRecorder {
   }
 
   module(api: string, call: ModuleCall, served = 0): void {
-    const m: ModuleCallStats = (this.s.modules[api] ??= { fields: 0, records: 0, deleted: 0, count: 0, fullData: 0, recordsServed: 0, deletedServed: 0 });
+    const m: ModuleCallStats = (this.s.modules[api] ??= {
+      fields: 0, records: 0, deleted: 0, count: 0, fullData: 0, coql: 0, recordsServed: 0, deletedServed: 0, coqlServed: 0,
+    });
     m[call]++;
     if (call === 'records') m.recordsServed += served;
     if (call === 'deleted') m.deletedServed += served;
+    if (call === 'coql') m.coqlServed += served;
   }
 }

@@ -13,7 +13,7 @@ export interface FaultOptions {
   /** API calls in flight above this → 429 TOO_MANY_REQUESTS (not counted as unexpected). */
   concurrencyLimit?: number;
   /**
-   * Added: "complex" calls (records lists with sort_by or cvid) in flight above this → 429, as Zoho's
+   * Added: "complex" calls (records lists with sort_by or cvid, and COQL queries) in flight above this → 429, as Zoho's
    * sub-concurrency of 10 in every edition (reference §8). Counted in `injected.concurrency429`. Default none.
    */
   sortConcurrencyLimit?: number;
@@ -172,9 +172,13 @@ export interface ModuleCallStats {
   count: number;
   /** GET actions/fetch_full_data (rich text in full). */
   fullData: number;
+  /** Added: POST /crm/v8/coql calls answered (200 or 204) whose FROM named this module. */
+  coql: number;
   /** Records sent in list answers (a record counts once per field batch). */
   recordsServed: number;
   deletedServed: number;
+  /** Added: rows sent in COQL answers. */
+  coqlServed: number;
 }
 
 export interface SandboxStats {
@@ -184,9 +188,11 @@ export interface SandboxStats {
   total: number;
   /** 1 per API call, 2 per deleted call; charged on 2xx/304 answers only. */
   credits: number;
+  /** Added: the part of `credits` COQL calls cost (1 / 2 / 3 for LIMIT ≤ 200 / ≤ 1,000 / ≤ 2,000). */
+  coqlCredits: number;
   /** Highest number of API calls in flight at once (rejected ones included). */
   maxInFlight: number;
-  /** Added: highest number of records calls with sort_by or cvid in flight at once (rejected ones included). */
+  /** Added: highest number of complex calls (records calls with sort_by or cvid, COQL) in flight at once (rejected ones included). */
   maxSortedInFlight: number;
   /** Token grants issued. */
   grants: number;

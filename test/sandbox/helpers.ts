@@ -94,3 +94,14 @@ export async function crawlModule(c: Client, module: string, extra = ''): Promis
   }
   return merged;
 }
+
+/** POST /crm/v8/coql with `body` as JSON (a string query becomes {"select_query": query}). */
+export async function coql(c: Client, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  const json = typeof body === 'string' ? { select_query: body } : body;
+  const res = await fetch(`${c.sb.url}/crm/v8/coql`, {
+    method: 'POST',
+    headers: { Authorization: `Zoho-oauthtoken ${c.token}`, 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(json),
+  });
+  return answer(res);
+}
