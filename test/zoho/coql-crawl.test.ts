@@ -12,7 +12,7 @@ import { PIPELINES } from '../../src/pipelines/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import type { ZohoPlan } from '../../src/spiders/zoho-plan.js';
 import { coqlCost } from '../../src/zoho/coql.js';
-import { asCoqlLine } from './coql-support.js';
+import { asCoql, asCoqlLine } from './coql-support.js';
 import { planCli } from './plan-support.js';
 import { crawlSandbox, readableModules, readRun, type Crawled } from './support.js';
 import { close, twistingProxy } from './twisting-proxy.js';
@@ -193,5 +193,38 @@ describe('a COQL query Zoho refuses', () => {
     expect(error.message).toMatch(/query: select <\d+ columns> from Leads where id is not null order by Modified_Time asc, id asc limit \d+/);
     expect(error.message).not.toContain(sandbox.credentials.refreshToken);
     expect(error.message).not.toMatch(/Zoho-oauthtoken/);
+  }, 60_000);
+});
+
+describe('coql in incremental runs', () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ preset: 'tiny', seed: 54, limits: { grantsPerWindow: 1000 } });
+  }, 60_000);
+  afterAll(() => sandbox?.stop());
+
+  test('after a complete run, the next asks only for changes since its bookmark and writes exactly them, the overlap dropped', async () => {
+    const outputDir = mkdtempSync(join(tmpdir(), 'coql-inc-'));
+    const settings = { ...WRITE, ZOHO_READ_PATH: 'coql', ZOHO_INCREMENTAL: 'true', LOCAL_OUTPUT_DIRECTORY: outputDir, ZOHO_INCLUDE_DELETED: 'false' };
+    try {
+      const t0 = Date.now();
+      const first = await crawlSandbox(sandbox, settings, PIPELINES, new Date(t0));
+      expect(first.status).toBe('complete');
+      const touched = sandbox.dataset.mutate({ module: 'Leads', modify: 5, create: 3, at: new Date('2026-06-01T10:00:00Z') });
+      sandbox.resetStats();
+      // A run folder is named by its start to the second: the second run starts a second later than the first.
+      const second = await crawlSandbox(sandbox, settings, PIPELINES, new Date(t0 + 2000));
+      expect(second.status).toBe('complete');
+      const changed = new Set([...touched.modified, ...touched.created]);
+      const fields = sandbox.dataset.fields('Leads');
+      const want = [...sandbox.dataset.records('Leads')].filter((r) => changed.has(String(r.id)));
+      const got = second.got.records.get('Leads') ?? [];
+      expect(sorted(got.map((r) => JSON.stringify(r)))).toEqual(sorted(want.map((r) => JSON.stringify(asCoql(r, fields)))));
+      // The other modules were asked (the overlap's latest records came back) and wrote nothing.
+      expect(second.got.records.get('Accounts')).toBeUndefined();
+      expect(sandbox.stats().modules.Accounts.coqlServed).toBeGreaterThan(0);
+    } finally {
+      rmSync(outputDir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
