@@ -255,7 +255,8 @@ function presorted(ctx: ApiContext, m: ModuleData, keys: readonly SortKey[]): Vi
 
 /** Nulls first ascending, last descending; ties by id ascending (record indices grow with ids). */
 function ordered(m: ModuleData, matches: number[], keys: readonly SortKey[]): number[] {
-  const values = keys.map(({ col }) => matches.map((i) => col.get(new Row(m, i))));
+  const rows = matches.map((i) => new Row(m, i));
+  const values = keys.map(({ col }) => rows.map((r) => col.get(r)));
   const pos = matches.map((_, k) => k);
   pos.sort((a, b) => {
     for (let s = 0; s < keys.length; s++) {
