@@ -179,6 +179,7 @@ export function planTotals(plans: readonly ModulePlan[], o: PlanOptions): PlanTo
   const sum = (f: (p: ModulePlan) => number): number => plans.reduce((n, p) => n + f(p), 0);
   // The run's own call: the module list, before any module.
   const list = { requests: 1, credits: CALL_CREDITS };
+  // The time is the run's: each module on its path.
   const calls = list.requests + sum((p) => p.run.requests);
   const longest = Math.max(0, ...plans.map((p) => p.seconds));
   // Calls that can be in flight at once: each module's records chain sends its page's field-batch calls together, a COQL chain one call.
@@ -190,7 +191,7 @@ export function planTotals(plans: readonly ModulePlan[], o: PlanOptions): PlanTo
     unsized: plans.filter((p) => p.records === null).length,
     fields: sum((p) => p.fields),
     field_batches: sum((p) => p.field_batches),
-    records_path: { requests: calls, credits: list.credits + sum((p) => p.records_path.credits) },
+    records_path: { requests: list.requests + sum((p) => p.records_path.requests), credits: list.credits + sum((p) => p.records_path.credits) },
     coql: { requests: list.requests + sum((p) => p.coql.requests), credits: list.credits + sum((p) => p.coql.credits) },
     run: { requests: list.requests + sum((p) => p.run.requests), credits: list.credits + sum((p) => p.run.credits), read_path: o.readPath },
     // The module list, then the longer of the longest chain and all calls spread over the lanes.

@@ -149,6 +149,12 @@ describe('the plan\'s arithmetic', () => {
     const unreadable = planModule({ module: 'U', count: 10, fields: 600, batches: 12, rich: false, subform: false, coqlUnreadable: 'too wide' }, coql);
     expect(unreadable).toMatchObject({ path: 'records', path_reason: 'too wide' });
     expect(unreadable.run).toEqual({ requests: unreadable.records_path.requests, credits: unreadable.records_path.credits });
+    // Totals: each path's own figures, and the run's with each module on its path.
+    const totals = planTotals([wide, unreadable], coql);
+    expect(totals.records_path).toEqual({ requests: 1 + wide.records_path.requests + unreadable.records_path.requests,
+      credits: 1 + wide.records_path.credits + unreadable.records_path.credits });
+    expect(totals.run).toEqual({ requests: 1 + wide.coql.requests + unreadable.records_path.requests,
+      credits: 1 + wide.coql.credits + unreadable.records_path.credits, read_path: 'coql' });
     expect(planModule({ module: 'W', count: 4500, fields: 250, batches: 5, rich: true, subform: false }, o)).toMatchObject({ path: 'records' });
     expect(planModule({ module: 'W', count: 4500, fields: 250, batches: 5, rich: true, subform: false }, o).path_reason).toBeUndefined();
   });
