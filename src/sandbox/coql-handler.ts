@@ -58,7 +58,7 @@ const toSeconds = (v: unknown): Value => {
 };
 
 function makeColumn(m: ModuleData, api: string): Column | undefined {
-  if (api === 'id') return { api, kind: 'id', get: (r) => m.id(r.i) };
+  if (api.toLowerCase() === 'id') return { api: 'id', kind: 'id', get: (r) => m.id(r.i) };
   const field = m.spec.fields.find((f) => f.api === api) ?? m.spec.fields.find((f) => f.api.toLowerCase() === api.toLowerCase());
   if (!field) return undefined;
   const kind = KIND_OF[field.type] ?? 'text';
@@ -237,20 +237,57 @@ function sortKeys(m: ModuleData, keys: readonly OrderKey[]): Checked<SortKey[]> 
 
 // ---- running it
 
+interface Presorted {
+  view: View;
+  /** The column the view ascends by, when it does: the scan may start at the criteria's lower bound. */
+  ascending?: Column;
+}
+
 /**
  * A dataset view already in the query's order (id ascending breaking ties), when there is one: then
  * the scan can stop once offset + limit + 1 rows matched. Otherwise undefined: match all, then sort.
  */
-function presorted(ctx: ApiContext, m: ModuleData, keys: readonly SortKey[]): View | undefined {
+function presorted(ctx: ApiContext, m: ModuleData, keys: readonly SortKey[]): Presorted | undefined {
   const view = (sortBy: SortBy, sortOrder: 'asc' | 'desc'): View =>
     ctx.dataset.recordView(m.spec.api, { sortBy, sortOrder, converted: 'both', approved: 'both' });
   const [first, second] = keys;
-  if (keys.length === 0) return view('id', 'asc');
-  if (first.col.kind === 'id' && keys.length === 1) return view('id', first.desc ? 'desc' : 'asc');
+  if (keys.length === 0) return { view: view('id', 'asc'), ascending: makeColumn(m, 'id') };
+  if (first.col.kind === 'id' && keys.length === 1) return first.desc ? { view: view('id', 'desc') } : { view: view('id', 'asc'), ascending: first.col };
   const time = first.col.api === 'Modified_Time' || first.col.api === 'Created_Time' ? first.col.api : undefined;
   const idAscAfter = keys.length === 1 || (keys.length === 2 && second.col.kind === 'id' && !second.desc);
-  if (time && !first.desc && idAscAfter) return view(time, 'asc');
+  if (time && !first.desc && idAscAfter) return { view: view(time, 'asc'), ascending: first.col };
   return undefined;
+}
+
+/**
+ * A value every match's `col` must reach, when the criteria imply one (`col > v`, `col >= v`, `col = v`
+ * under and/or): a keyset query's scan then starts there instead of at the view's beginning.
+ */
+function lowerBound(m: ModuleData, e: Expr, col: Column): Value | undefined {
+  if (isJunction(e)) {
+    const l = lowerBound(m, e.left, col);
+    const r = lowerBound(m, e.right, col);
+    if (e.kind === 'or') return l === undefined || r === undefined ? undefined : compareValues(col.kind, l, r) <= 0 ? l : r;
+    if (l === undefined || r === undefined) return l ?? r;
+    return compareValues(col.kind, l, r) >= 0 ? l : r;
+  }
+  if (e.kind !== 'compare' || (e.op !== '>' && e.op !== '>=' && e.op !== '=')) return undefined;
+  if (makeColumn(m, e.column)?.api !== col.api) return undefined;
+  const v = literalValue(col.kind, e.value);
+  return v === undefined || v === null ? undefined : v;
+}
+
+/** The first position of an ascending view whose `col` value is ≥ `bound` (binary search). */
+function firstAtLeast(m: ModuleData, view: View, col: Column, bound: Value): number {
+  let lo = 0;
+  let hi = view.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = col.get(new Row(m, view.at(mid)));
+    if (v !== null && compareValues(col.kind, v, bound) >= 0) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 /** Nulls first ascending, last descending; ties by id ascending (record indices grow with ids). */
@@ -282,9 +319,11 @@ function run(ctx: ApiContext, m: ModuleData, q: CoqlQuery, test: Test, keys: rea
   const want = q.offset + q.limit;
   const fast = presorted(ctx, m, keys);
   if (fast) {
+    const { view, ascending } = fast;
+    const bound = ascending && lowerBound(m, q.where, ascending);
     const hits: number[] = [];
-    for (let k = 0; k < fast.length && hits.length <= want; k++) {
-      const i = fast.at(k);
+    for (let k = ascending && bound !== undefined ? firstAtLeast(m, view, ascending, bound) : 0; k < view.length && hits.length <= want; k++) {
+      const i = view.at(k);
       if (test(new Row(m, i))) hits.push(i);
     }
     return { page: hits.slice(q.offset, want), more: hits.length > want };

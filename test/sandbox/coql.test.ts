@@ -122,6 +122,12 @@ describe('answers', () => {
     expect(a.json.info).toEqual({ count: 5, more_records: true });
   });
 
+  test('API names match case-insensitively as a fallback; rows carry the canonical names', async () => {
+    const a = await coql(c, 'select last_name, ID from leads where Id is not null order by MODIFIED_TIME limit 1');
+    expect(a.status).toBe(200);
+    expect(Object.keys(a.json.data[0])).toEqual(['Last_Name', 'id']);
+  });
+
   test('id selected explicitly keeps its place', async () => {
     const a = await coql(c, 'select id, Last_Name from Leads where id is not null limit 1');
     expect(Object.keys(a.json.data[0])).toEqual(['id', 'Last_Name']);
@@ -230,6 +236,21 @@ describe('criteria', () => {
     const other = all.filter((r) => r.Next_Call_At !== null && instant(r.Next_Call_At) < ms).map((r) => r.id);
     expect(other.length).toBeGreaterThan(0);
     expect(await where(`Next_Call_At < '${elsewhere}'`)).toEqual(other);
+  });
+
+  test('a lower bound on the order column starts the scan late; an "or" on another column keeps it from doing so', async () => {
+    const all = leads();
+    const pivot = all[150].id as string;
+    expect(await where(`id > '${pivot}'`)).toEqual(all.slice(151).map((r) => r.id));
+    const t = all[120].Modified_Time as string;
+    const byTime = (rs: Rec[]): Rec[] =>
+      rs.slice().sort((x, y) => instant(x.Modified_Time) - instant(y.Modified_Time) || (x.id as string).localeCompare(y.id as string));
+    const late = byTime(all.filter((r) => instant(r.Modified_Time) >= instant(t) && (r.Score as number) > 1000));
+    expect(late.length).toBeGreaterThan(0);
+    expect(await where(`Modified_Time >= '${t}' and Score > 1000`, 'Modified_Time asc, id asc')).toEqual(late.map((r) => r.id));
+    const either = byTime(all.filter((r) => instant(r.Modified_Time) > instant(t) || (r.Score as number) > 4900));
+    expect(either.some((r) => instant(r.Modified_Time) <= instant(t))).toBe(true);
+    expect(await where(`Modified_Time > '${t}' or Score > 4900`, 'Modified_Time')).toEqual(either.map((r) => r.id));
   });
 
   test('and / or, grouped in pairs at any depth', async () => {
