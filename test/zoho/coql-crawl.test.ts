@@ -34,7 +34,10 @@ describe('one org read by records and by coql', () => {
   // No deleted log past one page: the plan counts each log as one page (its documented limit).
   const options = { preset: 'tiny' as const, seed: 51, admin: true, subforms: true, minFields: 60, sizes: { Leads: 2300 }, deletedSizes: { Contacts: 150 } };
   beforeAll(async () => {
-    sandbox = await startSandbox({ ...options, faults: { sortConcurrencyLimit: 10 } });
+    // 15 modules read by COQL at ZOHO_MAX_CONCURRENCY=12, each call held 20 ms: more chains than Zoho's 10 complex calls (an upper bound here,
+    // not a proof: the chains start one after the other and 6-7 were seen in flight at most).
+    const extra = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`Custom_Module_${i + 1}`, 2500]));
+    sandbox = await startSandbox({ ...options, extraModules: 5, sizes: { ...options.sizes, ...extra }, faults: { sortConcurrencyLimit: 10, latencyMs: 20 } });
     byRecords = await crawlSandbox(sandbox, WRITE, PIPELINES);
     sandbox.resetStats();
     // More chains than Zoho's sub-concurrency of complex calls: the sandbox refuses the 11th in flight.
