@@ -17,6 +17,8 @@ export interface BenchArgs {
   largeRecords: number[];
   /** Zero-latency orgs whose widened fields are mixed-script text (the sandbox's textFields). */
   textHeavy: boolean;
+  /** Records of each org of the read-paths mode (ZOHO_READ_PATH records vs coql at 50, 100, 250 fields); 0: not run. */
+  readPathsRecords: number;
   help: boolean;
 }
 
@@ -33,6 +35,9 @@ export const BENCH_USAGE = `Usage: npm run bench -- [options]
   --large-records 200k   the latency mode's large-module case: one module of this many records; a list
                          (100k,50k) gives several big modules read at once; 0 skips the case
   --text-heavy           zero-latency orgs whose added fields are multi-line mixed-script text (CPU per record)
+  --read-paths           ZOHO_READ_PATH records vs coql on orgs of ≤ 50, 100 and 250 fields: credits and wall time;
+                         alone it skips the zero-latency sizes unless --sizes is given too
+  --read-paths-records 50k  records of each of those orgs
   --cpu-prof             run the CLI child with --cpu-prof (profiles under bench/results/profiles/)
   --out FILE             where to write the JSON results (default bench/results/<timestamp>.json)`;
 
@@ -47,6 +52,8 @@ const OPTIONS = {
   'large-records': { type: 'string' },
   'cpu-prof': { type: 'boolean' },
   'text-heavy': { type: 'boolean' },
+  'read-paths': { type: 'boolean' },
+  'read-paths-records': { type: 'string' },
   out: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -62,10 +69,11 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   const sizes = values.sizes === undefined ? [10_000, 100_000] : values.sizes.split(',').filter(Boolean).map(parseSize);
   if (values['with-1m'] && !sizes.includes(1_000_000)) sizes.push(1_000_000);
   const latency = values.latency === true;
+  const readPaths = values['read-paths'] === true || values['read-paths-records'] !== undefined;
   return {
     sizes,
     latency,
-    throughput: !latency || values.sizes !== undefined || values['with-1m'] === true,
+    throughput: (!latency && !readPaths) || values.sizes !== undefined || values['with-1m'] === true,
     out: values.out ?? null,
     cpuProf: values['cpu-prof'] === true,
     concurrencies: values.concurrency === undefined ? [1, 5, 10, 20] : ints(values.concurrency, '--concurrency'),
@@ -74,6 +82,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     latencySeconds: values['latency-seconds'] === undefined ? 30 : positiveInt(values['latency-seconds'], '--latency-seconds'),
     largeRecords: values['large-records'] === undefined ? [200_000] : values['large-records'] === '0' ? [] : values['large-records'].split(',').map(parseSize),
     textHeavy: values['text-heavy'] === true,
+    readPathsRecords: !readPaths ? 0 : values['read-paths-records'] === undefined ? 50_000 : parseSize(values['read-paths-records']),
     help: values.help === true,
   };
 }

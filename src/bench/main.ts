@@ -14,6 +14,7 @@ import { profilesIn, summariseProfile, type ProfileSummary } from './profile.js'
 import { largeModuleTable, largeModuleVerdicts, latencyTable, latencyVerdicts, throughputTable, throughputVerdicts, verdictTable, type Verdict } from './report.js';
 import { formatTable, num, seconds, sizeLabel } from './table.js';
 import { probeModules, runThroughput, type ThroughputResult } from './throughput.js';
+import { readPathsTable, readPathsVerdicts, runReadPaths, type ReadPathsResult } from './read-paths.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // BENCH_CLI_PATH: another build's dist/cli.js, to compare two versions against the same sandbox.
@@ -31,6 +32,7 @@ export interface BenchResults {
   throughput: ThroughputResult[];
   latency: LatencyResult[];
   largeModule: LargeModuleResult[];
+  readPaths: ReadPathsResult[];
   verdicts: Verdict[];
   profiles: Record<string, ProfileSummary[]>;
 }
@@ -64,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
     throughput: [],
     latency: [],
     largeModule: [],
+    readPaths: [],
     verdicts: [],
     profiles: {},
   };
@@ -154,12 +157,27 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
+  if (args.readPathsRecords > 0) {
+    say(`\n[read-paths] ZOHO_READ_PATH records vs coql, ${num(args.readPathsRecords)} records per org, zero latency…`);
+    const store = await startLocalStore();
+    try {
+      results.readPaths = await runReadPaths({ cliPath: CLI_PATH, store, records: args.readPathsRecords });
+    } finally {
+      await store.stop();
+    }
+    say('\nRead paths (credits = the sandbox\'s count of the whole crawl; reads = GET records pages or COQL calls alone;');
+    say('metadata, deleted logs and rich-text completion cost the same on both paths; wall = spawn to exit of the CLI)');
+    say(readPathsTable(results.readPaths));
+    for (const line of readPathsVerdicts(results.readPaths)) say(line);
+  }
+
   say('\nTargets');
   say(verdictTable(results.verdicts));
   await mkdir(dirname(outFile), { recursive: true });
   await writeFile(outFile, `${JSON.stringify(results, null, 2)}\n`);
   say(`\nresults written to ${outFile}`);
-  const failedRuns = [...results.throughput, ...results.latency, ...results.largeModule].filter((r) => r.problems.length).length;
+  const readPathRuns = results.readPaths.flatMap((r) => [r.byRecords, r.byCoql]);
+  const failedRuns = [...results.throughput, ...results.latency, ...results.largeModule, ...readPathRuns].filter((r) => r.problems.length).length;
   return failedRuns ? 1 : 0;
 }
 

@@ -15,6 +15,7 @@ import { fieldBatches } from '../zoho/field-batches.js';
 import { hasConvertedRecords, selectModules } from '../zoho/module-selection.js';
 import { orgLicenceOf, type OrgLicence } from '../zoho/org.js';
 import { dailyShare, planModule, planTotals, type ModuleFacts, type ModulePlan, type PlanTotals } from '../zoho/plan.js';
+import { coqlPlanOf } from '../zoho/coql.js';
 import { countCall, fieldsCall, modulesCall, orgCall, type ApiCall } from '../zoho/requests.js';
 import { countAnswerSchema, fieldsAnswerSchema, modulesAnswerSchema, parseBody } from '../zoho/schemas.js';
 
@@ -38,6 +39,8 @@ interface Queued {
   module: string;
   converted: boolean;
   subform: boolean;
+  /** A linking module (generated_type linking): COQL does not read it, as the crawl says. */
+  linking?: boolean;
 }
 
 export async function planZoho(s: Settings, logger: Logger): Promise<SpiderPlan> {
@@ -68,7 +71,12 @@ export async function planZoho(s: Settings, logger: Logger): Promise<SpiderPlan>
   if (listed.status !== 200) throw new Error(`GET /settings/modules answered HTTP ${listed.status} with no modules; expected the module list`);
   const selection = selectModules(parseBody(modulesAnswerSchema, listed.body, 'GET /settings/modules').modules, s.ZOHO_MODULE_WHITELIST);
   const skipped: Record<string, string> = Object.fromEntries(selection.skipped.map(({ name, reason }) => [name, reason]));
-  const queue: Queued[] = selection.modules.map(({ meta }) => ({ module: meta.api_name, converted: hasConvertedRecords(meta), subform: false }));
+  const queue: Queued[] = selection.modules.map(({ meta }) => ({
+    module: meta.api_name,
+    converted: hasConvertedRecords(meta),
+    subform: false,
+    linking: meta.generated_type === 'linking',
+  }));
   const known = new Set([...queue.map((q) => q.module), ...selection.unsupported]);
   const facts: ModuleFacts[] = [];
   // Two calls per module at a time each: never more in flight than ZOHO_MAX_CONCURRENCY, so no call waits for a slot and the latency is the API's.
@@ -96,6 +104,7 @@ export async function planZoho(s: Settings, logger: Logger): Promise<SpiderPlan>
     fullRichText: s.ZOHO_FULL_RICH_TEXT,
     concurrency: s.ZOHO_MAX_CONCURRENCY,
     latencyMs,
+    readPath: s.ZOHO_READ_PATH,
   };
   const order = new Map([...known].map((m, i) => [m, i]));
   const plans = facts.sort((a, b) => order.get(a.module)! - order.get(b.module)!).map((f) => planModule(f, options));
@@ -111,14 +120,15 @@ export async function planZoho(s: Settings, logger: Logger): Promise<SpiderPlan>
       ZOHO_SUBFORMS: s.ZOHO_SUBFORMS,
       ZOHO_MAX_CONCURRENCY: s.ZOHO_MAX_CONCURRENCY,
       ZOHO_CREDIT_BUDGET: s.ZOHO_CREDIT_BUDGET ?? null,
+      ZOHO_READ_PATH: s.ZOHO_READ_PATH,
     },
     latency_ms: Math.round(latencyMs * 10) / 10,
     modules: Object.fromEntries(plans.map((p) => [p.module, p])),
     skipped,
     unknown: selection.unknown.map((u) => u.name),
     totals,
-    org: orgPart(orgAnswer, totals.records_path.credits),
-    budget: s.ZOHO_CREDIT_BUDGET === undefined ? null : { credits: s.ZOHO_CREDIT_BUDGET, covers: totals.records_path.credits <= s.ZOHO_CREDIT_BUDGET },
+    org: orgPart(orgAnswer, totals.run.credits),
+    budget: s.ZOHO_CREDIT_BUDGET === undefined ? null : { credits: s.ZOHO_CREDIT_BUDGET, covers: totals.run.credits <= s.ZOHO_CREDIT_BUDGET },
   };
   return { json: plan, text: renderPlan(plan) };
 }
@@ -152,9 +162,19 @@ async function moduleFacts(
     fields: names.length,
     batches: fieldBatches(names).length,
     rich: s.ZOHO_FULL_RICH_TEXT && fields.some((f) => f.richText),
+    // The crawl's own test (zoho/coql.ts) of whether COQL can read the module.
+    ...coqlUnreadable(q, fields),
     ...(countRefused === undefined ? {} : { refused: { at: 'records' as const, reason: countRefused } }),
   };
   return { facts, subforms: fields.flatMap((f) => (f.subformModule === undefined ? [] : [f.subformModule])) };
+}
+
+/** Why a ZOHO_READ_PATH=coql crawl reads the module by records (the spider's rules: coqlChainOf, coqlPlanOf). */
+function coqlUnreadable(q: Queued, fields: Parameters<typeof coqlPlanOf>[0]): { coqlUnreadable?: string } {
+  if (q.subform) return { coqlUnreadable: 'a subform module, which COQL does not read' };
+  if (q.linking) return { coqlUnreadable: 'a linking module, which COQL does not read' };
+  const coql = coqlPlanOf(fields);
+  return 'reason' in coql ? { coqlUnreadable: coql.reason } : {};
 }
 
 /** Why the org refuses a module (403 NO_PERMISSION/NOT_SUPPORTED, or it is missing), as the crawl skips it; undefined for other errors. */
@@ -188,7 +208,7 @@ const secs = (x: number): string => (x < 60 ? `${x.toFixed(1)} s` : x < 3600 ? `
 /** The plan for a person: a table per module, the totals, and what they mean for the day's credits. */
 export function renderPlan(p: ZohoPlan): string {
   const t = p.totals;
-  const head = ['module', 'records', 'fields', 'batches', 'calls', 'credits', 'coql calls', 'coql credits', 'time'];
+  const head = ['module', 'records', 'fields', 'batches', 'calls', 'credits', 'coql calls', 'coql credits', 'path', 'time'];
   const rows = Object.values(p.modules).map((m) => [
     m.refused ? `${m.module} (refused)` : m.module,
     m.records === null ? '?' : n(m.records),
@@ -198,10 +218,11 @@ export function renderPlan(p: ZohoPlan): string {
     n(m.records_path.credits),
     n(m.coql.requests),
     n(m.coql.credits),
+    m.path_reason ? `${m.path}*` : m.path,
     secs(m.seconds),
   ]);
   rows.push(['total (+ module list)', n(t.records), n(t.fields), n(t.field_batches), n(t.records_path.requests), n(t.records_path.credits),
-    n(t.coql.requests), n(t.coql.credits), secs(t.seconds)]);
+    n(t.coql.requests), n(t.coql.credits), t.run.read_path, secs(t.seconds)]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]): string => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
   const out = [
@@ -211,9 +232,11 @@ export function renderPlan(p: ZohoPlan): string {
     line(head),
     ...rows.map(line),
     '',
-    `records read path (what a crawl does): ${n(t.records_path.requests)} calls, ${n(t.records_path.credits)} credits; ` +
+    `this run (ZOHO_READ_PATH=${t.run.read_path}): ${n(t.run.requests)} calls, ${n(t.run.credits)} credits; ` +
       `each deleted log counted as one page (${p.settings.ZOHO_INCLUDE_DELETED ? '2 credits; each 200 deletions more cost one page more' : 'off'})`,
-    `COQL (estimate: ${t.coql.estimate}): ${n(t.coql.requests)} calls, ${n(t.coql.credits)} credits`,
+    `records read path: ${n(t.records_path.requests)} calls, ${n(t.records_path.credits)} credits; ` +
+      `coql read path: ${n(t.coql.requests)} calls, ${n(t.coql.credits)} credits (COQL calls cost 1 / 2 / 3 credits by LIMIT: ≤ 200 / 1,000 / 2,000 rows)`,
+    ...Object.values(p.modules).flatMap((m) => (m.path_reason ? [`* ${m.module}: read by records: ${m.path_reason}`] : [])),
     `expected time at ZOHO_MAX_CONCURRENCY=${p.settings.ZOHO_MAX_CONCURRENCY}: about ${secs(t.seconds)} ` +
       `(mean latency of the plan's calls: ${p.latency_ms} ms)`,
   ];

@@ -8,6 +8,8 @@
 //                  next page follows from zoho/records-chain.ts (page_token, cap, restarts) and the
 //                  engine fetches it while this page's records go through the pipelines; the first
 //                  page also yields the module item and the module's `deleted` chain
+//   coql           (ZOHO_READ_PATH=coql) a chain: one POST /coql per page, by keyset (zoho/coql.ts,
+//                  coql-chain.ts) → record items; otherwise as `records` (module item, deleted chain)
 //   deleted        a chain: one page of GET /{module}/deleted → deleted items; next page by number,
 //                  asked for once the page is committed (no prefetch: the log is a page or two)
 // Each chain takes one of the engine's ZOHO_MAX_CONCURRENCY slots while it runs; its state (a
@@ -31,6 +33,8 @@ import { Pace } from '../http/pace.js';
 import { BIG_MODULE_RECORDS, RangeBoard, rangeCount, rangesToResume, SORT_BY_CONCURRENCY, splitTime, type RangesNote, type TimeRange } from '../zoho/ranges.js';
 import { ChainError, perPageFor, rangeChainState, restartPastLimit, restartStale, takePage, type ChainState, type PageOutcome } from '../zoho/records-chain.js';
 import { countCall, deletedCall, fieldsCall, fullDataCall, MAX_FULL_DATA_IDS, MAX_PER_PAGE, modulesCall, recordsCall, type ApiCall } from '../zoho/requests.js';
+import { COQL_MAX_ROWS, coqlAnswerSchema, coqlCall, coqlCallCredits, coqlPlanOf, coqlQueryError } from '../zoho/coql.js';
+import { CoqlKept, coqlQueryOf, takeCoqlPage, type CoqlChainState } from '../zoho/coql-chain.js';
 import {
   countAnswerSchema,
   entriesPageOf,
@@ -74,6 +78,19 @@ interface DeletedData extends Record<string, unknown> {
   count: number;
 }
 
+/** A module's COQL chain (ZOHO_READ_PATH=coql). */
+interface CoqlData extends Record<string, unknown> {
+  module: string;
+  explicit: boolean;
+  state: CoqlChainState;
+  /** Only on the module's first page: what the module item says. */
+  first?: { fields: FieldInfo[]; expected?: number };
+  rich?: string[];
+}
+
+/** A COQL page's answer, or the error that refused it (parse decides what it means). */
+type CoqlAnswer = { answer: ApiAnswer } | { error: unknown };
+
 /** A deleted page's answer, or the error that refused it (parse decides what it means). */
 type DeletedAnswer = { answer: ApiAnswer } | { error: unknown };
 
@@ -104,6 +121,7 @@ export class ZohoSpider extends Spider {
     'ZOHO_INCLUDE_DELETED',
     'ZOHO_INCREMENTAL',
     'ZOHO_INCREMENTAL_OVERLAP_SECS',
+    'ZOHO_READ_PATH',
   ];
   override readonly incremental: IncrementalSpec;
   /** What the rest of the run costs, said if the daily credits run out. */
@@ -124,6 +142,10 @@ export class ZohoSpider extends Spider {
   private readonly open = new Map<string, { chains: number; written: number; board: RangeBoard; steals: number; top?: TimeRange }>();
   /** Resume: the Modified_Time of each record line the killed attempt kept, by module (for rangesToResume). */
   private readonly keptTimes = new Map<string, number[]>();
+  /** Resume of COQL chains: the last stored (Modified_Time, id) of each module. */
+  private readonly coqlKept = new CoqlKept();
+  /** Modules COQL is not documented to read (linking modules), with why: read by GET records under ZOHO_READ_PATH=coql. */
+  private readonly notByCoql = new Map<string, string>();
 
   readonly callbacks: Record<string, SpiderCallback> = {
     fields: (input) => this.parseFields(input),
@@ -136,6 +158,10 @@ export class ZohoSpider extends Spider {
       // A range chain's end, once its last page is committed: the module ends with the last of them.
       ended: (data) => (data.rangeId === undefined ? [] : this.rangeEnded(data.module)),
     } satisfies Paginator<RecordsData, PageAnswers>,
+    coql: {
+      fetch: (data) => this.fetchCoql(data),
+      parse: (answer, data) => this.parseCoql(answer, data),
+    } satisfies Paginator<CoqlData, CoqlAnswer>,
     deleted: {
       fetch: (data) => this.fetchDeleted(data),
       parse: (answer, data) => this.parseDeleted(answer, data),
@@ -228,6 +254,9 @@ export class ZohoSpider extends Spider {
         (selection.unsupported.length ? `; not readable over the API, not requested: ${selection.unsupported.join(', ')}` : ''),
     );
     for (const name of selection.unsupported) this.unreadable.add(name);
+    for (const { meta } of selection.modules) {
+      if (meta.generated_type === 'linking') this.notByCoql.set(meta.api_name, 'a linking module, which COQL does not read');
+    }
     // All of them before any is planned: a parent's fields, read meanwhile, must not take a listed module for a new subform.
     for (const { meta } of selection.modules) this.planned.add(meta.api_name);
     for (const { meta, explicit } of selection.modules) yield* this.planModule(meta.api_name, explicit, hasConvertedRecords(meta));
@@ -330,6 +359,14 @@ export class ZohoSpider extends Spider {
     // `id` is sent only when the field list names it: Zoho returns it with every record anyway, and
     // the merge of field batches keys on the records' ids, not on the field list.
     const names = fieldInfo.map((f) => f.api_name);
+    if (s.ZOHO_READ_PATH === 'coql') {
+      const first = { fields: fieldInfo, expected };
+      const coql = this.coqlChainOf(module, explicit, fields, { since: baseIms, toRead: count === undefined || baseIms ? undefined : toRead, rich, first });
+      if (coql) {
+        yield coql;
+        return;
+      }
+    }
     let order: ChainState['order'] = toRead > s.ZOHO_PAGE_TOKEN_LIMIT ? 'modified-asc' : 'default';
     if (order === 'modified-asc' && !names.includes('Modified_Time')) {
       this.log.warn(`${module}: ${toRead} records, past the page_token limit, but no Modified_Time field to page by time; reading in id order`);
@@ -399,6 +436,7 @@ export class ZohoSpider extends Spider {
     // at first; a module read in ranges uses them when its records start (resumeRanges), any other
     // drops them when it is planned.
     if (item.kind !== 'record') return;
+    if (this.ctx.settings.ZOHO_READ_PATH === 'coql') this.coqlKept.kept(item.module, item.data);
     const at = typeof item.data.Modified_Time === 'string' ? Date.parse(item.data.Modified_Time) : Number.NaN;
     if (Number.isNaN(at)) return;
     let times = this.keptTimes.get(item.module);
@@ -722,6 +760,85 @@ export class ZohoSpider extends Spider {
   /** One records call; sort_by calls wait for a place within Zoho's sub-concurrency first (reference §8). */
   private send(call: ApiCall, sorted: boolean): Promise<ApiAnswer> {
     return this.api.get(call, sorted ? this.sortedCalls : undefined);
+  }
+
+  /**
+   * The module's COQL chain, or undefined (logged) when it stays on the records path: COQL cannot
+   * page it (no Modified_Time), cannot name its fields in one SELECT (> 500), or is not documented to
+   * read it (subform and linking modules). A resumed run goes on after the last record it stored.
+   */
+  private coqlChainOf(
+    module: string,
+    explicit: boolean,
+    fields: readonly FieldMeta[],
+    o: { since?: string; toRead?: number; rich: string[]; first: NonNullable<CoqlData['first']> },
+  ): SpiderChain<CoqlData> | undefined {
+    const plan = coqlPlanOf(fields);
+    const unread = this.subforms.has(module) ? 'a subform module, which COQL does not read' : this.notByCoql.get(module);
+    const reason = unread ?? ('reason' in plan ? plan.reason : undefined);
+    if (reason !== undefined || !('fields' in plan)) {
+      this.log.info(`${module}: read by GET records although ZOHO_READ_PATH=coql: ${reason}`);
+      return undefined;
+    }
+    const cap = this.ctx.settings.ZOHO_MAX_RECORDS_PER_MODULE;
+    const kept = this.coqlKept.take(module);
+    if (kept) this.log.info(`${module}: resuming the COQL chain after the ${kept.count} record(s) already stored`);
+    const state: CoqlChainState = { module, fields: plan.fields, since: o.since, cap, expected: o.toRead, written: kept?.count ?? 0, after: kept?.after };
+    // For the estimate said when credits run out: a page costs up to 3 credits and, with rich text, 10 fetch_full_data calls.
+    this.remaining.sized(module, coqlCallCredits(COQL_MAX_ROWS) + (o.rich.length ? COQL_MAX_ROWS / MAX_FULL_DATA_IDS : 0), o.toRead, COQL_MAX_ROWS);
+    return chain<CoqlData>('coql', { module, explicit, state, first: o.first, ...(o.rich.length ? { rich: o.rich } : {}) });
+  }
+
+  /** One COQL call, within Zoho's sub-concurrency of complex calls (reference §8), as sort_by reads are. */
+  private fetchCoql({ state }: CoqlData): Promise<CoqlAnswer> {
+    return this.send(coqlCall(coqlQueryOf(state)), true).then(
+      (answer) => ({ answer }),
+      (error: unknown) => ({ error }),
+    );
+  }
+
+  /** One page of a COQL chain: its records and the next page's state (coql-chain.ts). */
+  private parseCoql(result: CoqlAnswer, data: CoqlData): PageParse<CoqlData> {
+    const { module, explicit, state } = data;
+    if ('error' in result) {
+      // A query Zoho could not run is the crawler's to fix: said once, naming the module and what was wrong.
+      const refusedQuery = coqlQueryError(result.error, coqlQueryOf(state));
+      if (refusedQuery) throw this.failure(refusedQuery);
+      if (data.first && this.refused(module, explicit, result.error)) return { outputs: [] };
+      throw this.failure(result.error);
+    }
+    const { answer } = result;
+    // 204: no rows (an empty module, or nothing changed since `since`).
+    const page = answer.status === 200 ? parseBody(coqlAnswerSchema, answer.body, `POST /coql (${module})`) : { data: [], info: { more_records: false } };
+    let outcome;
+    try {
+      outcome = takeCoqlPage(state, page.data, page.info.more_records, this.repeatOf(module));
+    } catch (error) {
+      throw this.failure(error);
+    }
+    const next = outcome.next ? { ...data, first: undefined, state: outcome.next } : undefined;
+    return { outputs: this.coqlOutputs(data, outcome.records, outcome.next === undefined), next };
+  }
+
+  /** A COQL page's outputs; the rich-text completion runs while the engine fetches the next page. */
+  private async *coqlOutputs(data: CoqlData, found: Array<Record<string, unknown> & { id: string }>, last: boolean): AsyncIterable<SpiderOutput> {
+    const { module } = data;
+    const records = data.rich ? await this.withFullRichText(module, data.rich, found) : found;
+    if (data.first) {
+      yield { kind: 'module', module, fields: data.first.fields, expected: data.first.expected };
+      yield* this.firstDeleted(module);
+    }
+    for (const record of records) yield this.recordItem(module, record);
+    if (!last) return;
+    yield* this.endOf(module, 'record');
+    const written = data.state.written + found.length;
+    this.log.info(`${module}: ${written} record(s) by COQL`);
+    // Fewer rows than actions/count (converted=both, approved=both) counts: what COQL leaves out is not documented
+    // (converted Leads and records awaiting approval are UNVERIFIED), so it is said rather than passed off as the module.
+    const expected = data.state.expected;
+    if (expected !== undefined && written < expected) {
+      this.log.warn(`${module}: COQL gave ${written} record(s) where actions/count says ${expected}; deleted meanwhile, or not returned by COQL`);
+    }
   }
 
   private *firstDeleted(module: string): Iterable<SpiderChain> {

@@ -53,7 +53,10 @@ export class ZohoClient {
     return this.http.pushback;
   }
 
-  /** `slot`: a cap this call must also fit under, per attempt (the sort_by sub-concurrency). */
+  /**
+   * Sends one call (GET, or the POST of a COQL query: ApiCall.method). `slot`: a cap this call must
+   * also fit under, per attempt (Zoho's sub-concurrency of complex calls: sort_by reads, COQL).
+   */
   get(call: ApiCall, slot?: Pace): Promise<ApiAnswer> {
     // Whether this call's credits are held against the budget now (from its send until an answer that costs nothing).
     let held = false;
@@ -63,7 +66,10 @@ export class ZohoClient {
       request: (credential) => {
         const headers: Record<string, string> = { ...credential?.headers, accept: 'application/json' };
         if (call.ifModifiedSince) headers['if-modified-since'] = formatIfModifiedSince(call.ifModifiedSince);
-        return { url: `${credential?.baseUrl ?? ''}${call.path}`, headers };
+        const url = `${credential?.baseUrl ?? ''}${call.path}`;
+        // A COQL query is a POST of JSON, judged, retried, priced and gated like every other call.
+        if (call.method === 'POST') return { method: 'POST', url, headers: { ...headers, 'content-type': 'application/json' }, body: call.body ?? '{}' };
+        return { url, headers };
       },
       judge: (answer) => this.judge(answer, call),
       gate: (when) => {

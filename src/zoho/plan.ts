@@ -1,6 +1,6 @@
 // What a crawl of an org will cost before it starts: per module and in total, the calls and credits
-// of the records read path (what the crawl does today) and, as an estimate, of a COQL read path, the
-// expected wall time, and the share of the org's daily credits. Pure arithmetic over what the plan's
+// of both read paths (ZOHO_READ_PATH: records, and coql as zoho/coql.ts reads, call for call), which
+// path the run takes for each module, the expected wall time, and the share of the org's daily credits. Pure arithmetic over what the plan's
 // metadata and count calls learnt; the rules are the crawl's own (src/spiders/zoho.ts, records-chain.ts):
 // - per module: GET /settings/fields + actions/count; then, when it has fields, max(1, ⌈records/per_page⌉)
 //   pages × one call per field batch (an empty module still costs its first page); with
@@ -9,10 +9,14 @@
 //   count call: counted as its first page, exact for logs of up to 200 deletions;
 // - per_page comes from ZOHO_MAX_RECORDS_PER_MODULE as the crawl picks it (perPageFor);
 // - plus the one module-list call of the run.
+// - coql: per module the same metadata and deleted log, then the COQL calls coqlCost counts (the chain's
+//   own LIMIT rule, nextCoqlLimit) and, with rich text, one fetch_full_data per 200 rows of each page;
+//   a module COQL cannot read (coqlPlanOf: no Modified_Time, > 500 fields) costs what records costs.
 // Not counted: retries after 429/5xx (they cost nothing), the extra chains of a module past
 // ZOHO_PAGE_TOKEN_LIMIT, and incremental runs (actions/count is the whole module, not the changes).
+import { coqlCallCredits, coqlCost, coqlPages, nextCoqlLimit } from './coql.js';
 import { perPageFor } from './records-chain.js';
-import { CALL_CREDITS, DELETED_CREDITS } from './requests.js';
+import { CALL_CREDITS, DELETED_CREDITS, MAX_FULL_DATA_IDS } from './requests.js';
 
 /** What the plan's calls learnt of one module. */
 export interface ModuleFacts {
@@ -26,6 +30,8 @@ export interface ModuleFacts {
   rich: boolean;
   /** A subform module: read like a module, with no deleted log. */
   subform: boolean;
+  /** Why COQL cannot read the module (coqlPlanOf), so that a coql run reads it by records; undefined when it can. */
+  coqlUnreadable?: string;
   /**
    * Refused by the org (403/404), with the reason. At `fields`, the crawl spends its two metadata
    * calls on it; at `records` (its fields are readable, its count and records are not, as Notes for
@@ -41,6 +47,8 @@ export interface PlanOptions {
   concurrency: number;
   /** Mean latency of one call, from the plan's own calls. */
   latencyMs: number;
+  /** ZOHO_READ_PATH: which path the run takes where COQL can read the module. */
+  readPath: 'records' | 'coql';
 }
 
 export interface Cost {
@@ -57,9 +65,17 @@ export interface ModulePlan {
   pages: number;
   /** The records read path as the crawl does it: metadata, records pages, rich text, deleted log. */
   records_path: Cost & { records_calls: number; rich_text_calls: number; deleted_calls: number };
-  /** The same module read by COQL (≤ 2,000 rows and ≤ 500 fields a call), metadata and deleted log alike. */
-  coql: Cost;
-  /** Expected time of the module's own chain, in seconds. */
+  /**
+   * The module in a run with ZOHO_READ_PATH=coql: metadata, COQL calls (≤ 2,000 rows a call, 1 / 2 / 3
+   * credits by LIMIT), rich-text completion and deleted log; the records path's cost when COQL cannot read it.
+   */
+  coql: Cost & { coql_calls: number; rich_text_calls: number };
+  /** The path this run takes under the current ZOHO_READ_PATH, and why COQL was not taken when it was asked for. */
+  path: 'records' | 'coql';
+  path_reason?: string;
+  /** What this run spends on the module: `records_path` or `coql`, by `path`. */
+  run: Cost;
+  /** Expected time of the module's own chain on its path, in seconds. */
   seconds: number;
   refused?: string;
 }
@@ -72,15 +88,10 @@ export interface PlanTotals {
   fields: number;
   field_batches: number;
   records_path: Cost;
-  coql: Cost & { estimate: string };
+  coql: Cost;
+  /** What this run spends, each module on its path (ZOHO_READ_PATH). */
+  run: Cost & { read_path: 'records' | 'coql' };
   seconds: number;
-}
-
-/** COQL's price of one call by the rows it returns (reference §6): 1 up to 200, 2 up to 1,000, 3 up to 2,000. */
-export const COQL_MAX_ROWS = 2000;
-export const COQL_MAX_FIELDS = 500;
-export function coqlCallCredits(rows: number): number {
-  return rows <= 200 ? 1 : rows <= 1000 ? 2 : 3;
 }
 
 const METADATA_CALLS = 2;
@@ -104,10 +115,35 @@ export function planModule(m: ModuleFacts, o: PlanOptions): ModulePlan {
     rich_text_calls: richCalls,
     deleted_calls: deletedCalls,
   };
-  const coqlRead = m.batches === 0 ? { requests: 0, credits: 0 } : coqlCost(known, m.fields);
-  const coql = { requests: metadata.requests + coqlRead.requests + deletedCalls, credits: metadata.credits + coqlRead.credits + deletedCredits };
-  const seconds = (roundsOf(pages, richCalls, deletedCalls) * o.latencyMs) / 1000;
-  return { module: m.module, records, fields: m.fields, field_batches: m.batches, pages, records_path: path, coql, seconds };
+  const recordsSeconds = (roundsOf(pages, richCalls, deletedCalls) * o.latencyMs) / 1000;
+  // No fields: neither path reads records (the crawl stops before choosing one).
+  const coqlReadable = m.batches > 0 && m.coqlUnreadable === undefined;
+  const base = { module: m.module, records, fields: m.fields, field_batches: m.batches, pages, records_path: path };
+  if (!coqlReadable) {
+    const coql = { requests: path.requests, credits: path.credits, coql_calls: 0, rich_text_calls: richCalls };
+    return { ...base, coql, ...choice(o, m), run: cost(path), seconds: recordsSeconds };
+  }
+  const read = coqlCost(known);
+  const coqlPaged = coqlPages(known);
+  const coqlRich = o.fullRichText && m.rich ? coqlPaged.reduce((n, rows) => n + Math.ceil(rows / MAX_FULL_DATA_IDS), 0) : 0;
+  const coql = {
+    requests: metadata.requests + read.requests + coqlRich + deletedCalls,
+    credits: metadata.credits + read.credits + coqlRich * CALL_CREDITS + deletedCredits,
+    coql_calls: read.requests,
+    rich_text_calls: coqlRich,
+  };
+  const onCoql = o.readPath === 'coql';
+  // A page's rich-text calls follow its COQL call one after the other in the chain.
+  const coqlSeconds = (roundsOf(read.requests, coqlRich, deletedCalls) * o.latencyMs) / 1000;
+  return { ...base, coql, path: onCoql ? 'coql' : 'records', run: cost(onCoql ? coql : path), seconds: onCoql ? coqlSeconds : recordsSeconds };
+}
+
+const cost = (c: Cost): Cost => ({ requests: c.requests, credits: c.credits });
+
+/** The records path of a module COQL cannot read, and why, when COQL was asked for. */
+function choice(o: PlanOptions, m: ModuleFacts): { path: 'records'; path_reason?: string } {
+  if (o.readPath !== 'coql') return { path: 'records' };
+  return { path: 'records', path_reason: m.batches === 0 ? 'no fields to read' : m.coqlUnreadable };
 }
 
 /** A module the org refuses costs the calls that find it out: the crawl (and Zoho's count) reads nothing of it. */
@@ -117,16 +153,17 @@ function refusedPlan(m: ModuleFacts, refused: NonNullable<ModuleFacts['refused']
   const path = { ...cost, records_calls: first, rich_text_calls: 0, deleted_calls: 0 };
   const seconds = ((first ? 2 : 1) * o.latencyMs) / 1000;
   const pages = first ? 1 : 0;
-  return { module: m.module, records: 0, fields: m.fields, field_batches: m.batches, pages, records_path: path, coql: cost, seconds, refused: refused.reason };
-}
-
-/** Rows read by COQL: one SELECT per 500 fields, each paged by 2,000 rows (an empty module still costs its one call). */
-export function coqlCost(rows: number, fields: number): Cost {
-  const selects = Math.max(1, Math.ceil(fields / COQL_MAX_FIELDS));
-  const full = Math.floor(rows / COQL_MAX_ROWS);
-  const rest = rows - full * COQL_MAX_ROWS;
-  const last = rest > 0 || full === 0 ? 1 : 0;
-  return { requests: selects * (full + last), credits: selects * (full * coqlCallCredits(COQL_MAX_ROWS) + (last ? coqlCallCredits(rest) : 0)) };
+  // By COQL the refusal comes on the first COQL call instead, priced by its LIMIT (the count was refused too: the cap's, else 2,000).
+  const byCoql = refused.at === 'records' && m.batches > 0 && m.coqlUnreadable === undefined;
+  const coqlCredits = byCoql ? coqlCallCredits(nextCoqlLimit(o.cap)) : 0;
+  const coql = byCoql
+    ? { requests: METADATA_CALLS + 1, credits: METADATA_CALLS * CALL_CREDITS + coqlCredits, coql_calls: 1, rich_text_calls: 0 }
+    : { ...cost, coql_calls: 0, rich_text_calls: 0 };
+  const onCoql = byCoql && o.readPath === 'coql';
+  const chosen = onCoql ? { path: 'coql' as const } : choice(o, m);
+  const run = { requests: (onCoql ? coql : cost).requests, credits: (onCoql ? coql : cost).credits };
+  const base = { module: m.module, records: 0, fields: m.fields, field_batches: m.batches, pages, records_path: path, coql };
+  return { ...base, ...chosen, run, seconds, refused: refused.reason };
 }
 
 /**
@@ -142,10 +179,11 @@ export function planTotals(plans: readonly ModulePlan[], o: PlanOptions): PlanTo
   const sum = (f: (p: ModulePlan) => number): number => plans.reduce((n, p) => n + f(p), 0);
   // The run's own call: the module list, before any module.
   const list = { requests: 1, credits: CALL_CREDITS };
-  const calls = list.requests + sum((p) => p.records_path.requests);
+  // The time is the run's: each module on its path.
+  const calls = list.requests + sum((p) => p.run.requests);
   const longest = Math.max(0, ...plans.map((p) => p.seconds));
-  // Calls that can be in flight at once: each module's chain sends its page's field-batch calls together.
-  const lanes = Math.max(1, Math.min(o.concurrency, sum((p) => Math.max(1, p.field_batches))));
+  // Calls that can be in flight at once: each module's records chain sends its page's field-batch calls together, a COQL chain one call.
+  const lanes = Math.max(1, Math.min(o.concurrency, sum((p) => (p.path === 'coql' ? 1 : Math.max(1, p.field_batches)))));
   const latency = o.latencyMs / 1000;
   return {
     modules: plans.length,
@@ -153,12 +191,9 @@ export function planTotals(plans: readonly ModulePlan[], o: PlanOptions): PlanTo
     unsized: plans.filter((p) => p.records === null).length,
     fields: sum((p) => p.fields),
     field_batches: sum((p) => p.field_batches),
-    records_path: { requests: calls, credits: list.credits + sum((p) => p.records_path.credits) },
-    coql: {
-      requests: list.requests + sum((p) => p.coql.requests),
-      credits: list.credits + sum((p) => p.coql.credits),
-      estimate: 'COQL is not a read path yet',
-    },
+    records_path: { requests: list.requests + sum((p) => p.records_path.requests), credits: list.credits + sum((p) => p.records_path.credits) },
+    coql: { requests: list.requests + sum((p) => p.coql.requests), credits: list.credits + sum((p) => p.coql.credits) },
+    run: { requests: list.requests + sum((p) => p.run.requests), credits: list.credits + sum((p) => p.run.credits), read_path: o.readPath },
     // The module list, then the longer of the longest chain and all calls spread over the lanes.
     seconds: latency + Math.max(longest, ((calls - list.requests) * latency) / lanes),
   };

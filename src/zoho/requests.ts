@@ -21,6 +21,10 @@ export interface ApiCall {
   module?: string;
   /** A page of entries (records, deleted): read from its bytes by scanEntriesPage, not JSON.parse. */
   entries?: boolean;
+  /** POST with `body` as its JSON (COQL); default GET. */
+  method?: 'GET' | 'POST';
+  /** The JSON body of a POST, already encoded. */
+  body?: string;
 }
 
 /** Credits of one answered call of each kind (reference §8): most calls 1, a deleted-records page 2 (UNVERIFIED). */

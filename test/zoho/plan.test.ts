@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import type { ZohoPlan } from '../../src/spiders/zoho-plan.js';
-import { coqlCost, planModule, planTotals } from '../../src/zoho/plan.js';
+import { coqlCost } from '../../src/zoho/coql.js';
+import { planModule, planTotals } from '../../src/zoho/plan.js';
 import { planCli } from './plan-support.js';
 import { close, twistingProxy } from './twisting-proxy.js';
 import { crawlSandbox } from './support.js';
@@ -65,7 +66,9 @@ describe('plan zoho: its totals are what the crawl then spends', () => {
     expect(plan.modules.Leads).toMatchObject({ records: 450, field_batches: 2, pages: 3, records_path: { records_calls: 6, deleted_calls: 1 } });
     // The org's licence: Professional, 20 users → 50,000 + 20 × 500 credits a day.
     expect(plan.org).toEqual({ edition: 'professional', licences: 20, daily_credits: 60_000, share: plan.totals.records_path.credits / 60_000 });
-    expect(plan.totals.coql.estimate).toBe('COQL is not a read path yet');
+    // The default path is records, for every module: the run's figures are the records path's.
+    expect(plan.totals.run).toEqual({ ...plan.totals.records_path, read_path: 'records' });
+    expect(Object.values(plan.modules).every((m) => m.path === 'records' && m.path_reason === undefined)).toBe(true);
     expect(plan.totals.coql.credits).toBeLessThan(plan.totals.records_path.credits);
   }, 120_000);
 
@@ -76,7 +79,8 @@ describe('plan zoho: its totals are what the crawl then spends', () => {
     for (const m of ['Leads', 'Contacts', 'Line_Items__s', 'total (+ module list)']) {
       expect(ran.stdout).toMatch(new RegExp(`^${m.replace(/[()+]/g, '\\$&')} +\\d`, 'm'));
     }
-    expect(ran.stdout).toMatch(/COQL \(estimate: COQL is not a read path yet\): \d+ calls, \d+ credits/);
+    expect(ran.stdout).toMatch(/^this run \(ZOHO_READ_PATH=records\): \d+ calls, \d+ credits/m);
+    expect(ran.stdout).toMatch(/^records read path: \d+ calls, \d+ credits; coql read path: \d+ calls, \d+ credits/m);
     expect(ran.stdout).toMatch(/daily credits: professional, 20 user licence\(s\) → 60,000 credits a day: this run takes [\d.]+% of them/);
     expect(ran.stdout).toMatch(/ZOHO_CREDIT_BUDGET=10: the run stops there; the next crawl continues it/);
     expect(ran.stdout).not.toContain(sandbox.credentials.clientSecret);
@@ -146,16 +150,34 @@ describe('plan zoho honours the settings that shape a crawl', () => {
 });
 
 describe('the plan\'s arithmetic', () => {
-  const o = { includeDeleted: true, fullRichText: true, concurrency: 5, latencyMs: 100 };
+  const o = { includeDeleted: true, fullRichText: true, concurrency: 5, latencyMs: 100, readPath: 'records' as const };
 
-  test('COQL: ≤ 2,000 rows a call at 1 / 2 / 3 credits by size, one SELECT per 500 fields', () => {
-    expect(coqlCost(0, 10)).toEqual({ requests: 1, credits: 1 });
-    expect(coqlCost(200, 10)).toEqual({ requests: 1, credits: 1 });
-    expect(coqlCost(201, 10)).toEqual({ requests: 1, credits: 2 });
-    expect(coqlCost(2000, 10)).toEqual({ requests: 1, credits: 3 });
-    expect(coqlCost(2001, 10)).toEqual({ requests: 2, credits: 4 });
-    expect(coqlCost(1_000_000, 250)).toEqual({ requests: 500, credits: 1500 });
-    expect(coqlCost(1_000_000, 501)).toEqual({ requests: 1000, credits: 3000 });
+  test('COQL: ≤ 2,000 rows a call at 1 / 2 / 3 credits by LIMIT, the last call asking only what is left', () => {
+    expect(coqlCost(0)).toEqual({ requests: 1, credits: 1 });
+    expect(coqlCost(200)).toEqual({ requests: 1, credits: 1 });
+    expect(coqlCost(201)).toEqual({ requests: 1, credits: 2 });
+    expect(coqlCost(2000)).toEqual({ requests: 1, credits: 3 });
+    expect(coqlCost(2001)).toEqual({ requests: 2, credits: 4 });
+    expect(coqlCost(1_000_000)).toEqual({ requests: 500, credits: 1500 });
+  });
+
+  test('path: coql where COQL can read the module, records (with the reason) where it cannot; the run costs the chosen path', () => {
+    const coql = { ...o, readPath: 'coql' as const };
+    const wide = planModule({ module: 'W', count: 4500, fields: 250, batches: 5, rich: true, subform: false }, coql);
+    // 3 COQL calls (2,000 + 2,000 + 500 rows: 3 + 3 + 2 credits); rich text per 200 rows of each page: 10 + 10 + 3.
+    expect(wide).toMatchObject({ path: 'coql', coql: { coql_calls: 3, rich_text_calls: 23, requests: 2 + 3 + 23 + 1, credits: 2 + 8 + 23 + 2 } });
+    expect(wide.run).toEqual({ requests: wide.coql.requests, credits: wide.coql.credits });
+    const unreadable = planModule({ module: 'U', count: 10, fields: 600, batches: 12, rich: false, subform: false, coqlUnreadable: 'too wide' }, coql);
+    expect(unreadable).toMatchObject({ path: 'records', path_reason: 'too wide' });
+    expect(unreadable.run).toEqual({ requests: unreadable.records_path.requests, credits: unreadable.records_path.credits });
+    // Totals: each path's own figures, and the run's with each module on its path.
+    const totals = planTotals([wide, unreadable], coql);
+    expect(totals.records_path).toEqual({ requests: 1 + wide.records_path.requests + unreadable.records_path.requests,
+      credits: 1 + wide.records_path.credits + unreadable.records_path.credits });
+    expect(totals.run).toEqual({ requests: 1 + wide.coql.requests + unreadable.records_path.requests,
+      credits: 1 + wide.coql.credits + unreadable.records_path.credits, read_path: 'coql' });
+    expect(planModule({ module: 'W', count: 4500, fields: 250, batches: 5, rich: true, subform: false }, o)).toMatchObject({ path: 'records' });
+    expect(planModule({ module: 'W', count: 4500, fields: 250, batches: 5, rich: true, subform: false }, o).path_reason).toBeUndefined();
   });
 
   test('records path: a 1M-record, 250-field module costs 25,000 credits of records calls; rich text one call a page; a cap picks per_page', () => {

@@ -51,6 +51,8 @@ export async function crawlSandbox(
   sandbox: Pick<Sandbox, 'settings'> | { settings(): Record<string, string> },
   extra: Record<string, unknown> = {},
   pipelines: Record<string, PipelineFactory> = {},
+  /** The run's start (its folder's name), when a test runs several into one output folder. */
+  startedAt?: Date,
 ): Promise<Crawled> {
   const outputDir = tempDir('zoho-out');
   const settings = parseSettings({
@@ -62,7 +64,7 @@ export async function crawlSandbox(
   });
   const got: Collected = { records: new Map(), deleted: new Map(), modules: [] };
   const { logger, lines } = createCapturingLogger('debug');
-  const result = await crawl({ spider: ZohoSpider, settings, logger, pipelines: { ...pipelines, collect: collector(got) } });
+  const result = await crawl({ spider: ZohoSpider, settings, logger, pipelines: { ...pipelines, collect: collector(got) }, startedAt });
   return { ...result, got, lines, settings, outputDir };
 }
 
