@@ -11,7 +11,7 @@ import { coqlCost } from '../../src/zoho/coql.js';
 import { ndjsonLine } from '../../src/pipelines/ndjson-line.js';
 import { asCoql } from '../zoho/coql-support.js';
 import { readRun } from '../zoho/support.js';
-import { buildCli, killWhen, onlyRun, readManifestJson, readMarkerJson, runCli } from './support.js';
+import { buildCli, crawlKilledAt, onlyRun, readManifestJson, readMarkerJson, runCli } from './support.js';
 
 const LINES = 500;
 const LEADS = 9000;
@@ -51,13 +51,7 @@ describe('a COQL crawl killed with SIGKILL, then run again', () => {
     };
     let coqlCalls = 0;
     // The fourth COQL call: three pages of 2,000 were answered, some of them stored.
-    const kill = killWhen<SandboxRequest>((r) => r.path === '/crm/v8/coql' && ++coqlCalls === 4);
-    sandboxHook = kill.hook;
-    const first = await runCli(cli, cwd, env);
-    sandboxHook = () => {};
-    expect(kill.fired()).toBe(true);
-    expect(first.signal).toBe('SIGKILL');
-    const runDir = onlyRun(outputDir);
+    const runDir = await crawlKilledAt(cli, cwd, env, (h) => (sandboxHook = h), (r) => r.path === '/crm/v8/coql' && ++coqlCalls === 4);
     expect(readMarkerJson(outputDir).done).not.toContain('record:Leads');
     const storedBefore = (readRun(runDir).get('Leads') ?? []).length;
     expect(storedBefore).toBeGreaterThan(0);

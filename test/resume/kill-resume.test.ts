@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { startLocalS3, type LocalS3 } from '../../src/dev/local-s3.js';
 import { startSandbox, type Sandbox, type SandboxRequest } from '../../src/sandbox/index.js';
-import { buildCli, expectExactRun, killWhen, linesOf, onlyRun, readManifestJson, readMarkerJson, runCli, sha256 } from './support.js';
+import { buildCli, crawlKilledAt, expectExactRun, killWhen, linesOf, onlyRun, readManifestJson, readMarkerJson, runCli, sha256 } from './support.js';
 
 const LINES = 70;
 let tmp: string;
@@ -45,14 +45,9 @@ describe('crawl zoho killed with SIGKILL, then run again', () => {
     const { cwd, outputDir, env } = workspace();
     let pageCalls = 0;
     // The first field batch's call of each page (Owner is in the first batch only).
-    const kill = killWhen<SandboxRequest>((r) => r.path === '/crm/v8/Leads' && (r.query.get('fields') ?? '').startsWith('Owner,') && ++pageCalls === 4);
-    sandboxHook = kill.hook;
-    const first = await runCli(cli, cwd, env);
-    sandboxHook = () => {};
-    expect(kill.fired()).toBe(true);
-    expect(first.signal).toBe('SIGKILL');
+    const firstBatch = (r: SandboxRequest): boolean => r.path === '/crm/v8/Leads' && (r.query.get('fields') ?? '').startsWith('Owner,') && ++pageCalls === 4;
+    const runDir = await crawlKilledAt(cli, cwd, env, (h) => (sandboxHook = h), firstBatch);
 
-    const runDir = onlyRun(outputDir);
     const marker = readMarkerJson(outputDir);
     expect(marker.status).toBe('running');
     expect(marker.stems.Leads).toEqual({ module: 'Leads', kind: 'record' });
@@ -83,14 +78,8 @@ describe('crawl zoho killed with SIGKILL, then run again', () => {
   test('during deletions (Contacts, second page): finished records are not read again, the deletions are exact', async () => {
     const { cwd, outputDir, env } = workspace();
     let deletedCalls = 0;
-    const kill = killWhen<SandboxRequest>((r) => r.path === '/crm/v8/Contacts/deleted' && ++deletedCalls === 2);
-    sandboxHook = kill.hook;
-    const first = await runCli(cli, cwd, env);
-    sandboxHook = () => {};
-    expect(kill.fired()).toBe(true);
-    expect(first.signal).toBe('SIGKILL');
+    const runDir = await crawlKilledAt(cli, cwd, env, (h) => (sandboxHook = h), (r) => r.path === '/crm/v8/Contacts/deleted' && ++deletedCalls === 2);
 
-    const runDir = onlyRun(outputDir);
     const marker = readMarkerJson(outputDir);
     // Contacts' single records page (and its end) was committed before its first deleted call was queued.
     expect(marker.done).toContain('record:Contacts');

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox, type SandboxRequest } from '../../src/sandbox/index.js';
 import { readableModules } from '../zoho/support.js';
-import { buildCli, expectExactRun, killWhen, onlyRun, readMarkerJson, runCli } from './support.js';
+import { buildCli, crawlKilledAt, expectExactRun, onlyRun, readMarkerJson, runCli } from './support.js';
 
 const LINES = 500;
 let tmp: string;
@@ -35,14 +35,9 @@ describe('a crawl reading ranges, killed with SIGKILL, then run again', () => {
     const env = { ...sandbox.settings(), LOCAL_OUTPUT_DIRECTORY: outputDir, OUTPUT_LINES_PER_FILE: String(LINES), ZOHO_MAX_CONCURRENCY: '4' };
     let rangeCalls = 0;
     // Ranges ask with sort_by: 50,000 records in two batches are ~500 calls.
-    const kill = killWhen<SandboxRequest>((r) => r.path === '/crm/v8/Leads' && r.query.has('sort_by') && ++rangeCalls === killAt);
-    sandboxHook = kill.hook;
     sandbox.resetStats();
-    const first = await runCli(cli, cwd, env);
-    sandboxHook = () => {};
-    expect(kill.fired()).toBe(true);
-    expect(first.signal).toBe('SIGKILL');
-    const runDir = onlyRun(outputDir);
+    const killed = (r: SandboxRequest): boolean => r.path === '/crm/v8/Leads' && r.query.has('sort_by') && ++rangeCalls === killAt;
+    const runDir = await crawlKilledAt(cli, cwd, env, (h) => (sandboxHook = h), killed);
     expect(readMarkerJson(outputDir).done).not.toContain('record:Leads');
     // Some of Leads was stored before the kill: the resumed run must keep it and add only the rest.
     expect(readdirSync(join(runDir, 'Leads')).length).toBeGreaterThan(1);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { SUBFORM_MODULE } from '../../src/sandbox/org-catalog.js';
 import { startSandbox, type Sandbox, type SandboxRequest } from '../../src/sandbox/index.js';
 import { diffRows, readRun, same } from '../zoho/support.js';
-import { buildCli, killWhen, onlyRun, readManifestJson, readMarkerJson, runCli } from './support.js';
+import { buildCli, crawlKilledAt, onlyRun, readManifestJson, readMarkerJson, runCli } from './support.js';
 
 let tmp: string;
 let cli: string;
@@ -38,12 +38,7 @@ test('killed during the subform pages once Deals is done: resumed, the rows exac
   const cwd = mkdtempSync(join(tmp, 'cwd-'));
   const outputDir = join(cwd, 'exports');
   const env = { ...sandbox.settings(), LOCAL_OUTPUT_DIRECTORY: outputDir, OUTPUT_LINES_PER_FILE: '150', ZOHO_MODULE_WHITELIST: 'Deals' };
-  const kill = killWhen<SandboxRequest>((r) => r.path === `/crm/v8/${SUBFORM_MODULE}` && r.query.has('page_token') && dealsDone(outputDir));
-  hook = kill.hook;
-  const first = await runCli(cli, cwd, env);
-  hook = () => {};
-  expect(kill.fired()).toBe(true);
-  expect(first.signal).toBe('SIGKILL');
+  await crawlKilledAt(cli, cwd, env, (h) => (hook = h), (r) => r.path === `/crm/v8/${SUBFORM_MODULE}` && r.query.has('page_token') && dealsDone(outputDir));
 
   sandbox.resetStats();
   const second = await runCli(cli, cwd, env);

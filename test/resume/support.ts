@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { expect } from '@jest/globals';
-import type { Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox, SandboxRequest } from '../../src/sandbox/index.js';
 import { asSortedLines, diffRows, FAST_BACKOFF, readableModules, readRun, same } from '../zoho/support.js';
 
 export const RUN_ID = /^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}$/;
@@ -48,6 +48,26 @@ export function killWhen<T>(when: (request: T) => boolean): { hook: (request: T)
     },
     fired: () => fired,
   };
+}
+
+/**
+ * Runs the crawl with the sandbox's request hook (set through `setHook`) armed to SIGKILL it at the
+ * request `when` picks, and checks that it died of that. Returns the killed run's folder.
+ */
+export async function crawlKilledAt(
+  cli: string,
+  cwd: string,
+  env: Record<string, string>,
+  setHook: (hook: (request: SandboxRequest) => void) => void,
+  when: (request: SandboxRequest) => boolean,
+): Promise<string> {
+  const kill = killWhen<SandboxRequest>(when);
+  setHook(kill.hook);
+  const first = await runCli(cli, cwd, env);
+  setHook(() => {});
+  expect(kill.fired()).toBe(true);
+  expect(first.signal).toBe('SIGKILL');
+  return onlyRun(env.LOCAL_OUTPUT_DIRECTORY);
 }
 
 export function onlyRun(outputDir: string): string {
