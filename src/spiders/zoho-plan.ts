@@ -62,7 +62,7 @@ export async function planZoho(s: Settings, logger: Logger): Promise<SpiderPlan>
   const timed = async (call: ApiCall) => {
     const started = performance.now();
     try {
-      return await client.get(call);
+      return await client.send(call);
     } finally {
       latencies.push(performance.now() - started);
     }
@@ -136,7 +136,7 @@ export async function planZoho(s: Settings, logger: Logger): Promise<SpiderPlan>
 /** One module's fields and count, as the crawl's fields callback reads them. */
 async function moduleFacts(
   q: Queued,
-  timed: (call: ApiCall) => ReturnType<ZohoClient['get']>,
+  timed: (call: ApiCall) => ReturnType<ZohoClient['send']>,
   s: Settings,
 ): Promise<{ facts: ModuleFacts; subforms: string[] }> {
   const [fieldsResult, countResult] = await Promise.allSettled([timed(fieldsCall(q.module)), timed(countCall(q.module, q.converted))]);
@@ -190,7 +190,7 @@ function planFailure(module: string, error: unknown): Error {
 
 function orgPart(answer: unknown, credits: number): ZohoPlan['org'] {
   if (answer instanceof Error) return { error: `GET /org: ${answer.message}` };
-  const a = answer as Awaited<ReturnType<ZohoClient['get']>>;
+  const a = answer as Awaited<ReturnType<ZohoClient['send']>>;
   if (a.status !== 200) return { error: `GET /org answered HTTP ${a.status}; expected the org's details` };
   let licence: OrgLicence;
   try {

@@ -230,7 +230,7 @@ export class ZohoSpider extends Spider {
     const s = this.ctx.settings;
     let answer: ApiAnswer;
     try {
-      answer = await client.get(modulesCall());
+      answer = await client.send(modulesCall());
     } catch (error) {
       if (error instanceof CreditsExhaustedError) throw this.stop(error);
       throw new Error(startFailure(error));
@@ -270,8 +270,7 @@ export class ZohoSpider extends Spider {
       this.log.info(`${module}: records finished before the run was resumed; not read again`);
       this.keptTimes.delete(module);
       this.remaining.ended(module, 'record');
-      yield { kind: 'module', module, fields: earlier?.fields ?? [], expected: earlier?.expected };
-      yield* this.firstDeleted(module);
+      yield* this.moduleStart(module, { fields: earlier?.fields ?? [], expected: earlier?.expected });
       // Its subforms are found in its fields, which are not read again otherwise.
       if (this.ctx.settings.ZOHO_SUBFORMS && earlier?.fields?.some((f) => f.data_type === 'subform')) yield* this.subformsAgain(module);
       return;
@@ -292,7 +291,7 @@ export class ZohoSpider extends Spider {
   private async *subformsAgain(module: string): AsyncIterable<SpiderOutput> {
     let fields: FieldMeta[];
     try {
-      const answer = await this.api.get(fieldsCall(module));
+      const answer = await this.api.send(fieldsCall(module));
       fields = answer.status === 200 ? parseBody(fieldsAnswerSchema, answer.body, `GET /settings/fields?module=${module}`).fields : [];
     } catch (error) {
       if (error instanceof CreditsExhaustedError) throw this.stop(error);
@@ -320,7 +319,7 @@ export class ZohoSpider extends Spider {
     const s = this.ctx.settings;
     // Only a module the killed attempt read in ranges resumes from its kept records' times.
     if (!rangesNoteOf(this.ctx.resume?.notes[rangesKey(module)])) this.keptTimes.delete(module);
-    const [fieldsResult, countResult] = await Promise.allSettled([this.api.get(fieldsCall(module)), this.api.get(countCall(module, converted))]);
+    const [fieldsResult, countResult] = await Promise.allSettled([this.api.send(fieldsCall(module)), this.api.send(countCall(module, converted))]);
     if (fieldsResult.status === 'rejected') {
       if (this.refused(module, explicit, fieldsResult.reason)) return;
       throw this.failure(fieldsResult.reason);
@@ -417,8 +416,7 @@ export class ZohoSpider extends Spider {
     this.open.set(module, { chains: chains.length, written: 0, board, steals: 0 });
     await this.noteRanges(module);
     this.log.info(`${module}: resuming ${ranges.length} range(s) of Modified_Time after their last stored records`);
-    yield { kind: 'module', module, fields: data.first!.fields, expected: data.first!.expected };
-    yield* this.firstDeleted(module);
+    yield* this.moduleStart(module, data.first!);
     if (chains.length === 0) yield* this.rangeEnded(module);
     yield* chains;
   }
@@ -479,8 +477,14 @@ export class ZohoSpider extends Spider {
   }
 
   /** Records with their rich text whole, when ZOHO_FULL_RICH_TEXT asks for it. */
-  private complete(data: RecordsData, records: Array<RawEntry | ZohoEntry>): Promise<Array<RawEntry | ZohoEntry>> {
+  private complete(data: { module: string; rich?: string[] }, records: Array<RawEntry | ZohoEntry>): Promise<Array<RawEntry | ZohoEntry>> {
     return data.rich ? this.withFullRichText(data.module, data.rich, records) : Promise.resolve(records);
+  }
+
+  /** A module's first outputs, before any of its records: its item, and its deleted log's chain. */
+  private *moduleStart(module: string, first: { fields: FieldInfo[]; expected?: number }): Iterable<SpiderOutput> {
+    yield { kind: 'module', module, fields: first.fields, expected: first.expected };
+    yield* this.firstDeleted(module);
   }
 
   /**
@@ -650,10 +654,7 @@ export class ZohoSpider extends Spider {
   private async *recordsOf(data: RecordsData, outcome: PageOutcome<RawEntry | ZohoEntry>, stolen?: SpiderChain): AsyncIterable<SpiderOutput> {
     const { module, state } = data;
     const records = await this.complete(data, outcome.records);
-    if (data.first) {
-      yield { kind: 'module', module, fields: data.first.fields, expected: data.first.expected };
-      yield* this.firstDeleted(module);
-    }
+    if (data.first) yield* this.moduleStart(module, data.first);
     for (const record of records) yield this.recordItem(module, record);
     if (outcome.next) return;
     const written = state.written + outcome.records.length;
@@ -703,7 +704,7 @@ export class ZohoSpider extends Spider {
     const call = fullDataCall(module, records.map((r) => r.id), rich);
     let answer: ApiAnswer;
     try {
-      answer = await this.api.get(call);
+      answer = await this.api.send(call);
     } catch (error) {
       throw this.failure(error);
     }
@@ -759,7 +760,7 @@ export class ZohoSpider extends Spider {
 
   /** One records call; sort_by calls wait for a place within Zoho's sub-concurrency first (reference §8). */
   private send(call: ApiCall, sorted: boolean): Promise<ApiAnswer> {
-    return this.api.get(call, sorted ? this.sortedCalls : undefined);
+    return this.api.send(call, sorted ? this.sortedCalls : undefined);
   }
 
   /**
@@ -823,11 +824,8 @@ export class ZohoSpider extends Spider {
   /** A COQL page's outputs; the rich-text completion runs while the engine fetches the next page. */
   private async *coqlOutputs(data: CoqlData, found: Array<Record<string, unknown> & { id: string }>, last: boolean): AsyncIterable<SpiderOutput> {
     const { module } = data;
-    const records = data.rich ? await this.withFullRichText(module, data.rich, found) : found;
-    if (data.first) {
-      yield { kind: 'module', module, fields: data.first.fields, expected: data.first.expected };
-      yield* this.firstDeleted(module);
-    }
+    const records = await this.complete(data, found);
+    if (data.first) yield* this.moduleStart(module, data.first);
     for (const record of records) yield this.recordItem(module, record);
     if (!last) return;
     yield* this.endOf(module, 'record');
@@ -854,7 +852,7 @@ export class ZohoSpider extends Spider {
   }
 
   private fetchDeleted({ module, page, ims }: DeletedData): Promise<DeletedAnswer> {
-    return this.api.get(deletedCall(module, page, ims ? new Date(ims) : undefined)).then(
+    return this.api.send(deletedCall(module, page, ims ? new Date(ims) : undefined)).then(
       (answer) => ({ answer }),
       (error: unknown) => ({ error }),
     );

@@ -57,7 +57,7 @@ export class ZohoClient {
    * Sends one call (GET, or the POST of a COQL query: ApiCall.method). `slot`: a cap this call must
    * also fit under, per attempt (Zoho's sub-concurrency of complex calls: sort_by reads, COQL).
    */
-  get(call: ApiCall, slot?: Pace): Promise<ApiAnswer> {
+  send(call: ApiCall, slot?: Pace): Promise<ApiAnswer> {
     // Whether this call's credits are held against the budget now (from its send until an answer that costs nothing).
     let held = false;
     return this.http.call<ApiAnswer>({

@@ -151,7 +151,7 @@ describe('every error body Zoho documents, classified', () => {
 
   test.each(Object.entries(expected))('%s → %s', async (name, kind) => {
     serving = name;
-    const error = await client().get(recordsCall({ module: 'Leads', fields: ['Last_Name'], perPage: 200, converted: false, order: 'default' })).then(
+    const error = await client().send(recordsCall({ module: 'Leads', fields: ['Last_Name'], perPage: 200, converted: false, order: 'default' })).then(
       () => undefined,
       (e: unknown) => e,
     );

@@ -64,7 +64,7 @@ describe('the client against odd server errors', () => {
     queue.push({ status: 503, headers: { 'content-type': 'text/html', 'retry-after': '0' }, body: '<html>Service Unavailable</html>' });
     queue.push({ status: 429, headers: { 'retry-after': new Date(Date.now() - 1000).toUTCString() }, body: '' });
     const logs: string[] = [];
-    expect(await client(logs).get(modulesCall())).toEqual({ status: 200, body: { modules: [] } });
+    expect(await client(logs).send(modulesCall())).toEqual({ status: 200, body: { modules: [] } });
     expect(logs).toEqual([
       expect.stringMatching(/HTTP 503 HTTP_503; retry 1\/2 in 0 ms/),
       expect.stringMatching(/HTTP 429 TOO_MANY_REQUESTS; retry 2\/2 in 0 ms/),
@@ -73,14 +73,14 @@ describe('the client against odd server errors', () => {
 
   test('a 401 on a static token: one clear message naming ZOHO_CRM_AUTH_TOKEN', async () => {
     queue.push({ status: 401, body: JSON.stringify({ code: 'INVALID_TOKEN', details: {}, message: 'invalid oauth token', status: 'error' }) });
-    const e = await client([]).get(modulesCall()).then(() => undefined, (error: unknown) => error);
+    const e = await client([]).send(modulesCall()).then(() => undefined, (error: unknown) => error);
     expect(e).toBeInstanceOf(ZohoAuthError);
     expect((e as Error).message).toMatch(/^ZOHO_CRM_AUTH_TOKEN: Zoho rejected the access token/);
   });
 
   test('a 401 OAUTH_SCOPE_MISMATCH on the module list names its scope', async () => {
     queue.push({ status: 401, body: JSON.stringify({ code: 'OAUTH_SCOPE_MISMATCH', message: 'invalid oauth scope', status: 'error' }) });
-    const e = await client([]).get(modulesCall()).then(() => undefined, (error: unknown) => error);
+    const e = await client([]).send(modulesCall()).then(() => undefined, (error: unknown) => error);
     expect(e).toBeInstanceOf(ZohoApiError);
     expect((e as ZohoApiError).kind).toBe('scope');
     expect((e as Error).message).toMatch(/lacks the scope ZohoCRM\.settings\.modules\.READ/);
