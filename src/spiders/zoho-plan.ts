@@ -140,7 +140,7 @@ async function moduleFacts(
   s: Settings,
 ): Promise<{ facts: ModuleFacts; subforms: string[] }> {
   const [fieldsResult, countResult] = await Promise.allSettled([timed(fieldsCall(q.module)), timed(countCall(q.module, q.converted))]);
-  const base = { module: q.module, fields: 0, batches: 0, rich: false, subform: q.subform };
+  const base = { module: q.module, fields: 0, batches: 0, rich: false, timed: false, subform: q.subform };
   if (fieldsResult.status === 'rejected') {
     const reason = refusal(fieldsResult.reason);
     if (reason === undefined) throw planFailure(q.module, fieldsResult.reason);
@@ -162,6 +162,7 @@ async function moduleFacts(
     fields: names.length,
     batches: fieldBatches(names).length,
     rich: s.ZOHO_FULL_RICH_TEXT && fields.some((f) => f.richText),
+    timed: names.includes('Modified_Time'),
     // The crawl's own test (zoho/coql.ts) of whether COQL can read the module.
     ...coqlUnreadable(q, fields),
     ...(countRefused === undefined ? {} : { refused: { at: 'records' as const, reason: countRefused } }),

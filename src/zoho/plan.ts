@@ -12,9 +12,16 @@
 // - coql: per module the same metadata and deleted log, then the COQL calls coqlCost counts (the chain's
 //   own LIMIT rule, nextCoqlLimit) and, with rich text, one fetch_full_data per 200 rows of each page;
 //   a module COQL cannot read (coqlPlanOf: no Modified_Time, > 500 fields) costs what records costs.
+// - a module of BIG_MODULE_RECORDS or more is read in ranges on either path, as the crawl reads it
+//   (ranges.ts rangeCount, within Zoho's 10 sort_by / complex calls): each range beyond the first
+//   costs about one page more (the descending bound page, a short last page per range), a COQL range
+//   page asks 2,000 rows (3 credits), and the module's time is its longest range's. An estimate: the
+//   crawl splits smaller modules too when few are left to read, and a chain that finishes early
+//   takes over half of a remaining range (about a page more each time).
 // Not counted: retries after 429/5xx (they cost nothing), the extra chains of a module past
 // ZOHO_PAGE_TOKEN_LIMIT, and incremental runs (actions/count is the whole module, not the changes).
-import { coqlCallCredits, coqlCost, coqlPages, nextCoqlLimit } from './coql.js';
+import { COQL_MAX_ROWS, coqlCallCredits, coqlCost, coqlPages, nextCoqlLimit } from './coql.js';
+import { BIG_MODULE_RECORDS, rangeCount, SORT_BY_CONCURRENCY } from './ranges.js';
 import { perPageFor } from './records-chain.js';
 import { CALL_CREDITS, DELETED_CREDITS, MAX_FULL_DATA_IDS } from './requests.js';
 
@@ -32,6 +39,8 @@ export interface ModuleFacts {
   subform: boolean;
   /** Why COQL cannot read the module (coqlPlanOf), so that a coql run reads it by records; undefined when it can. */
   coqlUnreadable?: string;
+  /** Has a Modified_Time field, which a read in ranges pages by. */
+  timed: boolean;
   /**
    * Refused by the org (403/404), with the reason. At `fields`, the crawl spends its two metadata
    * calls on it; at `records` (its fields are readable, its count and records are not, as Notes for
@@ -75,6 +84,8 @@ export interface ModulePlan {
   path_reason?: string;
   /** What this run spends on the module: `records_path` or `coql`, by `path`. */
   run: Cost;
+  /** Chains the module is read in on its path: more than 1 for a large module read in ranges. */
+  chains: number;
   /** Expected time of the module's own chain on its path, in seconds. */
   seconds: number;
   refused?: string;
@@ -102,12 +113,13 @@ export function planModule(m: ModuleFacts, o: PlanOptions): ModulePlan {
   const records = m.count === undefined ? null : Math.min(m.count, o.cap ?? Infinity);
   const perPage = perPageFor(o.cap);
   const known = records ?? 0;
-  // No fields, no records call: the crawl cannot name what to read.
-  const pages = m.batches === 0 ? 0 : Math.max(1, Math.ceil(known / perPage));
-  const recordsCalls = pages * m.batches;
-  const richCalls = o.fullRichText && m.rich && m.batches > 0 ? Math.ceil(known / perPage) : 0;
   const deletedCalls = o.includeDeleted && !m.subform ? 1 : 0;
   const deletedCredits = deletedCalls * DELETED_CREDITS;
+  const k = m.timed ? chainsOf(known, o, perPage) : 1;
+  // No fields, no records call: the crawl cannot name what to read. A range beyond the first costs about a page.
+  const pages = m.batches === 0 ? 0 : Math.max(1, Math.ceil(known / perPage)) + (k - 1);
+  const recordsCalls = pages * m.batches;
+  const richCalls = o.fullRichText && m.rich && m.batches > 0 ? Math.ceil(known / perPage) + (k - 1) : 0;
   const path = {
     requests: metadata.requests + recordsCalls + richCalls + deletedCalls,
     credits: metadata.credits + (recordsCalls + richCalls) * CALL_CREDITS + deletedCredits,
@@ -115,17 +127,17 @@ export function planModule(m: ModuleFacts, o: PlanOptions): ModulePlan {
     rich_text_calls: richCalls,
     deleted_calls: deletedCalls,
   };
-  const recordsSeconds = (roundsOf(pages, richCalls, deletedCalls) * o.latencyMs) / 1000;
+  const recordsSeconds = (roundsOf(pages, richCalls, deletedCalls, k) * o.latencyMs) / 1000;
   // No fields: neither path reads records (the crawl stops before choosing one).
   const coqlReadable = m.batches > 0 && m.coqlUnreadable === undefined;
   const base = { module: m.module, records, fields: m.fields, field_batches: m.batches, pages, records_path: path };
   if (!coqlReadable) {
     const coql = { requests: path.requests, credits: path.credits, coql_calls: 0, rich_text_calls: richCalls };
-    return { ...base, coql, ...choice(o, m), run: cost(path), seconds: recordsSeconds };
+    return { ...base, coql, ...choice(o, m), run: cost(path), chains: k, seconds: recordsSeconds };
   }
-  const read = coqlCost(known);
-  const coqlPaged = coqlPages(known);
-  const coqlRich = o.fullRichText && m.rich ? coqlPaged.reduce((n, rows) => n + Math.ceil(rows / MAX_FULL_DATA_IDS), 0) : 0;
+  const kq = chainsOf(known, o, COQL_MAX_ROWS);
+  const read = kq > 1 ? coqlRangesCost(known, kq) : coqlCost(known);
+  const coqlRich = o.fullRichText && m.rich ? coqlRichCalls(known, kq) : 0;
   const coql = {
     requests: metadata.requests + read.requests + coqlRich + deletedCalls,
     credits: metadata.credits + read.credits + coqlRich * CALL_CREDITS + deletedCredits,
@@ -134,8 +146,33 @@ export function planModule(m: ModuleFacts, o: PlanOptions): ModulePlan {
   };
   const onCoql = o.readPath === 'coql';
   // A page's rich-text calls follow its COQL call one after the other in the chain.
-  const coqlSeconds = (roundsOf(read.requests, coqlRich, deletedCalls) * o.latencyMs) / 1000;
-  return { ...base, coql, path: onCoql ? 'coql' : 'records', run: cost(onCoql ? coql : path), seconds: onCoql ? coqlSeconds : recordsSeconds };
+  const coqlSeconds = (roundsOf(read.requests, coqlRich, deletedCalls, kq) * o.latencyMs) / 1000;
+  return {
+    ...base,
+    coql,
+    path: onCoql ? 'coql' : 'records',
+    run: cost(onCoql ? coql : path),
+    chains: onCoql ? kq : k,
+    seconds: onCoql ? coqlSeconds : recordsSeconds,
+  };
+}
+
+/** Chains a module of `records` is read in (pages of `pageRows`): a big module takes every chain the crawl allows (zoho.ts chainsPerModule). */
+function chainsOf(records: number, o: PlanOptions, pageRows: number): number {
+  if (o.cap !== undefined || records < BIG_MODULE_RECORDS) return 1;
+  return rangeCount(records, Math.min(o.concurrency, SORT_BY_CONCURRENCY), pageRows);
+}
+
+/** COQL calls of a module read in `k` ranges: its pages of 2,000 rows, about one more per range, 3 credits each (a range's rest is not known). */
+function coqlRangesCost(rows: number, k: number): Cost {
+  const requests = Math.ceil(rows / COQL_MAX_ROWS) + k;
+  return { requests, credits: requests * coqlCallCredits(COQL_MAX_ROWS) };
+}
+
+/** fetch_full_data calls of a COQL read: one per 200 rows of each page (one chain), or about one more per range. */
+function coqlRichCalls(rows: number, k: number): number {
+  if (k > 1) return Math.ceil(rows / MAX_FULL_DATA_IDS) + k;
+  return coqlPages(rows).reduce((n, got) => n + Math.ceil(got / MAX_FULL_DATA_IDS), 0);
 }
 
 const cost = (c: Cost): Cost => ({ requests: c.requests, credits: c.credits });
@@ -163,7 +200,7 @@ function refusedPlan(m: ModuleFacts, refused: NonNullable<ModuleFacts['refused']
   const chosen = onCoql ? { path: 'coql' as const } : choice(o, m);
   const run = { requests: (onCoql ? coql : cost).requests, credits: (onCoql ? coql : cost).credits };
   const base = { module: m.module, records: 0, fields: m.fields, field_batches: m.batches, pages, records_path: path, coql };
-  return { ...base, ...chosen, run, seconds, refused: refused.reason };
+  return { ...base, ...chosen, run, chains: 1, seconds, refused: refused.reason };
 }
 
 /**
@@ -171,8 +208,8 @@ function refusedPlan(m: ModuleFacts, refused: NonNullable<ModuleFacts['refused']
  * together), then its pages — a page's field-batch calls go out together, its rich-text completion
  * after them — while the deleted log, asked after the first page, runs beside the records.
  */
-function roundsOf(pages: number, richCalls: number, deletedCalls: number): number {
-  return 1 + Math.max(pages + richCalls, (pages > 0 ? 1 : 0) + deletedCalls);
+function roundsOf(pages: number, richCalls: number, deletedCalls: number, chains = 1): number {
+  return 1 + Math.max(Math.ceil((pages + richCalls) / chains), (pages > 0 ? 1 : 0) + deletedCalls);
 }
 
 export function planTotals(plans: readonly ModulePlan[], o: PlanOptions): PlanTotals {
@@ -182,8 +219,8 @@ export function planTotals(plans: readonly ModulePlan[], o: PlanOptions): PlanTo
   // The time is the run's: each module on its path.
   const calls = list.requests + sum((p) => p.run.requests);
   const longest = Math.max(0, ...plans.map((p) => p.seconds));
-  // Calls that can be in flight at once: each module's records chain sends its page's field-batch calls together, a COQL chain one call.
-  const lanes = Math.max(1, Math.min(o.concurrency, sum((p) => (p.path === 'coql' ? 1 : Math.max(1, p.field_batches)))));
+  // Calls that can be in flight at once: each records chain of a module sends its page's field-batch calls together, a COQL chain one call.
+  const lanes = Math.max(1, Math.min(o.concurrency, sum((p) => p.chains * (p.path === 'coql' ? 1 : Math.max(1, p.field_batches)))));
   const latency = o.latencyMs / 1000;
   return {
     modules: plans.length,

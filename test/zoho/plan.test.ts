@@ -151,6 +151,7 @@ describe('plan zoho honours the settings that shape a crawl', () => {
 
 describe('the plan\'s arithmetic', () => {
   const o = { includeDeleted: true, fullRichText: true, concurrency: 5, latencyMs: 100, readPath: 'records' as const };
+  const bigFacts = { module: 'Big', count: 1_000_000, fields: 250, batches: 5, rich: false, subform: false, timed: true };
 
   test('COQL: ≤ 2,000 rows a call at 1 / 2 / 3 credits by LIMIT, the last call asking only what is left', () => {
     expect(coqlCost(0)).toEqual({ requests: 1, credits: 1 });
@@ -163,11 +164,12 @@ describe('the plan\'s arithmetic', () => {
 
   test('path: coql where COQL can read the module, records (with the reason) where it cannot; the run costs the chosen path', () => {
     const coql = { ...o, readPath: 'coql' as const };
-    const wide = planModule({ module: 'W', count: 4500, fields: 250, batches: 5, rich: true, subform: false }, coql);
+    const wide = planModule({ module: 'W', count: 4500, fields: 250, batches: 5, rich: true, subform: false, timed: true }, coql);
     // 3 COQL calls (2,000 + 2,000 + 500 rows: 3 + 3 + 2 credits); rich text per 200 rows of each page: 10 + 10 + 3.
     expect(wide).toMatchObject({ path: 'coql', coql: { coql_calls: 3, rich_text_calls: 23, requests: 2 + 3 + 23 + 1, credits: 2 + 8 + 23 + 2 } });
     expect(wide.run).toEqual({ requests: wide.coql.requests, credits: wide.coql.credits });
-    const unreadable = planModule({ module: 'U', count: 10, fields: 600, batches: 12, rich: false, subform: false, coqlUnreadable: 'too wide' }, coql);
+    const tooWide = { module: 'U', count: 10, fields: 600, batches: 12, rich: false, subform: false, timed: true, coqlUnreadable: 'too wide' };
+    const unreadable = planModule(tooWide, coql);
     expect(unreadable).toMatchObject({ path: 'records', path_reason: 'too wide' });
     expect(unreadable.run).toEqual({ requests: unreadable.records_path.requests, credits: unreadable.records_path.credits });
     // Totals: each path's own figures, and the run's with each module on its path.
@@ -176,30 +178,50 @@ describe('the plan\'s arithmetic', () => {
       credits: 1 + wide.records_path.credits + unreadable.records_path.credits });
     expect(totals.run).toEqual({ requests: 1 + wide.coql.requests + unreadable.records_path.requests,
       credits: 1 + wide.coql.credits + unreadable.records_path.credits, read_path: 'coql' });
-    expect(planModule({ module: 'W', count: 4500, fields: 250, batches: 5, rich: true, subform: false }, o)).toMatchObject({ path: 'records' });
-    expect(planModule({ module: 'W', count: 4500, fields: 250, batches: 5, rich: true, subform: false }, o).path_reason).toBeUndefined();
+    expect(planModule({ module: 'W', count: 4500, fields: 250, batches: 5, rich: true, subform: false, timed: true }, o)).toMatchObject({ path: 'records' });
+    expect(planModule({ module: 'W', count: 4500, fields: 250, batches: 5, rich: true, subform: false, timed: true }, o).path_reason).toBeUndefined();
   });
 
   test('records path: a 1M-record, 250-field module costs 25,000 credits of records calls; rich text one call a page; a cap picks per_page', () => {
-    const big = planModule({ module: 'Big', count: 1_000_000, fields: 250, batches: 5, rich: false, subform: false }, o);
-    expect(big.records_path).toEqual({ requests: 2 + 25_000 + 1, credits: 2 + 25_000 + 2, records_calls: 25_000, rich_text_calls: 0, deleted_calls: 1 });
-    const rich = planModule({ module: 'R', count: 401, fields: 10, batches: 1, rich: true, subform: true }, o);
+    const big = planModule(bigFacts, o);
+    // Read in 5 ranges at c = 5: about one page more per range beyond the first, of 5 calls each.
+    expect(big.chains).toBe(5);
+    expect(big.records_path).toEqual({ requests: 2 + 25_020 + 1, credits: 2 + 25_020 + 2, records_calls: 25_020, rich_text_calls: 0, deleted_calls: 1 });
+    // Without Modified_Time the crawl cannot split it: one chain, the lower bound.
+    const untimed = planModule({ ...bigFacts, timed: false }, o);
+    expect(untimed).toMatchObject({ chains: 1, records_path: { records_calls: 25_000 } });
+    const rich = planModule({ module: 'R', count: 401, fields: 10, batches: 1, rich: true, subform: true, timed: true }, o);
     expect(rich.records_path).toMatchObject({ records_calls: 3, rich_text_calls: 3, deleted_calls: 0 });
     // A cap of 300 reads 2 pages of 150 (perPageFor), as the crawl does.
-    const capped = planModule({ module: 'C', count: 1000, fields: 10, batches: 1, rich: false, subform: false }, { ...o, cap: 300 });
+    const capped = planModule({ module: 'C', count: 1000, fields: 10, batches: 1, rich: false, subform: false, timed: true }, { ...o, cap: 300 });
     expect(capped).toMatchObject({ records: 300, pages: 2 });
     // An empty module still costs its first page; a module without fields none.
-    const empty = planModule({ module: 'E', count: 0, fields: 10, batches: 1, rich: true, subform: false }, o);
+    const empty = planModule({ module: 'E', count: 0, fields: 10, batches: 1, rich: true, subform: false, timed: true }, o);
     expect(empty.records_path).toMatchObject({ records_calls: 1, rich_text_calls: 0 });
-    expect(planModule({ module: 'F', count: 5, fields: 0, batches: 0, rich: false, subform: false }, o).records_path).toMatchObject({ records_calls: 0 });
+    const fieldless = planModule({ module: 'F', count: 5, fields: 0, batches: 0, rich: false, subform: false, timed: true }, o);
+    expect(fieldless.records_path).toMatchObject({ records_calls: 0 });
   });
 
-  test('time: a page\'s field-batch calls go out together, so one wide module at c = 5 takes its own chain\'s time, not its calls one by one', () => {
+  test('time: a page\'s field-batch calls go out together, a big module\'s ranges side by side, within ZOHO_MAX_CONCURRENCY calls in flight', () => {
     const timed = { ...o, concurrency: 5, latencyMs: 100 };
-    const big = planModule({ module: 'Big', count: 1_000_000, fields: 250, batches: 5, rich: false, subform: false }, timed);
-    // 1 round for fields and count, 5,000 pages of 5 calls each sent together: 5,001 rounds of 0.1 s.
-    expect(big.seconds).toBeCloseTo(500.1, 5);
-    // The module list first, then the chain: its 25,003 calls spread over 5 lanes are no longer than the chain.
-    expect(planTotals([big], timed).seconds).toBeCloseTo(0.1 + 500.1, 5);
+    const big = planModule({ module: 'Big', count: 1_000_000, fields: 250, batches: 5, rich: false, subform: false, timed: true }, timed);
+    // 1 round for fields and count, then 5,004 pages over 5 range chains: 1,001 rounds of 0.1 s each chain.
+    expect(big.seconds).toBeCloseTo(100.2, 5);
+    // But 5 chains of 5 calls a page want 25 calls in flight, and only 5 are allowed: the run takes its 25,023 calls over 5 lanes.
+    expect(planTotals([big], timed).seconds).toBeCloseTo(0.1 + (25_023 * 0.1) / 5, 5);
+    // One chain (no Modified_Time): its own 5,001 rounds, which the lanes do not shorten.
+    const untimed = planModule({ ...bigFacts, timed: false }, timed);
+    expect(untimed.seconds).toBeCloseTo(500.1, 5);
+    expect(planTotals([untimed], timed).seconds).toBeCloseTo(0.1 + 500.1, 5);
+  });
+
+  test('COQL in ranges: a 1M-record module at c = 10 in 10 ranges, one 2,000-row call more per range, in a tenth of one chain\'s time', () => {
+    const coql = { ...o, readPath: 'coql' as const, concurrency: 10, fullRichText: false };
+    const big = planModule({ module: 'Big', count: 1_000_000, fields: 250, batches: 5, rich: false, subform: false, timed: true }, coql);
+    expect(big).toMatchObject({ path: 'coql', chains: 10, coql: { coql_calls: 510, credits: 2 + 510 * 3 + 2 } });
+    expect(big.seconds).toBeCloseTo((1 + 51) * 0.1, 5);
+    // Below BIG_MODULE_RECORDS, one chain priced call by call.
+    const small = planModule({ module: 'S', count: 45_000, fields: 20, batches: 1, rich: false, subform: false, timed: true }, coql);
+    expect(small).toMatchObject({ chains: 1, coql: { coql_calls: coqlCost(45_000).requests } });
   });
 });
