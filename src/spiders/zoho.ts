@@ -9,7 +9,8 @@
 //                  engine fetches it while this page's records go through the pipelines; the first
 //                  page also yields the module item and the module's `deleted` chain
 //   coql           (ZOHO_READ_PATH=coql) a chain: one POST /coql per page, by keyset (zoho/coql.ts,
-//                  coql-chain.ts) → record items; otherwise as `records` (module item, deleted chain)
+//                  coql-chain.ts) → record items; otherwise as `records` (module item, deleted chain,
+//                  a large module in several range chains)
 //   deleted        a chain: one page of GET /{module}/deleted → deleted items; next page by number,
 //                  asked for once the page is committed (no prefetch: the log is a page or two)
 // Each chain takes one of the engine's ZOHO_MAX_CONCURRENCY slots while it runs; its state (a
@@ -30,11 +31,12 @@ import { describeEstimate, RemainingCredits } from '../zoho/credit-estimate.js';
 import { fieldBatches } from '../zoho/field-batches.js';
 import { hasConvertedRecords, selectModules } from '../zoho/module-selection.js';
 import { Pace } from '../http/pace.js';
-import { BIG_MODULE_RECORDS, RangeBoard, rangeCount, rangesToResume, SORT_BY_CONCURRENCY, splitTime, type RangesNote, type TimeRange } from '../zoho/ranges.js';
+import { BIG_MODULE_RECORDS, MIN_STEAL_PAGES, RangeBoard, rangeCount, rangesToResume, SORT_BY_CONCURRENCY, splitTime, type RangesNote, type TimeRange } from '../zoho/ranges.js';
+import { ModuleRanges, type RangeStep } from '../zoho/module-ranges.js';
 import { ChainError, perPageFor, rangeChainState, restartPastLimit, restartStale, takePage, type ChainState, type PageOutcome } from '../zoho/records-chain.js';
 import { countCall, deletedCall, fieldsCall, fullDataCall, MAX_FULL_DATA_IDS, MAX_PER_PAGE, modulesCall, recordsCall, type ApiCall } from '../zoho/requests.js';
-import { COQL_MAX_ROWS, coqlAnswerSchema, coqlCall, coqlCallCredits, coqlPlanOf, coqlQueryError } from '../zoho/coql.js';
-import { CoqlKept, coqlQueryOf, takeCoqlPage, type CoqlChainState } from '../zoho/coql-chain.js';
+import { COQL_MAX_ROWS, coqlAnswerSchema, coqlCall, coqlCallCredits, coqlPlanOf, coqlQueryError, coqlRecord, keysetOf, type CoqlQuery, type CoqlRow, type Keyset } from '../zoho/coql.js';
+import { CoqlKept, coqlQueryOf, takeCoqlPage, type CoqlChainState, type CoqlPageOutcome, type CoqlRecord } from '../zoho/coql-chain.js';
 import {
   countAnswerSchema,
   entriesPageOf,
@@ -86,6 +88,8 @@ interface CoqlData extends Record<string, unknown> {
   /** Only on the module's first page: what the module item says. */
   first?: { fields: FieldInfo[]; expected?: number };
   rich?: string[];
+  /** A range chain: its range on the module's RangeBoard (whose end a steal may move). */
+  rangeId?: number;
 }
 
 /** A COQL page's answer, or the error that refused it (parse decides what it means). */
@@ -138,12 +142,14 @@ export class ZohoSpider extends Spider {
   private readonly unreadable = new Set<string>();
   /** Subform modules: read like any module, but they have no deleted log of their own. */
   private readonly subforms = new Set<string>();
-  /** Modules read in ranges: chains still reading, records written by those that finished, the ranges being read. */
-  private readonly open = new Map<string, { chains: number; written: number; board: RangeBoard; steals: number; top?: TimeRange }>();
+  /** Modules read in ranges, by either read path. */
+  private readonly ranged = new ModuleRanges();
   /** Resume: the Modified_Time of each record line the killed attempt kept, by module (for rangesToResume). */
   private readonly keptTimes = new Map<string, number[]>();
   /** Resume of COQL chains: the last stored (Modified_Time, id) of each module. */
   private readonly coqlKept = new CoqlKept();
+  /** Ids a COQL chain that is not a range's has written, by module (coqlRepeat). */
+  private readonly coqlSeen = new Map<string, Set<string>>();
   /** Modules COQL is not documented to read (linking modules), with why: read by GET records under ZOHO_READ_PATH=coql. */
   private readonly notByCoql = new Map<string, string>();
 
@@ -159,8 +165,9 @@ export class ZohoSpider extends Spider {
       ended: (data) => (data.rangeId === undefined ? [] : this.rangeEnded(data.module)),
     } satisfies Paginator<RecordsData, PageAnswers>,
     coql: {
-      fetch: (data) => this.fetchCoql(data),
+      fetch: (data) => this.fetchCoql(this.coqlQueryNow(data)),
       parse: (answer, data) => this.parseCoql(answer, data),
+      ended: (data) => (data.rangeId === undefined ? [] : this.rangeEnded(data.module)),
     } satisfies Paginator<CoqlData, CoqlAnswer>,
     deleted: {
       fetch: (data) => this.fetchDeleted(data),
@@ -360,11 +367,8 @@ export class ZohoSpider extends Spider {
     const names = fieldInfo.map((f) => f.api_name);
     if (s.ZOHO_READ_PATH === 'coql') {
       const first = { fields: fieldInfo, expected };
-      const coql = this.coqlChainOf(module, explicit, fields, { since: baseIms, toRead: count === undefined || baseIms ? undefined : toRead, rich, first });
-      if (coql) {
-        yield coql;
-        return;
-      }
+      const coqlToRead = count === undefined || baseIms ? undefined : toRead;
+      if (yield* this.readByCoql(module, explicit, fields, { since: baseIms, toRead: coqlToRead, rich, first })) return;
     }
     let order: ChainState['order'] = toRead > s.ZOHO_PAGE_TOKEN_LIMIT ? 'modified-asc' : 'default';
     if (order === 'modified-asc' && !names.includes('Modified_Time')) {
@@ -401,31 +405,32 @@ export class ZohoSpider extends Spider {
   }
 
   /**
-   * A resumed run of a module the killed attempt read in ranges: each range goes on from its newest
-   * kept record's second (zoho/ranges.ts rangesToResume), not from the module's first page.
+   * A resumed run of a module the killed attempt read in ranges, on either read path: each range
+   * goes on from its newest kept record's second (zoho/ranges.ts rangesToResume), not from the
+   * module's first page; `chainOf` makes a range's chain.
    */
-  private async *resumeRanges(data: RecordsData, noted: RangesNote): AsyncIterable<SpiderOutput> {
-    const { module, explicit, state } = data;
+  private async *resumeRanges(
+    module: string,
+    first: NonNullable<RecordsData['first']>,
+    noted: RangesNote,
+    chainOf: (range: TimeRange, rangeId: number) => SpiderChain,
+  ): AsyncIterable<SpiderOutput> {
     const ranges = rangesToResume(noted, this.keptTimes.get(module) ?? []).filter((r) => r.end > r.start);
     this.keptTimes.delete(module);
     const board = new RangeBoard();
-    const chains = ranges.map((range) => {
-      const rangeId = board.add(range);
-      return chain<RecordsData>('records', { module, explicit, state: rangeChainState(state, range), rangeId, ...(data.rich ? { rich: data.rich } : {}) });
-    });
-    this.open.set(module, { chains: chains.length, written: 0, board, steals: 0 });
+    const chains = ranges.map((range) => chainOf(range, board.add(range)));
+    this.ranged.start(module, board, { chains: chains.length, written: 0 });
     await this.noteRanges(module);
     this.log.info(`${module}: resuming ${ranges.length} range(s) of Modified_Time after their last stored records`);
-    yield* this.moduleStart(module, data.first!);
+    yield* this.moduleStart(module, first);
     if (chains.length === 0) yield* this.rangeEnded(module);
     yield* chains;
   }
 
   /** Keeps the module's ranges in the run marker (Checkpoint.note), awaited before records of a new range are stored. */
   private async noteRanges(module: string): Promise<void> {
-    const open = this.open.get(module);
-    if (!open || !this.ctx.checkpoint) return;
-    const note: RangesNote = { ranges: open.board.all(), ...(open.top ? { top: open.top } : {}) };
+    const note = this.ranged.note(module);
+    if (!note || !this.ctx.checkpoint) return;
     await this.ctx.checkpoint.note(rangesKey(module), note);
   }
 
@@ -492,14 +497,10 @@ export class ZohoSpider extends Spider {
    * the stem ends with the last of them, after every range's records.
    */
   private *rangeEnded(module: string): Iterable<SpiderOutput> {
-    const open = this.open.get(module);
-    if (!open) throw new Error(`zoho spider: ${module} has no ranges open`);
-    // A module with no range left to read ends at once (its chains count stays at 0).
-    if (open.chains > 0) open.chains--;
-    if (open.chains > 0) return;
-    this.open.delete(module);
+    const done = this.ranged.chainEnded(module);
+    if (!done) return;
     yield* this.endOf(module, 'record');
-    this.log.info(`${module}: ${open.written} record(s); ${open.steals} range(s) taken over by chains that finished early`);
+    this.log.info(`${module}: ${done.written} record(s); ${done.steals} range(s) taken over by chains that finished early`);
   }
 
   /**
@@ -525,7 +526,10 @@ export class ZohoSpider extends Spider {
     const { module, explicit, state } = data;
     const noted = rangesNoteOf(this.ctx.resume?.notes[rangesKey(module)]);
     if (noted) {
-      yield* this.resumeRanges(data, noted);
+      const rich = data.rich ? { rich: data.rich } : {};
+      yield* this.resumeRanges(module, data.first!, noted, (range, rangeId) =>
+        chain<RecordsData>('records', { module, explicit, state: rangeChainState(state, range), rangeId, ...rich }),
+      );
       return;
     }
     const [asc, desc] = await Promise.all([this.fetchPage(state), this.fetchPage({ ...state, order: 'modified-desc' })]);
@@ -559,7 +563,7 @@ export class ZohoSpider extends Spider {
     });
     const newestSecond = Math.floor(Math.max(...timesOf(descPages)) / 1000) * 1000;
     const topRange = { start: Math.floor(newest / 1000) * 1000 + 1000, end: newestSecond + 1000 };
-    this.open.set(module, { chains: chains.length, written: top.length + firstRange.records.length, board, steals: 0, top: topRange });
+    this.ranged.start(module, board, { chains: chains.length, written: top.length + firstRange.records.length, top: topRange });
     // Before any of its records is stored: a resumed run reads on each range from where it stopped.
     await this.noteRanges(module);
     this.log.info(`${module}: read in ${ranges.length} ranges of Modified_Time from ${new Date(oldest).toISOString()}, ${chains.length} chain(s)`);
@@ -616,7 +620,7 @@ export class ZohoSpider extends Spider {
     if (!pages) return { outputs: [] };
     const outcome = this.take(this.withCurrentEnd(data), pages, this.repeatOf(module));
     const next = outcome.next ? { ...data, first: undefined, state: outcome.next } : undefined;
-    const stolen = data.rangeId === undefined ? undefined : this.rangeMoved(data, outcome.next);
+    const stolen = this.rangeMoved(data, outcome);
     return { outputs: this.recordsOf(data, outcome, stolen), next };
   }
 
@@ -624,30 +628,37 @@ export class ZohoSpider extends Spider {
   private withCurrentEnd(data: RecordsData): ChainState {
     const { state, rangeId } = data;
     if (rangeId === undefined || !state.range) return state;
-    const end = this.open.get(data.module)?.board.endOf(rangeId) ?? state.range.end;
+    const end = this.ranged.endOf(data.module, rangeId, state.range.end);
     return end === state.range.end ? state : { ...state, range: { ...state.range, end } };
+  }
+
+  /** A records range chain's step on its module's board; a chain for the range it stole when it is done. */
+  private rangeMoved(data: RecordsData, outcome: PageOutcome<RawEntry | ZohoEntry>): SpiderChain | undefined {
+    const { next } = outcome;
+    const step: RangeStep = next
+      ? { reading: true, at: next.boundary?.at, written: next.written }
+      : { reading: false, written: data.state.written + outcome.records.length };
+    return this.rangeStep(data.module, data.rangeId, step, MIN_STEAL_PAGES * MAX_PER_PAGE, (range, rangeId) =>
+      chain<RecordsData>('records', { module: data.module, explicit: data.explicit, state: rangeChainState(data.state, range), rangeId, ...richOf(data) }),
+    );
   }
 
   /**
    * Tells the module's board where a range chain is; when it is done, hands half of the largest
    * remaining range to a new chain (work stealing), counted open before this chain's end is said.
    */
-  private rangeMoved(data: RecordsData, next: ChainState | undefined): SpiderChain | undefined {
-    const open = this.open.get(data.module);
-    if (!open || data.rangeId === undefined) return undefined;
-    if (next) {
-      open.board.moved(data.rangeId, next.boundary?.at, next.written);
-      return undefined;
-    }
-    open.board.finished(data.rangeId);
-    const range = open.board.steal();
-    if (!range) return undefined;
-    open.chains++;
-    open.steals++;
-    const state = rangeChainState(data.state, range);
-    this.log.debug(`${data.module}: a range chain finished early; ${new Date(range.start).toISOString()} on goes to a new chain`);
-    const rangeId = open.board.add(range);
-    return chain<RecordsData>('records', { module: data.module, explicit: data.explicit, state, rangeId, ...(data.rich ? { rich: data.rich } : {}) });
+  private rangeStep(
+    module: string,
+    rangeId: number | undefined,
+    step: RangeStep,
+    minSteal: number,
+    chainOf: (range: TimeRange, rangeId: number) => SpiderChain,
+  ): SpiderChain | undefined {
+    if (rangeId === undefined) return undefined;
+    const stolen = this.ranged.step(module, rangeId, step, minSteal);
+    if (!stolen) return undefined;
+    this.log.debug(`${module}: a range chain finished early; ${new Date(stolen.range.start).toISOString()} on goes to a new chain`);
+    return chainOf(stolen.range, stolen.rangeId);
   }
 
   /** A records page's outputs; the rich-text completion runs while the engine fetches the next page. */
@@ -665,8 +676,6 @@ export class ZohoSpider extends Spider {
     }
     if (state.range) {
       // The module's end is the paginator's `ended` word, once this page is committed.
-      const open = this.open.get(module);
-      if (open) open.written += written;
       if (stolen) {
         await this.noteRanges(module);
         yield stolen;
@@ -764,70 +773,203 @@ export class ZohoSpider extends Spider {
   }
 
   /**
-   * The module's COQL chain, or undefined (logged) when it stays on the records path: COQL cannot
-   * page it (no Modified_Time), cannot name its fields in one SELECT (> 500), or is not documented to
-   * read it (subform and linking modules). A resumed run goes on after the last record it stored.
+   * Reads the module by COQL; false (logged) when it stays on the records path: COQL cannot page it
+   * (no Modified_Time), cannot name its fields in one SELECT (> 500), or is not documented to read it
+   * (subform and linking modules). The whole of a large module is read in ranges (readCoqlInRanges),
+   * as on the records path; any other read is one chain, and a resumed one goes on after the last
+   * record it stored.
    */
-  private coqlChainOf(
+  private async *readByCoql(
     module: string,
     explicit: boolean,
     fields: readonly FieldMeta[],
     o: { since?: string; toRead?: number; rich: string[]; first: NonNullable<CoqlData['first']> },
-  ): SpiderChain<CoqlData> | undefined {
+  ): AsyncGenerator<SpiderOutput, boolean> {
     const plan = coqlPlanOf(fields);
     const unread = this.subforms.has(module) ? 'a subform module, which COQL does not read' : this.notByCoql.get(module);
     const reason = unread ?? ('reason' in plan ? plan.reason : undefined);
     if (reason !== undefined || !('fields' in plan)) {
       this.log.info(`${module}: read by GET records although ZOHO_READ_PATH=coql: ${reason}`);
-      return undefined;
+      return false;
     }
     const cap = this.ctx.settings.ZOHO_MAX_RECORDS_PER_MODULE;
     const kept = this.coqlKept.take(module);
-    if (kept) this.log.info(`${module}: resuming the COQL chain after the ${kept.count} record(s) already stored`);
-    const state: CoqlChainState = { module, fields: plan.fields, since: o.since, cap, expected: o.toRead, written: kept?.count ?? 0, after: kept?.after };
     // For the estimate said when credits run out: a page costs up to 3 credits and, with rich text, 10 fetch_full_data calls.
     this.remaining.sized(module, coqlCallCredits(COQL_MAX_ROWS) + (o.rich.length ? COQL_MAX_ROWS / MAX_FULL_DATA_IDS : 0), o.toRead, COQL_MAX_ROWS);
-    return chain<CoqlData>('coql', { module, explicit, state, first: o.first, ...(o.rich.length ? { rich: o.rich } : {}) });
+    const state: CoqlChainState = { module, fields: plan.fields, since: o.since, cap, expected: o.toRead, written: 0 };
+    const data: CoqlData = { module, explicit, state, first: o.first, ...(o.rich.length ? { rich: o.rich } : {}) };
+    // A killed attempt that read the module in ranges is resumed in ranges, whatever the count says now:
+    // what it stored is a prefix of each range, not of one keyset order.
+    const noted = rangesNoteOf(this.ctx.resume?.notes[rangesKey(module)]);
+    const k = cap === undefined && o.toRead !== undefined ? rangeCount(o.toRead, this.chainsPerModule(o.toRead), COQL_MAX_ROWS) : 1;
+    if (noted || k > 1) {
+      yield* this.readCoqlInRanges(data, k, noted);
+      return true;
+    }
+    if (kept) this.log.info(`${module}: resuming the COQL chain after the ${kept.count} record(s) already stored`);
+    yield chain<CoqlData>('coql', { ...data, state: { ...state, written: kept?.count ?? 0, after: kept?.after } });
+    return true;
+  }
+
+  /**
+   * A module of more rows than one COQL call gives, read as `k` chains of Modified_Time ranges, as
+   * readInRanges does on the records path: the first ascending page (the first range's first page)
+   * and one descending page are asked together; they give the bounds, and the descending page's rows
+   * above its lowest second are written here (the ranges end at that second's end). Bounded so, a
+   * record changed while the crawl runs moves past every range and is not read twice (a single
+   * keyset chain meets it again at its new Modified_Time: coqlRepeat drops it there).
+   */
+  private async *readCoqlInRanges(data: CoqlData, k: number, noted?: RangesNote): AsyncIterable<SpiderOutput> {
+    const { module, explicit } = data;
+    // A range chain asks 2,000 rows a call: how many its range holds is not known.
+    const state: CoqlChainState = { ...data.state, expected: undefined };
+    const rangeChain = (range: TimeRange, rangeId: number, from?: CoqlChainState): SpiderChain =>
+      chain<CoqlData>('coql', { module, explicit, state: from ?? { ...state, range }, rangeId, ...richOf(data) });
+    if (noted) {
+      yield* this.resumeRanges(module, data.first!, noted, rangeChain);
+      return;
+    }
+    const ascQuery = coqlQueryOf(state);
+    const descQuery = { ...ascQuery, newestFirst: true };
+    const [asc, desc] = await Promise.all([this.fetchCoql(ascQuery), this.fetchCoql(descQuery)]);
+    const ascPage = this.coqlPageOf(asc, data, ascQuery);
+    const descPage = ascPage && this.coqlPageOf(desc, data, descQuery);
+    if (!ascPage || !descPage) return;
+    const outputs = [...this.moduleStart(module, data.first!)];
+    if (ascPage.rows.length === 0 || descPage.rows.length === 0) {
+      // Emptied between the count and these calls: one chain, from the start.
+      yield* outputs;
+      yield chain<CoqlData>('coql', { ...data, first: undefined });
+      return;
+    }
+    const times = descPage.rows.map((row) => this.keysetOf(row).at);
+    const lowest = Math.min(...times);
+    const repeat = this.repeatOf(module);
+    let top = descPage.rows.filter((_, i) => times[i] > lowest).map((row) => coqlRecord(row, state.fields));
+    if (repeat) top = top.filter((r) => !repeat(r));
+    const ranges = splitTime(this.keysetOf(ascPage.rows[0]).at, lowest + 1000, k);
+    const firstRange = this.takeCoql({ ...state, range: ranges[0] }, ascPage, repeat);
+    const board = new RangeBoard();
+    const chains: SpiderChain[] = [];
+    ranges.forEach((range, i) => {
+      const rangeId = board.add(range);
+      if (i > 0) return chains.push(rangeChain(range, rangeId));
+      if (!firstRange.next) return board.finished(rangeId);
+      board.moved(rangeId, firstRange.next.after?.at, firstRange.next.written);
+      chains.push(rangeChain(range, rangeId, firstRange.next));
+    });
+    const topRange = { start: lowest + 1000, end: Math.max(...times) + 1000 };
+    this.ranged.start(module, board, { chains: chains.length, written: top.length + firstRange.records.length, top: topRange });
+    // Before any of its records is stored: a resumed run reads on each range from where it stopped.
+    await this.noteRanges(module);
+    const from = new Date(ranges[0].start).toISOString();
+    this.log.info(`${module}: read by COQL in ${ranges.length} ranges of Modified_Time from ${from}, ${chains.length} chain(s)`);
+    yield* outputs;
+    for (const record of await this.complete(data, [...top, ...firstRange.records])) yield this.recordItem(module, record);
+    if (chains.length === 0) yield* this.rangeEnded(module);
+    yield* chains;
+  }
+
+  /** The query of a COQL chain's next page, with its range's end as it stands (a steal may have moved it earlier). */
+  private coqlQueryNow(data: CoqlData): CoqlQuery {
+    const { state, rangeId } = data;
+    if (rangeId === undefined || !state.range) return coqlQueryOf(state);
+    const end = this.ranged.endOf(data.module, rangeId, state.range.end);
+    return coqlQueryOf(end === state.range.end ? state : { ...state, range: { ...state.range, end } });
   }
 
   /** One COQL call, within Zoho's sub-concurrency of complex calls (reference §8), as sort_by reads are. */
-  private fetchCoql({ state }: CoqlData): Promise<CoqlAnswer> {
-    return this.send(coqlCall(coqlQueryOf(state)), true).then(
+  private fetchCoql(query: CoqlQuery): Promise<CoqlAnswer> {
+    return this.send(coqlCall(query), true).then(
       (answer) => ({ answer }),
       (error: unknown) => ({ error }),
     );
   }
 
-  /** One page of a COQL chain: its records and the next page's state (coql-chain.ts). */
-  private parseCoql(result: CoqlAnswer, data: CoqlData): PageParse<CoqlData> {
-    const { module, explicit, state } = data;
+  /** A COQL answer's rows; undefined when the module is refused (skipped, on its first page only). */
+  private coqlPageOf(result: CoqlAnswer, data: CoqlData, query: CoqlQuery): { rows: CoqlRow[]; more: boolean } | undefined {
+    const { module, explicit } = data;
     if ('error' in result) {
       // A query Zoho could not run is the crawler's to fix: said once, naming the module and what was wrong.
-      const refusedQuery = coqlQueryError(result.error, coqlQueryOf(state));
+      const refusedQuery = coqlQueryError(result.error, query);
       if (refusedQuery) throw this.failure(refusedQuery);
-      if (data.first && this.refused(module, explicit, result.error)) return { outputs: [] };
+      if (data.first && this.refused(module, explicit, result.error)) return undefined;
       throw this.failure(result.error);
     }
     const { answer } = result;
     // 204: no rows (an empty module, or nothing changed since `since`).
-    const page = answer.status === 200 ? parseBody(coqlAnswerSchema, answer.body, `POST /coql (${module})`) : { data: [], info: { more_records: false } };
-    let outcome;
+    if (answer.status !== 200) return { rows: [], more: false };
+    const page = parseBody(coqlAnswerSchema, answer.body, `POST /coql (${module})`);
+    return { rows: page.data, more: page.info.more_records };
+  }
+
+  private keysetOf(row: CoqlRow): Keyset {
     try {
-      outcome = takeCoqlPage(state, page.data, page.info.more_records, this.repeatOf(module));
+      return keysetOf(row);
     } catch (error) {
       throw this.failure(error);
     }
+  }
+
+  private takeCoql(state: CoqlChainState, page: { rows: CoqlRow[]; more: boolean }, repeat?: (r: CoqlRecord) => boolean, end?: number): CoqlPageOutcome {
+    try {
+      return takeCoqlPage(state, page.rows, page.more, repeat, end);
+    } catch (error) {
+      throw this.failure(error);
+    }
+  }
+
+  /** One page of a COQL chain: its records and the next page's state (coql-chain.ts). */
+  private parseCoql(result: CoqlAnswer, data: CoqlData): PageParse<CoqlData> {
+    const { module, state, rangeId } = data;
+    const query = this.coqlQueryNow(data);
+    const page = this.coqlPageOf(result, data, query);
+    if (!page) return { outputs: [] };
+    const outcome = this.takeCoql(state, page, this.coqlRepeat(data), query.range?.end);
     const next = outcome.next ? { ...data, first: undefined, state: outcome.next } : undefined;
-    return { outputs: this.coqlOutputs(data, outcome.records, outcome.next === undefined), next };
+    const step: RangeStep = outcome.next
+      ? { reading: true, at: outcome.next.after?.at, written: outcome.next.written }
+      : { reading: false, written: state.written + outcome.records.length };
+    const stolen = this.rangeStep(module, rangeId, step, MIN_STEAL_PAGES * COQL_MAX_ROWS, (range, id) =>
+      chain<CoqlData>('coql', { module, explicit: data.explicit, state: { ...state, range, after: undefined, written: 0 }, rangeId: id, ...richOf(data) }),
+    );
+    return { outputs: this.coqlOutputs(data, outcome.records, outcome.next === undefined, stolen), next };
+  }
+
+  /**
+   * What a COQL page drops: the overlap an earlier run stored (incremental) and, on a chain that is not
+   * a range's (nothing bounds it above), a record met again at a newer Modified_Time after a change
+   * while the chain read: its first version is in the run, the newer one is the next run's.
+   */
+  private coqlRepeat(data: CoqlData): ((record: CoqlRecord) => boolean) | undefined {
+    const repeat = this.repeatOf(data.module);
+    if (data.rangeId !== undefined) return repeat;
+    let seen = this.coqlSeen.get(data.module);
+    if (!seen) this.coqlSeen.set(data.module, (seen = new Set()));
+    const ids = seen;
+    return (record) => {
+      if (ids.has(record.id) || repeat?.(record)) return true;
+      ids.add(record.id);
+      return false;
+    };
   }
 
   /** A COQL page's outputs; the rich-text completion runs while the engine fetches the next page. */
-  private async *coqlOutputs(data: CoqlData, found: Array<Record<string, unknown> & { id: string }>, last: boolean): AsyncIterable<SpiderOutput> {
+  private async *coqlOutputs(data: CoqlData, found: CoqlRecord[], last: boolean, stolen?: SpiderChain): AsyncIterable<SpiderOutput> {
     const { module } = data;
     const records = await this.complete(data, found);
     if (data.first) yield* this.moduleStart(module, data.first);
     for (const record of records) yield this.recordItem(module, record);
     if (!last) return;
+    if (data.state.range) {
+      // The module's end is the paginator's `ended` word, once this page is committed.
+      if (stolen) {
+        await this.noteRanges(module);
+        yield stolen;
+      }
+      return;
+    }
+    this.coqlSeen.delete(module);
     yield* this.endOf(module, 'record');
     const written = data.state.written + found.length;
     this.log.info(`${module}: ${written} record(s) by COQL`);
@@ -1026,6 +1168,9 @@ function timesOf(pages: ReadonlyArray<EntriesPage<RawEntry | ZohoEntry> | null>)
   }
   return [];
 }
+
+/** The rich-text fields a chain completes, as its data carries them. */
+const richOf = (data: { rich?: string[] }): { rich?: string[] } => (data.rich ? { rich: data.rich } : {});
 
 /** A page entry as an object. */
 const objectOf = (entry: RawEntry | ZohoEntry): ZohoEntry => (entry instanceof RawEntry ? entry.object() : entry);

@@ -7,9 +7,12 @@
 // - a page whose rows do not come after the place asked for would repeat rows (or loop): the chain
 //   stops with an error rather than write a record twice;
 // - a resumed run starts after the greatest (Modified_Time, id) the killed attempt stored (CoqlKept):
-//   its pages were committed in that order, so what was stored is exactly what precedes that place.
+//   its pages were committed in that order, so what was stored is exactly what precedes that place;
+// - a range chain (a large module, ranges.ts) keeps to its range: rows at or past its end, which a
+//   steal may have moved since the call went out, are the next range's and end the chain.
 import { coqlRecord, isAfter, keysetOf, nextCoqlLimit, type CoqlQuery, type CoqlRow, type Keyset } from './coql.js';
 import { ChainError } from './records-chain.js';
+import type { TimeRange } from './ranges.js';
 
 export interface CoqlChainState extends Record<string, unknown> {
   module: string;
@@ -25,6 +28,8 @@ export interface CoqlChainState extends Record<string, unknown> {
   expected?: number;
   /** Records written so far (the kept ones too, on resume). */
   written: number;
+  /** A range chain's part of the module's time (ranges.ts); its end may move earlier (a steal). */
+  range?: TimeRange;
 }
 
 /** What the next call still needs: the smaller of the cap's rest and the count's rest; undefined when neither is known. */
@@ -34,42 +39,51 @@ function need(state: CoqlChainState): number | undefined {
 }
 
 export function coqlQueryOf(state: CoqlChainState): CoqlQuery {
-  const { module, fields, since, after } = state;
-  return { module, fields, since, after, limit: nextCoqlLimit(need(state)) };
+  const { module, fields, since, after, range } = state;
+  return { module, fields, since, after, ...(range ? { range } : {}), limit: nextCoqlLimit(need(state)) };
 }
+
+/** A row as its line holds it (coql.ts coqlRecord). */
+export type CoqlRecord = Record<string, unknown> & { id: string };
 
 export interface CoqlPageOutcome {
   /** Records to write, in order: keys in field-metadata order, then id. */
-  records: Array<Record<string, unknown> & { id: string }>;
+  records: CoqlRecord[];
   next?: CoqlChainState;
 }
 
 /**
- * One page: its rows past the overlap an earlier run stored (`repeat`, incremental), within the cap,
- * and the next page's state. The keyset moves past every row, dropped ones too.
+ * One page: its rows past the overlap an earlier run stored (`repeat`, incremental), within the cap
+ * and within the range's end as it stands now (`end`: a steal may have moved it since the call went
+ * out; the rows past it are the new range's), and the next page's state. The keyset moves past
+ * every row, dropped ones too.
  */
 export function takeCoqlPage(
   state: CoqlChainState,
   rows: readonly CoqlRow[],
   more: boolean,
-  repeat?: (record: Record<string, unknown> & { id: string }) => boolean,
+  repeat?: (record: CoqlRecord) => boolean,
+  end = state.range?.end,
 ): CoqlPageOutcome {
   let last = state.after;
-  for (const row of rows) {
+  let inRange = rows.length;
+  for (const [i, row] of rows.entries()) {
     const at = keysetOf(row);
     if (last && !isAfter(at, last)) {
       throw new ChainError(`COQL answered record ${row.id} out of (Modified_Time, id) order or again; stopped so that no record is written twice`);
     }
+    if (end !== undefined && at.at >= end && inRange === rows.length) inRange = i;
     last = at;
   }
-  let records = rows.map((row) => coqlRecord(row, state.fields));
+  const pastEnd = inRange < rows.length;
+  let records = rows.slice(0, inRange).map((row) => coqlRecord(row, state.fields));
   if (repeat) records = records.filter((r) => !repeat(r));
   if (state.cap !== undefined) records = records.slice(0, Math.max(0, state.cap - state.written));
   const written = state.written + records.length;
   const capped = state.cap !== undefined && written >= state.cap;
   // An empty page ends the chain even if it claims more: asking again for the same place would never stop.
-  if (!more || rows.length === 0 || capped) return { records };
-  return { records, next: { ...state, after: last, written } };
+  if (!more || rows.length === 0 || capped || pastEnd) return { records };
+  return { records, next: { ...state, after: last, written, ...(end !== undefined && state.range ? { range: { ...state.range, end } } : {}) } };
 }
 
 /** Resume: per module, the greatest (Modified_Time, id) among the kept lines, and how many there are. */

@@ -106,6 +106,10 @@ export interface CoqlQuery {
   since?: string;
   /** Only records after this place; absent on the chain's first page. */
   after?: Keyset;
+  /** A range chain's part of the module's time (epoch ms, whole seconds): start inclusive, end exclusive. */
+  range?: { start: number; end: number };
+  /** The newest records first: the descending page that bounds a read in ranges. */
+  newestFirst?: boolean;
   limit: number;
 }
 
@@ -122,22 +126,29 @@ function idLiteral(id: string): string {
  * The WHERE criterion of a page. The first page selects all (`id is not null`, Zoho's own idiom for
  * "every record"), or what changed after `since`, strictly as If-Modified-Since does on the records
  * path, so both paths read the same set. After a row only the keyset: every row after it was
- * modified after `since` too, as the first page's rows were.
+ * modified after `since` too, as the first page's rows were. A range chain adds its range, whose
+ * start is past `since` (the ranges start at the oldest record read). Criteria are joined in pairs,
+ * as Zoho wants them: ((A and B) and C).
  */
-export function coqlWhere(q: Pick<CoqlQuery, 'since' | 'after'>): string {
+export function coqlWhere(q: Pick<CoqlQuery, 'since' | 'after' | 'range'>): string {
+  const criteria: string[] = [];
+  if (q.range) criteria.push(`Modified_Time >= ${literal(q.range.start)}`, `Modified_Time < ${literal(q.range.end)}`);
   if (q.after) {
     const t = literal(q.after.at);
-    return `(Modified_Time > ${t} or (Modified_Time = ${t} and id > ${idLiteral(q.after.id)}))`;
+    criteria.push(`(Modified_Time > ${t} or (Modified_Time = ${t} and id > ${idLiteral(q.after.id)}))`);
+  } else if (q.since !== undefined && !q.range) {
+    criteria.push(`Modified_Time > ${literal(Date.parse(q.since))}`);
   }
-  if (q.since !== undefined) return `Modified_Time > ${literal(Date.parse(q.since))}`;
-  return 'id is not null';
+  if (criteria.length === 0) return 'id is not null';
+  return criteria.reduce((joined, c) => `(${joined} and ${c})`);
 }
 
 export function coqlQuery(q: CoqlQuery): string {
   if (q.limit < 1 || q.limit > COQL_MAX_ROWS) throw new Error(`coqlQuery: limit ${q.limit}; expected 1 to ${COQL_MAX_ROWS}`);
   const select = [...q.fields, 'id'];
   if (select.length > COQL_MAX_FIELDS) throw new Error(`coqlQuery: ${select.length} columns; expected at most ${COQL_MAX_FIELDS}`);
-  return `select ${select.join(', ')} from ${q.module} where ${coqlWhere(q)} order by Modified_Time asc, id asc limit ${q.limit}`;
+  const order = q.newestFirst ? 'Modified_Time desc, id desc' : 'Modified_Time asc, id asc';
+  return `select ${select.join(', ')} from ${q.module} where ${coqlWhere(q)} order by ${order} limit ${q.limit}`;
 }
 
 /** POST /crm/v8/coql: a "complex" call (reference §8), priced by its LIMIT. */

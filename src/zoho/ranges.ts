@@ -1,8 +1,9 @@
 // How a large module is read as several chains at once: its records are cut into ranges of
-// Modified_Time, each read by its own page_token chain (sort_by=Modified_Time ascending,
-// If-Modified-Since one second before the range's start; records-chain.ts keeps each chain inside
-// its range). The ranges partition time, so each version of a record falls in exactly one range and
-// is written once, whatever the order the chains finish in.
+// Modified_Time, each read by its own chain — on the records path a page_token chain
+// (sort_by=Modified_Time ascending, If-Modified-Since one second before the range's start;
+// records-chain.ts keeps each chain inside its range), on the COQL path a keyset chain whose WHERE
+// holds the range (coql.ts). The ranges partition time, so each version of a record falls in exactly
+// one range and is written once, whatever the order the chains finish in.
 //
 // Bounds cost no call of their own: the oldest record is the first of the first ascending page (the
 // first range's first page, kept), the newest ones are on one descending page whose records above
@@ -27,10 +28,11 @@ export const SORT_BY_CONCURRENCY = 10;
 
 /**
  * How many ranges a module of `records` is read in, given `chains` chains it could use at once: at
- * most one per chain, each of at least MIN_RANGE_PAGES pages. 1 means one chain, as for any small module.
+ * most one per chain, each of at least MIN_RANGE_PAGES pages of `pageRows`. 1 means one chain, as for
+ * any small module.
  */
-export function rangeCount(records: number, chains: number): number {
-  return Math.max(1, Math.min(chains, Math.floor(records / (MIN_RANGE_PAGES * MAX_PER_PAGE))));
+export function rangeCount(records: number, chains: number, pageRows = MAX_PER_PAGE): number {
+  return Math.max(1, Math.min(chains, Math.floor(records / (MIN_RANGE_PAGES * pageRows))));
 }
 
 const SECOND = 1000;
@@ -123,8 +125,11 @@ export class RangeBoard {
     return covered > 0 ? written / covered : Number.MAX_SAFE_INTEGER;
   }
 
-  /** Cuts the range with the most records left (estimated from its chain's pace so far) in two; the new half, or none. */
-  steal(): TimeRange | undefined {
+  /**
+   * Cuts the range with the most records left (estimated from its chain's pace so far) in two; the
+   * new half, or none when no range has about `minRecords` left (a split costs about a page).
+   */
+  steal(minRecords = MIN_STEAL_PAGES * MAX_PER_PAGE): TimeRange | undefined {
     let best: { r: LiveRange; cut: number; left: number } | undefined;
     for (const r of this.live.values()) {
       // Past the second already written: the victim has written nothing at or after `from`.
@@ -133,7 +138,7 @@ export class RangeBoard {
       const left = estimateLeft(r, from, this.density());
       if (!best || left > best.left) best = { r, cut: Math.floor((from + r.end) / 2 / SECOND) * SECOND, left };
     }
-    if (!best || best.left < MIN_STEAL_PAGES * MAX_PER_PAGE) return undefined;
+    if (!best || best.left < minRecords) return undefined;
     const stolen = { start: best.cut, end: best.r.end };
     best.r.end = best.cut;
     return stolen;
