@@ -15,6 +15,7 @@ export interface BenchArgs {
   latencySeconds: number;
   /** Records of each big module of the latency mode's large-module case, one module per entry (empty: the case is skipped). */
   largeRecords: number[];
+  largeReadPaths: Array<'records' | 'coql'>;
   /** Zero-latency orgs whose widened fields are mixed-script text (the sandbox's textFields). */
   textHeavy: boolean;
   /** Records of each org of the read-paths mode (ZOHO_READ_PATH records vs coql at 50, 100, 250 fields); 0: not run. */
@@ -34,6 +35,7 @@ export const BENCH_USAGE = `Usage: npm run bench -- [options]
   --latency-seconds 30   how long each latency run should take at the target pace (sizes its org)
   --large-records 200k   the latency mode's large-module case: one module of this many records; a list
                          (100k,50k) gives several big modules read at once; 0 skips the case
+  --large-read-paths records,coql  read paths of the large-module case (default records)
   --text-heavy           zero-latency orgs whose added fields are multi-line mixed-script text (CPU per record)
   --read-paths           ZOHO_READ_PATH records vs coql on orgs of ≤ 50, 100 and 250 fields: credits and wall time;
                          alone it skips the zero-latency sizes unless --sizes is given too
@@ -50,6 +52,7 @@ const OPTIONS = {
   limit: { type: 'string' },
   'latency-seconds': { type: 'string' },
   'large-records': { type: 'string' },
+  'large-read-paths': { type: 'string' },
   'cpu-prof': { type: 'boolean' },
   'text-heavy': { type: 'boolean' },
   'read-paths': { type: 'boolean' },
@@ -80,6 +83,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     latencyMs: values['latency-ms'] === undefined ? 300 : positiveInt(values['latency-ms'], '--latency-ms'),
     limit: values.limit === undefined ? 10 : positiveInt(values.limit, '--limit'),
     latencySeconds: values['latency-seconds'] === undefined ? 30 : positiveInt(values['latency-seconds'], '--latency-seconds'),
+    largeReadPaths: readPathsOf(values['large-read-paths']),
     largeRecords: values['large-records'] === undefined ? [200_000] : values['large-records'] === '0' ? [] : values['large-records'].split(',').map(parseSize),
     textHeavy: values['text-heavy'] === true,
     readPathsRecords: !readPaths ? 0 : values['read-paths-records'] === undefined ? 50_000 : parseSize(values['read-paths-records']),
@@ -91,4 +95,12 @@ function positiveInt(text: string, flag: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: ${JSON.stringify(text)} is not a positive whole number`);
   return n;
+}
+
+function readPathsOf(text: string | undefined): Array<'records' | 'coql'> {
+  if (text === undefined) return ['records'];
+  return text.split(',').map((p) => {
+    if (p !== 'records' && p !== 'coql') throw new Error(`--large-read-paths: ${JSON.stringify(p)} is not a read path; expected records or coql`);
+    return p;
+  });
 }

@@ -139,19 +139,23 @@ async function main(argv: string[]): Promise<number> {
     if (args.largeRecords.length > 0) {
       const one = args.largeRecords.length === 1;
       const what = `${one ? 'one module' : 'modules'} of ${args.largeRecords.map((r) => num(r)).join(' + ')} records`;
-      for (const c of args.concurrencies) {
-        const r = await runCase(
-          `large-c${c}`,
-          `${what}, ${args.latencyMs} ms per call, sandbox limit ${args.limit}…`,
-          (store, nodeFlags) =>
-            runLargeModule({ cliPath: CLI_PATH, store, concurrency: c, limit: args.limit, latencyMs: args.latencyMs, records: args.largeRecords, nodeFlags }),
-          (r) => `${num(r.records)} records in ${(r.wallMs / 1000).toFixed(2)} s, ${num(r.recordsPerSec)} records/s, ${r.status429} 429s`,
-        );
-        results.largeModule.push(r);
+      for (const readPath of args.largeReadPaths) {
+        for (const c of args.concurrencies) {
+          const r = await runCase(
+            `large-${readPath}-c${c}`,
+            `${what} by ${readPath}, ${args.latencyMs} ms per call, sandbox limit ${args.limit}…`,
+            (store, nodeFlags) =>
+              runLargeModule({
+                cliPath: CLI_PATH, store, concurrency: c, limit: args.limit, latencyMs: args.latencyMs, records: args.largeRecords, readPath, nodeFlags,
+              }),
+            (r) => `${num(r.records)} records in ${(r.wallMs / 1000).toFixed(2)} s, ${num(r.recordsPerSec)} records/s, ${r.status429} 429s`,
+          );
+          results.largeModule.push(r);
+        }
       }
       say(`\n${one ? 'One large module' : 'Several large modules at once'}, ${args.latencyMs} ms per call, ` +
         `sandbox limit ${args.limit} and 10 sort_by calls ` +
-        `(ideal = min(c, ${args.limit}, 10) × 200 / ${args.latencyMs / 1000} s)`);
+        `(ideal = min(c, ${args.limit}, 10) × 200 (COQL: 2,000) / ${args.latencyMs / 1000} s)`);
       say(largeModuleTable(results.largeModule));
       results.verdicts.push(...largeModuleVerdicts(results.largeModule));
     }

@@ -143,6 +143,7 @@ export function largeModuleTable(results: readonly LargeModuleResult[]): string 
   return formatTable(
     [
       { header: 'module(s)', align: 'left' },
+      { header: 'path', align: 'left' },
       { header: 'concurrency', align: 'right' },
       { header: 'limit', align: 'right' },
       { header: 'records', align: 'right' },
@@ -158,6 +159,7 @@ export function largeModuleTable(results: readonly LargeModuleResult[]): string 
     ],
     results.map((r) => [
       r.module,
+      r.readPath,
       String(r.concurrency),
       String(r.limit),
       num(r.records),
@@ -177,6 +179,10 @@ export function largeModuleTable(results: readonly LargeModuleResult[]): string 
 /** Issue 14's targets for one large module: ≥ 75% of the ideal at c = 10, zero 429s within the limit, requests ≤ 1.05 × the bound. */
 export function largeModuleVerdicts(results: readonly LargeModuleResult[]): Verdict[] {
   return results.flatMap((r) => {
+    // The targets are the records path's; a COQL read is shown beside it, with its 429s.
+    if (r.readPath === 'coql') {
+      return r.concurrency <= r.limit ? [{ target: `large coql c=${r.concurrency}: zero 429s`, measured: num(r.status429), met: r.status429 === 0 }] : [];
+    }
     const v: Verdict[] = [
       { target: `large c=${r.concurrency}: requests ≤ 1.05 × bound`, measured: (r.requests / r.lowerBound).toFixed(3), met: r.requests <= 1.05 * r.lowerBound },
     ];

@@ -75,6 +75,10 @@ describe('benchmark planning', () => {
     expect(parseBenchArgs(['--latency', '--large-records', '50k']).largeRecords).toEqual([50_000]);
     expect(parseBenchArgs(['--latency', '--large-records', '100k,50k']).largeRecords).toEqual([100_000, 50_000]);
     expect(parseBenchArgs(['--latency', '--large-records', '0']).largeRecords).toEqual([]);
+    expect(parseBenchArgs(['--latency']).largeReadPaths).toEqual(['records']);
+    expect(parseBenchArgs(['--latency', '--large-read-paths', 'records,coql']).largeReadPaths).toEqual(['records', 'coql']);
+    const bulk = () => parseBenchArgs(['--latency', '--large-read-paths', 'bulk']);
+    expect(bulk).toThrow(/--large-read-paths: "bulk" is not a read path; expected records or coql/);
     expect(() => parseBenchArgs(['--concurrency', '0'])).toThrow('--concurrency: "0" is not a positive whole number');
     expect(() => parseBenchArgs(['--sizes'])).toThrow(/'--sizes <value>' argument missing; see --help/);
     expect(() => parseBenchArgs(['--fast'])).toThrow(/Unknown option '--fast'.*; see --help/);
