@@ -10,14 +10,14 @@ import { Pace } from '../http/pace.js';
 import type { Settings } from '../settings.js';
 import type { ZohoClient } from '../zoho/client.js';
 import { connect } from '../zoho/connect.js';
-import { CreditsExhaustedError, ZohoApiError } from '../zoho/errors.js';
+import { CreditsExhaustedError, refusalOf } from '../zoho/errors.js';
 import { fieldBatches } from '../zoho/field-batches.js';
 import { hasConvertedRecords, selectModules } from '../zoho/module-selection.js';
 import { orgLicenceOf, type OrgLicence } from '../zoho/org.js';
 import { dailyShare, planModule, planTotals, type ModuleFacts, type ModulePlan, type PlanTotals } from '../zoho/plan.js';
 import { coqlPlanOf } from '../zoho/coql.js';
 import { countCall, fieldsCall, modulesCall, orgCall, type ApiCall } from '../zoho/requests.js';
-import { countAnswerSchema, fieldsAnswerSchema, modulesAnswerSchema, parseBody } from '../zoho/schemas.js';
+import { countIn, fieldsAnswerSchema, modulesAnswerSchema, parseBody } from '../zoho/schemas.js';
 
 export interface ZohoPlan {
   spider: 'zoho';
@@ -142,7 +142,7 @@ async function moduleFacts(
   const [fieldsResult, countResult] = await Promise.allSettled([timed(fieldsCall(q.module)), timed(countCall(q.module, q.converted))]);
   const base = { module: q.module, fields: 0, batches: 0, rich: false, timed: false, subform: q.subform };
   if (fieldsResult.status === 'rejected') {
-    const reason = refusal(fieldsResult.reason);
+    const reason = refusalOf(fieldsResult.reason);
     if (reason === undefined) throw planFailure(q.module, fieldsResult.reason);
     return { facts: { ...base, refused: { at: 'fields', reason } }, subforms: [] };
   }
@@ -151,11 +151,8 @@ async function moduleFacts(
   const names = [...new Set(fields.map((f) => f.api_name))];
   let count: number | undefined;
   // A count the org refuses says its records are refused too (Notes for a non-admin): the crawl finds that out on the first page.
-  const countRefused = countResult.status === 'rejected' ? refusal(countResult.reason) : undefined;
-  if (countResult.status === 'fulfilled') {
-    const parsed = countResult.value.status === 200 ? countAnswerSchema.safeParse(countResult.value.body) : { success: true as const, data: { count: 0 } };
-    count = parsed.success ? parsed.data.count : undefined;
-  }
+  const countRefused = countResult.status === 'rejected' ? refusalOf(countResult.reason) : undefined;
+  if (countResult.status === 'fulfilled') count = countIn(countResult.value);
   const facts: ModuleFacts = {
     ...base,
     count,
@@ -179,11 +176,6 @@ function coqlUnreadable(q: Queued, fields: Parameters<typeof coqlPlanOf>[0]): { 
 }
 
 /** Why the org refuses a module (403 NO_PERMISSION/NOT_SUPPORTED, or it is missing), as the crawl skips it; undefined for other errors. */
-function refusal(error: unknown): string | undefined {
-  if (!(error instanceof ZohoApiError) || (error.kind !== 'permission' && error.kind !== 'missing')) return undefined;
-  return `refused by Zoho (${error.status} ${error.code}${error.apiMessage ? `: ${error.apiMessage}` : ''})`;
-}
-
 function planFailure(module: string, error: unknown): Error {
   if (error instanceof CreditsExhaustedError) return error;
   return new Error(`${module}: the plan could not read its fields: ${error instanceof Error ? error.message : String(error)}`);

@@ -26,7 +26,7 @@ import { JsonLineItem, type FieldInfo, type Item, type LineItem } from '../core/
 import { RawEntry } from '../zoho/entries-page.js';
 import { ZohoClient, type ApiAnswer } from '../zoho/client.js';
 import { RetriesExhaustedError } from '../http/errors.js';
-import { CreditBudgetError, CreditsExhaustedError, ZohoApiError, ZohoAuthError } from '../zoho/errors.js';
+import { CreditBudgetError, CreditsExhaustedError, refusalOf, ZohoApiError, ZohoAuthError } from '../zoho/errors.js';
 import { describeEstimate, RemainingCredits } from '../zoho/credit-estimate.js';
 import { fieldBatches } from '../zoho/field-batches.js';
 import { hasConvertedRecords, selectModules } from '../zoho/module-selection.js';
@@ -38,7 +38,7 @@ import { countCall, deletedCall, fieldsCall, fullDataCall, MAX_FULL_DATA_IDS, MA
 import { COQL_MAX_ROWS, coqlAnswerSchema, coqlCall, coqlCallCredits, coqlPlanOf, coqlQueryError, coqlRecord, keysetOf, type CoqlQuery, type CoqlRow, type Keyset } from '../zoho/coql.js';
 import { CoqlKept, coqlQueryOf, takeCoqlPage, type CoqlChainState, type CoqlPageOutcome, type CoqlRecord } from '../zoho/coql-chain.js';
 import {
-  countAnswerSchema,
+  countIn,
   entriesPageOf,
   fieldsAnswerSchema,
   modulesAnswerSchema,
@@ -578,14 +578,9 @@ export class ZohoSpider extends Spider {
       this.log.debug(`${module}: no record count (${errorText(result.reason)})`);
       return undefined;
     }
-    if (result.value.status !== 200) return 0;
-    // The count only plans the read (order, expectation): an answer of another shape must not fail the module.
-    const parsed = countAnswerSchema.safeParse(result.value.body);
-    if (!parsed.success) {
-      this.log.debug(`${module}: no record count (GET /${module}/actions/count answered in an unexpected shape)`);
-      return undefined;
-    }
-    return parsed.data.count;
+    const count = countIn(result.value);
+    if (count === undefined) this.log.debug(`${module}: no record count (GET /${module}/actions/count answered in an unexpected shape)`);
+    return count;
   }
 
   private queryOf(state: ChainState, batch: number) {
@@ -1036,9 +1031,9 @@ export class ZohoSpider extends Spider {
    * original's rule, which holds for a whitelisted module too. Returns false for any other error.
    */
   private refused(module: string, explicit: boolean, error: unknown): boolean {
-    if (!(error instanceof ZohoApiError) || (error.kind !== 'permission' && error.kind !== 'missing')) return false;
-    const said = error.apiMessage ? `: ${error.apiMessage}` : '';
-    const reason = `${explicit ? 'named in ZOHO_MODULE_WHITELIST, but ' : ''}refused by Zoho (${error.status} ${error.code}${said})`;
+    const refusal = refusalOf(error);
+    if (refusal === undefined) return false;
+    const reason = `${explicit ? 'named in ZOHO_MODULE_WHITELIST, but ' : ''}${refusal}`;
     this.log.warn(`${module}: skipped, ${reason}`);
     this.ctx.report.skip(module, reason);
     this.remaining.dropped(module);

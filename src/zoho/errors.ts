@@ -133,3 +133,13 @@ export class ZohoAuthError extends Error {
     this.name = 'ZohoAuthError';
   }
 }
+
+/**
+ * Why Zoho refuses a module, when it does (403 NO_PERMISSION / NOT_SUPPORTED, e.g. Notes for a
+ * non-admin, or INVALID_MODULE / 404): such a module is skipped, the original's rule. Undefined for
+ * any other error.
+ */
+export function refusalOf(error: unknown): string | undefined {
+  if (!(error instanceof ZohoApiError) || (error.kind !== 'permission' && error.kind !== 'missing')) return undefined;
+  return `refused by Zoho (${error.status} ${error.code}${error.apiMessage ? `: ${error.apiMessage}` : ''})`;
+}

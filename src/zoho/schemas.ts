@@ -157,6 +157,16 @@ export function morePages(page: EntriesPage<{ id: string }>, by: 'token' | 'numb
 export const countAnswerSchema = z.object({ count: z.coerce.number().int().nonnegative() });
 
 /**
+ * The record count of an actions/count answer: 0 for an answer without records (204), undefined when
+ * the body is not a count. The count only plans a read, so an answer of another shape fails nothing.
+ */
+export function countIn(answer: { status: 200; body: unknown } | { status: 204 | 304 }): number | undefined {
+  if (answer.status !== 200) return 0;
+  const parsed = countAnswerSchema.safeParse(answer.body);
+  return parsed.success ? parsed.data.count : undefined;
+}
+
+/**
  * Parses a body with a schema; a mismatch is an error that says what was expected, without echoing
  * the body (it may hold customer data).
  */
