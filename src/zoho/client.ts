@@ -104,7 +104,7 @@ export class ZohoClient {
   private judge(res: HttpAnswer, call: ApiCall): Verdict<ApiAnswer> {
     const remaining = creditsHeader(res.header('x-api-credits-remaining'));
     if (remaining !== undefined) this.creditsRemaining = remaining;
-    const verdict = this.meaning(res, call);
+    const verdict = this.meaning(res, call, remaining);
     // The answer is good; the next call would be refused, so none is sent.
     if (verdict.kind === 'done' && this.creditsRemaining === 0) {
       this.exhausted ??= new CreditsExhaustedError(`Zoho's daily API credit limit is reached (X-API-CREDITS-REMAINING: 0 after ${call.endpoint})`);
@@ -112,7 +112,8 @@ export class ZohoClient {
     return verdict;
   }
 
-  private meaning(res: HttpAnswer, call: ApiCall): Verdict<ApiAnswer> {
+  /** What the answer means; `remaining` is its X-API-CREDITS-REMAINING, which an error carries. */
+  private meaning(res: HttpAnswer, call: ApiCall, remaining: number | undefined): Verdict<ApiAnswer> {
     const { body: bytes } = res;
     if (res.status === 204 || res.status === 304) return { kind: 'done', value: { status: res.status } };
     if (res.status >= 200 && res.status < 300) {
@@ -121,13 +122,13 @@ export class ZohoClient {
       try {
         const body = call.entries ? scanEntriesPage(bytes) : JSON.parse(bytes.toString('utf8'));
         const carried = call.entries ? undefined : errorInAnswer(body);
-        if (carried) return this.failed(res, carried, call);
+        if (carried) return this.failed(res, carried, call, remaining);
         return { kind: 'done', value: { status: 200, body } };
       } catch (error) {
         if (error instanceof PageShapeError) {
           // A 2xx holding an error body is that error; other valid JSON of the wrong shape is the caller's to report (not retried).
           const carried = errorInAnswer(JSON.parse(bytes.toString('utf8')));
-          if (carried) return this.failed(res, carried, call);
+          if (carried) return this.failed(res, carried, call, remaining);
           return { kind: 'done', value: { status: 200, body: error } };
         }
         // A 2xx whose body is not JSON was cut short or mangled on the way: worth another try.
@@ -142,11 +143,11 @@ export class ZohoClient {
       body = undefined;
     }
     const parsed = apiErrorSchema.safeParse(body);
-    return this.failed(res, parsed.success ? parsed.data : undefined, call);
+    return this.failed(res, parsed.success ? parsed.data : undefined, call, remaining);
   }
 
-  private failed(res: HttpAnswer, body: ApiErrorBody | undefined, call: ApiCall): Verdict<ApiAnswer> {
-    const error = apiErrorOf(res.status, body, call.endpoint, creditsHeader(res.header('x-api-credits-remaining')));
+  private failed(res: HttpAnswer, body: ApiErrorBody | undefined, call: ApiCall, remaining: number | undefined): Verdict<ApiAnswer> {
+    const error = apiErrorOf(res.status, body, call.endpoint, remaining);
     switch (error.kind) {
       case 'throttle':
       case 'server':
