@@ -213,7 +213,7 @@ class Parser {
       this.k++;
       return t.text;
     }
-    if (t.type !== 'word' || RESERVED.has(t.text.toLowerCase())) this.unexpected();
+    if (t.type !== 'word' || RESERVED.has(t.text.toLowerCase()) || SQL_WORDS.has(t.text.toLowerCase())) this.unexpected();
     if (t.text.includes('.') || this.isPunct('(', this.toks[this.k + 1]) || this.isWord('as', this.toks[this.k + 1])) {
       fail('SYNTAX_ERROR', 'given coql query not supported');
     }
@@ -347,6 +347,15 @@ class Parser {
 const COMPARE_OPS: readonly CompareOp[] = ['=', '!=', '>', '>=', '<', '<='];
 /** Words that end a column list or a criterion: never taken as a bare column name. */
 const RESERVED = new Set(['select', 'from', 'where', 'order', 'by', 'limit', 'offset', 'and', 'or', 'is', 'not', 'null', 'in', 'asc', 'desc']);
+
+/**
+ * SQL reserved words Zoho refuses as a bare column (its COQL FAQ: `select External from Contacts` is a
+ * SYNTAX_ERROR; `select 'External' …` is not). Some of them, not the whole standard: enough for a
+ * crawler that names fields as they come to meet the refusal.
+ */
+const SQL_WORDS = new Set([
+  'external', 'date', 'time', 'timestamp', 'year', 'month', 'day', 'user', 'value', 'position', 'language', 'start', 'end', 'case', 'group', 'rank',
+]);
 
 export function parseCoql(src: string): Parsed {
   try {

@@ -73,8 +73,8 @@ export type CoqlPlan = { fields: string[] } | { reason: string };
 
 /**
  * The COQL-readable fields of a module in field-metadata order (listed once, `id` left to the end of
- * the SELECT), or why the module is read by GET records instead: no Modified_Time (the keyset needs
- * it) or more than 500 columns with id (one SELECT cannot name them; two would have to be merged by
+ * the SELECT), or why the module is read by GET records instead: a field name a query cannot hold,
+ * no Modified_Time (the keyset needs it) or more than 500 columns with id (one SELECT cannot name them; two would have to be merged by
  * id on pages that need not hold the same records).
  */
 export function coqlPlanOf(fields: ReadonlyArray<{ api_name: string; data_type: string }>): CoqlPlan {
@@ -85,6 +85,9 @@ export function coqlPlanOf(fields: ReadonlyArray<{ api_name: string; data_type: 
     seen.add(f.api_name);
     names.push(f.api_name);
   }
+  // A name a query could not hold as it is (quotes, spaces, …) would change the query: Zoho's api names are plain words.
+  const odd = names.find((n) => !/^[A-Za-z][A-Za-z0-9_]*$/.test(n));
+  if (odd !== undefined) return { reason: `field ${JSON.stringify(odd)} has an api name a COQL query cannot name (expected letters, digits and _)` };
   if (!names.includes('Modified_Time')) return { reason: 'no Modified_Time field, which COQL paging (by Modified_Time, then id) needs' };
   if (names.length + 1 > COQL_MAX_FIELDS) {
     return { reason: `${names.length + 1} COQL-readable fields with id, more than the ${COQL_MAX_FIELDS} one COQL SELECT may name` };
@@ -143,9 +146,37 @@ export function coqlWhere(q: Pick<CoqlQuery, 'since' | 'after' | 'range'>): stri
   return criteria.reduce((joined, c) => `(${joined} and ${c})`);
 }
 
+/**
+ * SQL's reserved words (SQL:2016). A field named like one (`External`, `Date`, `Position`, …) must be
+ * quoted in a COQL SELECT, or Zoho answers 400 SYNTAX_ERROR (Zoho's COQL FAQ, Kaizen #171).
+ */
+const SQL_RESERVED: ReadonlySet<string> = new Set(
+  (
+    'abs all allocate alter and any are array as asensitive asymmetric at atomic authorization avg begin between bigint binary blob ' +
+    'boolean both by call called cardinality cascaded case cast ceil ceiling char character check clob close coalesce collate collect ' +
+    'column commit condition connect constraint convert corr corresponding count covar_pop covar_samp create cross cube cume_dist ' +
+    'current cursor cycle date day deallocate dec decimal declare default delete dense_rank deref describe deterministic disconnect ' +
+    'distinct double drop dynamic each element else end escape every except exec execute exists exp external extract false fetch ' +
+    'filter float floor for foreign free from full function fusion get global grant group grouping having hold hour identity in ' +
+    'indicator inner inout insensitive insert int integer intersect intersection interval into is join language large lateral ' +
+    'leading left like limit ln local localtime localtimestamp lower match max member merge method min minute mod modifies module ' +
+    'month multiset national natural nchar nclob new no none normalize not null nullif numeric octet_length of offset old on only ' +
+    'open or order out outer over overlaps overlay parameter partition percent_rank percentile_cont percentile_disc position power ' +
+    'precision prepare primary procedure range rank reads real recursive ref references referencing release result return returns ' +
+    'revoke right rollback rollup row row_number rows savepoint scope scroll search second select sensitive session_user set similar ' +
+    'smallint some specific specifictype sql sqlexception sqlstate sqlwarning sqrt start static stddev_pop stddev_samp submultiset ' +
+    'substring sum symmetric system system_user table tablesample then time timestamp timezone_hour timezone_minute to trailing ' +
+    'translate translation treat trigger trim true uescape union unique unknown unnest update upper user using value values var_pop ' +
+    'var_samp varchar varying when whenever where width_bucket window with within without year asc desc'
+  ).split(' '),
+);
+
+/** A field as a SELECT names it: quoted when its api name is an SQL reserved word. */
+export const coqlColumn = (apiName: string): string => (SQL_RESERVED.has(apiName.toLowerCase()) ? `'${apiName}'` : apiName);
+
 export function coqlQuery(q: CoqlQuery): string {
   if (q.limit < 1 || q.limit > COQL_MAX_ROWS) throw new Error(`coqlQuery: limit ${q.limit}; expected 1 to ${COQL_MAX_ROWS}`);
-  const select = [...q.fields, 'id'];
+  const select = [...q.fields.map(coqlColumn), 'id'];
   if (select.length > COQL_MAX_FIELDS) throw new Error(`coqlQuery: ${select.length} columns; expected at most ${COQL_MAX_FIELDS}`);
   const order = q.newestFirst ? 'Modified_Time desc, id desc' : 'Modified_Time asc, id asc';
   return `select ${select.join(', ')} from ${q.module} where ${coqlWhere(q)} order by ${order} limit ${q.limit}`;

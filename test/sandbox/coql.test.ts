@@ -395,6 +395,12 @@ describe('documented error bodies', () => {
     });
   });
 
+  test('SYNTAX_ERROR: an SQL reserved word as a bare column (Zoho\'s example: External); quoted, it is a column', async () => {
+    expect(await q('select External from Contacts where id is not null')).toMatchObject({ code: 'SYNTAX_ERROR', message: 'unexpected token' });
+    // Quoted, it is read as a column name: this module has no such field, which is a different error.
+    expect(await q("select 'External' from Contacts where id is not null")).toMatchObject({ code: 'INVALID_QUERY' });
+  });
+
   test('SYNTAX_ERROR: more than two criteria on one level; grouped in pairs they are fine', async () => {
     const three = "Last_Name = 'a' and First_Name = 'b' or Email is null";
     expect(await q(`select Last_Name from Leads where ${three}`)).toEqual({
