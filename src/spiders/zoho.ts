@@ -481,9 +481,17 @@ export class ZohoSpider extends Spider {
     }
   }
 
-  /** Records with their rich text whole, when ZOHO_FULL_RICH_TEXT asks for it. */
-  private complete(data: { module: string; rich?: string[] }, records: Array<RawEntry | ZohoEntry>): Promise<Array<RawEntry | ZohoEntry>> {
-    return data.rich ? this.withFullRichText(data.module, data.rich, records) : Promise.resolve(records);
+  /**
+   * Records with their rich text whole, when ZOHO_FULL_RICH_TEXT asks for it. The page's repeat check
+   * saw the list answer's cut rich text, which no stored line holds: it is asked again of the whole
+   * records, so an unchanged record of the incremental overlap is not written twice. (The chain's
+   * counts, decided with the page, still hold such a record: only a capped run can tell.)
+   */
+  private async complete(data: { module: string; rich?: string[] }, records: Array<RawEntry | ZohoEntry>): Promise<Array<RawEntry | ZohoEntry>> {
+    if (!data.rich) return records;
+    const whole = await this.withFullRichText(data.module, data.rich, records);
+    const repeat = this.repeatOf(data.module);
+    return repeat ? whole.filter((record) => !repeat(record)) : whole;
   }
 
   /** A module's first outputs, before any of its records: its item, and its deleted log's chain. */
