@@ -249,13 +249,14 @@ export const settingsSchema = z.object({
     doc: "Records one page_token chain can reach (Zoho: 100,000). A module larger than this is read in Modified_Time order, in several chains that " +
       "each start where the previous one stopped.",
   }),
-  ZOHO_READ_PATH: doc(oneOf(['records', 'coql'] as const, { default: 'records' }), {
+  ZOHO_READ_PATH: doc(oneOf(['records', 'coql', 'auto'] as const, { default: 'records' }), {
     doc:
       'How records are read. records: GET /{module}, each line the record byte for byte as Zoho sent it. coql: POST /coql, 2,000 rows and up to ' +
       '500 fields a call for 1-3 credits (far fewer credits on wide or large modules), but COQL gives no $-keys ($approval_state, $editable, …), ' +
       'lookups and owners as {"id"} only, and no subform, multi-select lookup, file or image upload fields: lines differ as the README\'s "Read ' +
       'paths" says. Subform and linking modules, and modules without Modified_Time or with more than 500 COQL-readable fields, are read by records ' +
-      'anyway (logged). No auto: every records answer carries what COQL cannot give, so it would always pick records.',
+      'anyway (logged). auto: per module the cheapest path that gives the same lines, which is records for every module: every records ' +
+      'answer carries $-keys and named owners (Owner, Created_By, Modified_By) that COQL cannot give (logged, and said by the plan).',
   }),
   ZOHO_INCREMENTAL: doc(bool({ default: false }), {
     doc: 'Incremental mode: after a complete run, remember what was extracted and next time ask only for changes since then.',

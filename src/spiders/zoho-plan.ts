@@ -229,7 +229,7 @@ export function renderPlan(p: ZohoPlan): string {
       `each deleted log counted as one page (${p.settings.ZOHO_INCLUDE_DELETED ? '2 credits; each 200 deletions more cost one page more' : 'off'})`,
     `records read path: ${n(t.records_path.requests)} calls, ${n(t.records_path.credits)} credits; ` +
       `coql read path: ${n(t.coql.requests)} calls, ${n(t.coql.credits)} credits (COQL calls cost 1 / 2 / 3 credits by LIMIT: ≤ 200 / 1,000 / 2,000 rows)`,
-    ...Object.values(p.modules).flatMap((m) => (m.path_reason ? [`* ${m.module}: read by records: ${m.path_reason}`] : [])),
+    ...footnotes(Object.values(p.modules)),
     `expected time at ZOHO_MAX_CONCURRENCY=${p.settings.ZOHO_MAX_CONCURRENCY}: about ${secs(t.seconds)} ` +
       `(mean latency of the plan's calls: ${p.latency_ms} ms)`,
   ];
@@ -246,4 +246,11 @@ export function renderPlan(p: ZohoPlan): string {
   for (const [module, reason] of Object.entries(p.skipped)) out.push(`skipped ${module}: ${reason}`);
   for (const name of p.unknown) out.push(`not in the org: ${name} (ZOHO_MODULE_WHITELIST)`);
   return out.join('\n');
+}
+
+/** The modules read by records although COQL was asked for, one line per reason (auto gives every module the same). */
+function footnotes(modules: readonly ModulePlan[]): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const m of modules) if (m.path_reason) byReason.set(m.path_reason, [...(byReason.get(m.path_reason) ?? []), m.module]);
+  return [...byReason].map(([reason, names]) => `* ${names.join(', ')}: read by records: ${reason}`);
 }

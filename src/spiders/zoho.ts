@@ -35,7 +35,7 @@ import { BIG_MODULE_RECORDS, MIN_STEAL_PAGES, RangeBoard, rangeCount, rangesToRe
 import { ModuleRanges, type RangeStep } from '../zoho/module-ranges.js';
 import { ChainError, perPageFor, rangeChainState, restartPastLimit, restartStale, takePage, type ChainState, type PageOutcome } from '../zoho/records-chain.js';
 import { countCall, deletedCall, fieldsCall, fullDataCall, MAX_FULL_DATA_IDS, MAX_PER_PAGE, modulesCall, recordsCall, type ApiCall } from '../zoho/requests.js';
-import { COQL_MAX_ROWS, coqlAnswerSchema, coqlCall, coqlCallCredits, coqlPlanOf, coqlQueryError, coqlRecord, keysetOf, type CoqlQuery, type CoqlRow, type Keyset } from '../zoho/coql.js';
+import { AUTO_READ_PATH_REASON, COQL_MAX_ROWS, coqlAnswerSchema, coqlCall, coqlCallCredits, coqlPlanOf, coqlQueryError, coqlRecord, keysetOf, type CoqlQuery, type CoqlRow, type Keyset } from '../zoho/coql.js';
 import { CoqlKept, coqlQueryOf, takeCoqlPage, type CoqlChainState, type CoqlPageOutcome, type CoqlRecord } from '../zoho/coql-chain.js';
 import {
   countIn,
@@ -261,6 +261,7 @@ export class ZohoSpider extends Spider {
         (selection.unsupported.length ? `; not readable over the API, not requested: ${selection.unsupported.join(', ')}` : ''),
     );
     for (const name of selection.unsupported) this.unreadable.add(name);
+    if (s.ZOHO_READ_PATH === 'auto') this.log.info(`zoho: ZOHO_READ_PATH=auto reads every module by records: ${AUTO_READ_PATH_REASON}`);
     for (const { meta } of selection.modules) {
       if (meta.generated_type === 'linking') this.notByCoql.set(meta.api_name, 'a linking module, which COQL does not read');
     }

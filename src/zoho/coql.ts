@@ -68,6 +68,14 @@ export function coqlPages(rows: number): number[] {
   return pages;
 }
 
+/**
+ * Why ZOHO_READ_PATH=auto reads every module by records: the cheapest path that gives the same lines is
+ * records wherever a records line holds what COQL cannot give, and every one does.
+ */
+export const AUTO_READ_PATH_REASON =
+  'auto keeps the lines of the records path, and COQL cannot give their $-keys ($approval_state, $editable, …) ' +
+  'or named owners (Owner, Created_By, Modified_By), which every records answer holds';
+
 /** Whether and how a module can be read by COQL: its SELECT list, or why it stays on the records path. */
 export type CoqlPlan = { fields: string[] } | { reason: string };
 

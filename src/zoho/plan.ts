@@ -20,7 +20,7 @@
 //   takes over half of a remaining range (about a page more each time).
 // Not counted: retries after 429/5xx (they cost nothing), the extra chains of a module past
 // ZOHO_PAGE_TOKEN_LIMIT, and incremental runs (actions/count is the whole module, not the changes).
-import { COQL_MAX_ROWS, coqlCallCredits, coqlCost, coqlPages, nextCoqlLimit } from './coql.js';
+import { AUTO_READ_PATH_REASON, COQL_MAX_ROWS, coqlCallCredits, coqlCost, coqlPages, nextCoqlLimit } from './coql.js';
 import { BIG_MODULE_RECORDS, rangeCount, SORT_BY_CONCURRENCY } from './ranges.js';
 import { perPageFor } from './records-chain.js';
 import { CALL_CREDITS, DELETED_CREDITS, MAX_FULL_DATA_IDS } from './requests.js';
@@ -56,8 +56,8 @@ export interface PlanOptions {
   concurrency: number;
   /** Mean latency of one call, from the plan's own calls. */
   latencyMs: number;
-  /** ZOHO_READ_PATH: which path the run takes where COQL can read the module. */
-  readPath: 'records' | 'coql';
+  /** ZOHO_READ_PATH: which path the run takes where COQL can read the module (auto: records, AUTO_READ_PATH_REASON). */
+  readPath: 'records' | 'coql' | 'auto';
 }
 
 export interface Cost {
@@ -101,7 +101,7 @@ export interface PlanTotals {
   records_path: Cost;
   coql: Cost;
   /** What this run spends, each module on its path (ZOHO_READ_PATH). */
-  run: Cost & { read_path: 'records' | 'coql' };
+  run: Cost & { read_path: 'records' | 'coql' | 'auto' };
   seconds: number;
 }
 
@@ -179,6 +179,7 @@ const cost = (c: Cost): Cost => ({ requests: c.requests, credits: c.credits });
 
 /** The records path of a module COQL cannot read, and why, when COQL was asked for. */
 function choice(o: PlanOptions, m: ModuleFacts): { path: 'records'; path_reason?: string } {
+  if (o.readPath === 'auto') return { path: 'records', path_reason: AUTO_READ_PATH_REASON };
   if (o.readPath !== 'coql') return { path: 'records' };
   return { path: 'records', path_reason: m.batches === 0 ? 'no fields to read' : m.coqlUnreadable };
 }

@@ -85,6 +85,19 @@ describe('plan zoho: its totals are what the crawl then spends', () => {
     expect(ran.stdout).toMatch(/ZOHO_CREDIT_BUDGET=10: the run stops there; the next crawl continues it/);
     expect(ran.stdout).not.toContain(sandbox.credentials.clientSecret);
   }, 60_000);
+
+  test('ZOHO_READ_PATH=auto: every module on records, said once for all; the crawl sends no COQL call and writes the records path\'s lines', async () => {
+    const ran = await runPlan(sandbox, { ZOHO_READ_PATH: 'auto' }, ['plan', 'zoho']);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout.match(/^\* .*: read by records: auto keeps the lines of the records path/gm)).toHaveLength(1);
+    expect(ran.stdout).toMatch(/^this run \(ZOHO_READ_PATH=auto\): \d+ calls/m);
+    sandbox.resetStats();
+    const run = await crawlSandbox(sandbox, { ZOHO_READ_PATH: 'auto' });
+    expect(run.status).toBe('complete');
+    expect(sandbox.stats().modules.Leads.coql).toBe(0);
+    expect(run.lines.join('\n')).toMatch(/ZOHO_READ_PATH=auto reads every module by records/);
+    expect(run.got.records.get('Leads')?.length).toBe(450);
+  }, 60_000);
 });
 
 describe('plan zoho honours the settings that shape a crawl', () => {
