@@ -8,6 +8,8 @@ export interface ApiLimits {
   discretePageLimit: number;
   pageTokenLimit: number;
   pageTokenTtlMs: number;
+  /** Most rows one COQL answer holds, whatever its LIMIT. */
+  coqlRowsPerAnswer: number;
 }
 
 export interface ApiContext {

@@ -369,7 +369,11 @@ export function executeCoql(ctx: ApiContext, call: Call): Reply {
   const keys = sortKeys(m, q.orderBy);
   if (!keys.ok) return keys.reply;
 
-  const { page, more } = run(ctx, m, q, test.value, keys.value);
+  const hits = run(ctx, m, q, test.value, keys.value);
+  // An answer cut below its LIMIT says more_records, and is priced by its LIMIT still.
+  const cut = hits.page.length > ctx.limits.coqlRowsPerAnswer;
+  const page = cut ? hits.page.slice(0, ctx.limits.coqlRowsPerAnswer) : hits.page;
+  const more = cut || hits.more;
   const credits = coqlCredits(q.limit);
   const accounting = { api: m.spec.api, call: 'coql' as const, served: page.length };
   if (page.length === 0) return { status: 204, credits, module: accounting };

@@ -24,6 +24,7 @@ export const DEFAULT_LIMITS = {
   pageTokenTtlMs: 24 * 3600_000,
   tokenTtlMs: 3600_000,
   liveTokensPerRefreshToken: 15,
+  coqlRowsPerAnswer: 2000,
 } as const;
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {

@@ -38,6 +38,11 @@ export interface SandboxLimits {
   pageTokenTtlMs?: number;
   /** An access token's life, ms (added to the contract). Default 3600000; `expires_in` says it in seconds. */
   tokenTtlMs?: number;
+  /**
+   * Most rows one COQL answer holds, whatever its LIMIT (added): Zoho's OpenAPI description caps an
+   * answer's data at 200 rows where its documentation allows a LIMIT of 2,000. Default 2000.
+   */
+  coqlRowsPerAnswer?: number;
   /** Live access tokens per refresh token; one more kills the oldest (added). Default 15. */
   liveTokensPerRefreshToken?: number;
   /**

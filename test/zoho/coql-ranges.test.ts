@@ -107,3 +107,21 @@ describe('records changed while COQL reads', () => {
     expect(untouchedMissing).toEqual([]);
   }, 120_000);
 });
+
+describe('COQL answers cut at 200 rows whatever the LIMIT (Zoho\'s OpenAPI description caps data at 200)', () => {
+  let sandbox: Sandbox;
+  afterAll(() => sandbox?.stop());
+
+  test('every record once, in ranges and in one chain: each chain goes on from the last row it got', async () => {
+    sandbox = await startSandbox({ preset: 'tiny', seed: 65, sizes: { Leads: 44_000, Contacts: 3_000 }, limits: { coqlRowsPerAnswer: 200 } });
+    const run = await crawlSandbox(sandbox, { ...COQL, ZOHO_MODULE_WHITELIST: 'Leads,Contacts', ZOHO_MAX_CONCURRENCY: '4' });
+    expect(run.status).toBe('complete');
+    expect(rangesSaid(run)).toBe(2);
+    expect(rangesSaid(run, 'Contacts')).toBe(0);
+    expect(diffRows(run.got.records.get('Leads') ?? [], coqlTruth(sandbox, 'Leads'))).toEqual(same(44_000));
+    expect(diffRows(run.got.records.get('Contacts') ?? [], coqlTruth(sandbox, 'Contacts'))).toEqual(same(3_000));
+    // 200 rows a call: at least 220 + 15 calls, each priced by the LIMIT it asked.
+    expect(sandbox.stats().modules.Leads.coql).toBeGreaterThanOrEqual(220);
+    expect(sandbox.stats().modules.Contacts.coql).toBeGreaterThanOrEqual(15);
+  }, 120_000);
+});
