@@ -125,7 +125,6 @@ describe('a COQL crawl reading ranges, killed with SIGKILL, then run again', () 
     const kept = Number(/file\(s\) with (\d+) line\(s\) kept/.exec(second.stderr)?.[1]);
     const ranges = Number(/Leads: resuming (\d+) range\(s\)/.exec(second.stderr)?.[1]);
     const secondCalls = ranged.stats().modules.Leads.coql;
-    console.log(`coql ranged resume: stored ${stored} kept ${kept} ranges ${ranges} second ${secondCalls}, bound ${coqlCost(BIG).requests}`);
     expect(secondCalls).toBeLessThanOrEqual(Math.ceil((BIG - kept) / 2000) + 2 * ranges);
   }, 180_000);
 });
