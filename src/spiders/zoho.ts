@@ -547,10 +547,9 @@ export class ZohoSpider extends Spider {
     if (!ascPages || !descPages) return;
     const oldest = firstTime(ascPages);
     const newest = lowestTime(descPages);
-    const outputs: SpiderOutput[] = [{ kind: 'module', module, fields: data.first!.fields, expected: data.first!.expected }, ...this.firstDeleted(module)];
     if (oldest === undefined || newest === undefined) {
       // Nothing to read (or the module emptied between the two calls): one chain, from its first page.
-      yield* outputs;
+      yield* this.moduleStart(module, data.first!);
       yield chain<RecordsData>('records', { ...data, first: undefined, state: { ...state, order: 'default' } });
       return;
     }
@@ -559,25 +558,45 @@ export class ZohoSpider extends Spider {
     const top = this.take({ ...state, order: 'modified-desc' }, descPages, repeat).records.filter((r) => timeOf(r) > newest);
     const ranges = splitTime(oldest, newest + 1000, k);
     // The first range goes on from the ascending page (its query, its tokens); the others start at their start.
-    const states = ranges.map((range, i): ChainState => (i === 0 ? { ...state, range } : rangeChainState(state, range)));
-    const firstRange = this.take(states[0], ascPages, repeat);
-    const board = new RangeBoard();
-    const chains: SpiderChain[] = [];
-    states.forEach((first, i) => {
-      const next = i === 0 ? firstRange.next : first;
-      const rangeId = board.add(first.range!);
-      if (!next) return board.finished(rangeId);
-      board.moved(rangeId, next.boundary?.at, next.written);
-      chains.push(chain<RecordsData>('records', { module, explicit, state: next, rangeId, ...(data.rich ? { rich: data.rich } : {}) }));
-    });
+    const firstRange = this.take({ ...state, range: ranges[0] }, ascPages, repeat);
     const newestSecond = Math.floor(Math.max(...timesOf(descPages)) / 1000) * 1000;
     const topRange = { start: Math.floor(newest / 1000) * 1000 + 1000, end: newestSecond + 1000 };
-    this.ranged.start(module, board, { chains: chains.length, written: top.length + firstRange.records.length, top: topRange });
-    // Before any of its records is stored: a resumed run reads on each range from where it stopped.
+    const next = firstRange.next && { at: firstRange.next.boundary?.at, written: firstRange.next.written };
+    yield* this.openRanges(data, ranges, { records: firstRange.records, next }, { records: top, range: topRange }, 'read', (range, rangeId, first) =>
+      chain<RecordsData>('records', { module, explicit, state: first ? firstRange.next! : rangeChainState(state, range), rangeId, ...richOf(data) }),
+    );
+  }
+
+  /**
+   * A module's ranges, found by its bound pages on either read path: registered on a board and noted
+   * for a resumed run before any of its records is stored, then its first outputs, the bound pages'
+   * records and the range chains. The first range goes on from the ascending page when that left
+   * more (`first.next`); `chainOf(range, id, true)` makes that chain.
+   */
+  private async *openRanges(
+    data: { module: string; first?: RecordsData['first']; rich?: string[] },
+    ranges: readonly TimeRange[],
+    first: { records: Array<RawEntry | ZohoEntry>; next?: { at?: number; written: number } },
+    top: { records: Array<RawEntry | ZohoEntry>; range: TimeRange },
+    how: string,
+    chainOf: (range: TimeRange, rangeId: number, first: boolean) => SpiderChain,
+  ): AsyncIterable<SpiderOutput> {
+    const { module } = data;
+    const board = new RangeBoard();
+    const chains: SpiderChain[] = [];
+    ranges.forEach((range, i) => {
+      const rangeId = board.add(range);
+      if (i > 0) return chains.push(chainOf(range, rangeId, false));
+      if (!first.next) return board.finished(rangeId);
+      board.moved(rangeId, first.next.at, first.next.written);
+      chains.push(chainOf(range, rangeId, true));
+    });
+    this.ranged.start(module, board, { chains: chains.length, written: top.records.length + first.records.length, top: top.range });
     await this.noteRanges(module);
-    this.log.info(`${module}: read in ${ranges.length} ranges of Modified_Time from ${new Date(oldest).toISOString()}, ${chains.length} chain(s)`);
-    yield* outputs;
-    for (const record of await this.complete(data, [...top, ...firstRange.records])) yield this.recordItem(module, record);
+    const from = new Date(ranges[0].start).toISOString();
+    this.log.info(`${module}: ${how} in ${ranges.length} ranges of Modified_Time from ${from}, ${chains.length} chain(s)`);
+    yield* this.moduleStart(module, data.first!);
+    for (const record of await this.complete(data, [...top.records, ...first.records])) yield this.recordItem(module, record);
     if (chains.length === 0) yield* this.rangeEnded(module);
     yield* chains;
   }
@@ -839,10 +858,9 @@ export class ZohoSpider extends Spider {
     const ascPage = this.coqlPageOf(asc, data, ascQuery);
     const descPage = ascPage && this.coqlPageOf(desc, data, descQuery);
     if (!ascPage || !descPage) return;
-    const outputs = [...this.moduleStart(module, data.first!)];
     if (ascPage.rows.length === 0 || descPage.rows.length === 0) {
       // Emptied between the count and these calls: one chain, from the start.
-      yield* outputs;
+      yield* this.moduleStart(module, data.first!);
       yield chain<CoqlData>('coql', { ...data, first: undefined });
       return;
     }
@@ -853,25 +871,11 @@ export class ZohoSpider extends Spider {
     if (repeat) top = top.filter((r) => !repeat(r));
     const ranges = splitTime(this.keysetOf(ascPage.rows[0]).at, lowest + 1000, k);
     const firstRange = this.takeCoql({ ...state, range: ranges[0] }, ascPage, repeat);
-    const board = new RangeBoard();
-    const chains: SpiderChain[] = [];
-    ranges.forEach((range, i) => {
-      const rangeId = board.add(range);
-      if (i > 0) return chains.push(rangeChain(range, rangeId));
-      if (!firstRange.next) return board.finished(rangeId);
-      board.moved(rangeId, firstRange.next.after?.at, firstRange.next.written);
-      chains.push(rangeChain(range, rangeId, firstRange.next));
-    });
     const topRange = { start: lowest + 1000, end: Math.max(...times) + 1000 };
-    this.ranged.start(module, board, { chains: chains.length, written: top.length + firstRange.records.length, top: topRange });
-    // Before any of its records is stored: a resumed run reads on each range from where it stopped.
-    await this.noteRanges(module);
-    const from = new Date(ranges[0].start).toISOString();
-    this.log.info(`${module}: read by COQL in ${ranges.length} ranges of Modified_Time from ${from}, ${chains.length} chain(s)`);
-    yield* outputs;
-    for (const record of await this.complete(data, [...top, ...firstRange.records])) yield this.recordItem(module, record);
-    if (chains.length === 0) yield* this.rangeEnded(module);
-    yield* chains;
+    const next = firstRange.next && { at: firstRange.next.after?.at, written: firstRange.next.written };
+    yield* this.openRanges(data, ranges, { records: firstRange.records, next }, { records: top, range: topRange }, 'read by COQL', (range, rangeId, first) =>
+      rangeChain(range, rangeId, first ? firstRange.next : undefined),
+    );
   }
 
   /** The query of a COQL chain's next page, with its range's end as it stands (a steal may have moved it earlier). */
