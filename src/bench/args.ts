@@ -20,6 +20,8 @@ export interface BenchArgs {
   textHeavy: boolean;
   /** Records of each org of the read-paths mode (ZOHO_READ_PATH records vs coql at 50, 100, 250 fields); 0: not run. */
   readPathsRecords: number;
+  /** Fields of every module in each read-paths org. */
+  readPathsWidths: number[];
   help: boolean;
 }
 
@@ -40,6 +42,7 @@ export const BENCH_USAGE = `Usage: npm run bench -- [options]
   --read-paths           ZOHO_READ_PATH records vs coql on orgs of ≤ 50, 100 and 250 fields: credits and wall time;
                          alone it skips the zero-latency sizes unless --sizes is given too
   --read-paths-records 50k  records of each of those orgs
+  --read-paths-widths 50,100,250  the widths (fields per module) of those orgs
   --cpu-prof             run the CLI child with --cpu-prof (profiles under bench/results/profiles/)
   --out FILE             where to write the JSON results (default bench/results/<timestamp>.json)`;
 
@@ -57,6 +60,7 @@ const OPTIONS = {
   'text-heavy': { type: 'boolean' },
   'read-paths': { type: 'boolean' },
   'read-paths-records': { type: 'string' },
+  'read-paths-widths': { type: 'string' },
   out: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -87,6 +91,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     largeRecords: values['large-records'] === undefined ? [200_000] : values['large-records'] === '0' ? [] : values['large-records'].split(',').map(parseSize),
     textHeavy: values['text-heavy'] === true,
     readPathsRecords: !readPaths ? 0 : values['read-paths-records'] === undefined ? 50_000 : parseSize(values['read-paths-records']),
+    readPathsWidths: values['read-paths-widths'] === undefined ? [50, 100, 250] : ints(values['read-paths-widths'], '--read-paths-widths'),
     help: values.help === true,
   };
 }

@@ -165,7 +165,7 @@ async function main(argv: string[]): Promise<number> {
     say(`\n[read-paths] ZOHO_READ_PATH records vs coql, ${num(args.readPathsRecords)} records per org, zero latency…`);
     const store = await startLocalStore();
     try {
-      results.readPaths = await runReadPaths({ cliPath: CLI_PATH, store, records: args.readPathsRecords });
+      results.readPaths = await runReadPaths({ cliPath: CLI_PATH, store, records: args.readPathsRecords, widths: args.readPathsWidths });
     } finally {
       await store.stop();
     }

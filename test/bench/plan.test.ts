@@ -76,6 +76,8 @@ describe('benchmark planning', () => {
     expect(parseBenchArgs(['--latency', '--large-records', '100k,50k']).largeRecords).toEqual([100_000, 50_000]);
     expect(parseBenchArgs(['--latency', '--large-records', '0']).largeRecords).toEqual([]);
     expect(parseBenchArgs(['--latency']).largeReadPaths).toEqual(['records']);
+    expect(parseBenchArgs(['--read-paths']).readPathsWidths).toEqual([50, 100, 250]);
+    expect(parseBenchArgs(['--read-paths', '--read-paths-widths', '50']).readPathsWidths).toEqual([50]);
     expect(parseBenchArgs(['--latency', '--large-read-paths', 'records,coql']).largeReadPaths).toEqual(['records', 'coql']);
     const bulk = () => parseBenchArgs(['--latency', '--large-read-paths', 'bulk']);
     expect(bulk).toThrow(/--large-read-paths: "bulk" is not a read path; expected records or coql/);
