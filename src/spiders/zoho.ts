@@ -32,7 +32,7 @@ import { fieldBatches } from '../zoho/field-batches.js';
 import { hasConvertedRecords, selectModules } from '../zoho/module-selection.js';
 import { Pace } from '../http/pace.js';
 import { BIG_MODULE_RECORDS, MIN_STEAL_PAGES, RangeBoard, rangeCount, rangesToResume, SORT_BY_CONCURRENCY, splitTime, type RangesNote, type TimeRange } from '../zoho/ranges.js';
-import { ModuleRanges, type RangeStep } from '../zoho/module-ranges.js';
+import { ModuleRanges, type RangeReader, type RangeStep } from '../zoho/module-ranges.js';
 import { ChainError, perPageFor, rangeChainState, restartPastLimit, restartStale, takePage, type ChainState, type PageOutcome } from '../zoho/records-chain.js';
 import { countCall, deletedCall, fieldsCall, fullDataCall, MAX_FULL_DATA_IDS, MAX_PER_PAGE, modulesCall, recordsCall, type ApiCall } from '../zoho/requests.js';
 import { AUTO_READ_PATH_REASON, COQL_MAX_ROWS, coqlAnswerSchema, coqlCall, coqlCallCredits, coqlPlanOf, coqlQueryError, coqlRecord, keysetOf, type CoqlQuery, type CoqlRow, type Keyset } from '../zoho/coql.js';
@@ -72,6 +72,9 @@ interface RecordsData extends Record<string, unknown> {
 }
 
 type PageAnswers = Array<PromiseSettledResult<ApiAnswer | null>>;
+
+/** A range taken over by a new chain when one finished: the module it belongs to, and the chain. */
+type Stolen = { module: string; chain: SpiderChain };
 
 interface DeletedData extends Record<string, unknown> {
   module: string;
@@ -143,7 +146,7 @@ export class ZohoSpider extends Spider {
   /** Subform modules: read like any module, but they have no deleted log of their own. */
   private readonly subforms = new Set<string>();
   /** Modules read in ranges, by either read path. */
-  private readonly ranged = new ModuleRanges();
+  private readonly ranged: ModuleRanges<SpiderChain>;
   /** Resume: the Modified_Time of each record line the killed attempt kept, by module (for rangesToResume). */
   private readonly keptTimes = new Map<string, number[]>();
   /** Resume of COQL chains: the last stored (Modified_Time, id) of each module. */
@@ -194,6 +197,7 @@ export class ZohoSpider extends Spider {
     this.pace = new Pace(s.ZOHO_MAX_CONCURRENCY);
     // A Pace never told of throttling is a fixed cap: 429s lower the crawl's pace, not this one.
     this.sortedCalls = new Pace(Math.min(s.ZOHO_MAX_CONCURRENCY, SORT_BY_CONCURRENCY));
+    this.ranged = new ModuleRanges(this.sortedCalls.max);
     // One callback or chain per API call at a time is enough to fill the pace; field batches share it.
     this.maxConcurrency = s.ZOHO_MAX_CONCURRENCY;
     // Retries of API trouble happen in the client; Crawlee retries only what slipped past it
@@ -408,19 +412,19 @@ export class ZohoSpider extends Spider {
   /**
    * A resumed run of a module the killed attempt read in ranges, on either read path: each range
    * goes on from its newest kept record's second (zoho/ranges.ts rangesToResume), not from the
-   * module's first page; `chainOf` makes a range's chain.
+   * module's first page; `reader` makes a range's chain.
    */
   private async *resumeRanges(
     module: string,
     first: NonNullable<RecordsData['first']>,
     noted: RangesNote,
-    chainOf: (range: TimeRange, rangeId: number) => SpiderChain,
+    reader: RangeReader<SpiderChain>,
   ): AsyncIterable<SpiderOutput> {
     const ranges = rangesToResume(noted, this.keptTimes.get(module) ?? []).filter((r) => r.end > r.start);
     this.keptTimes.delete(module);
     const board = new RangeBoard();
-    const chains = ranges.map((range) => chainOf(range, board.add(range)));
-    this.ranged.start(module, board, { chains: chains.length, written: 0 });
+    const chains = ranges.map((range) => reader.chainOf(range, board.add(range)));
+    this.ranged.start(module, board, reader, { chains: chains.length, written: 0 });
     await this.noteRanges(module);
     this.log.info(`${module}: resuming ${ranges.length} range(s) of Modified_Time after their last stored records`);
     yield* this.moduleStart(module, first);
@@ -534,11 +538,14 @@ export class ZohoSpider extends Spider {
   private async *readInRanges(data: RecordsData, k: number): AsyncIterable<SpiderOutput> {
     const { module, explicit, state } = data;
     const noted = rangesNoteOf(this.ctx.resume?.notes[rangesKey(module)]);
+    const reader: RangeReader<SpiderChain> = {
+      chainOf: (range, rangeId) => chain<RecordsData>('records', { module, explicit, state: rangeChainState(state, range), rangeId, ...richOf(data) }),
+      // A page is one call per field batch.
+      pageRows: MAX_PER_PAGE / state.batches.length,
+      minSteal: MIN_STEAL_PAGES * MAX_PER_PAGE,
+    };
     if (noted) {
-      const rich = data.rich ? { rich: data.rich } : {};
-      yield* this.resumeRanges(module, data.first!, noted, (range, rangeId) =>
-        chain<RecordsData>('records', { module, explicit, state: rangeChainState(state, range), rangeId, ...rich }),
-      );
+      yield* this.resumeRanges(module, data.first!, noted, reader);
       return;
     }
     const [asc, desc] = await Promise.all([this.fetchPage(state), this.fetchPage({ ...state, order: 'modified-desc' })]);
@@ -562,8 +569,8 @@ export class ZohoSpider extends Spider {
     const newestSecond = Math.floor(Math.max(...timesOf(descPages)) / 1000) * 1000;
     const topRange = { start: Math.floor(newest / 1000) * 1000 + 1000, end: newestSecond + 1000 };
     const next = firstRange.next && { at: firstRange.next.boundary?.at, written: firstRange.next.written };
-    yield* this.openRanges(data, ranges, { records: firstRange.records, next }, { records: top, range: topRange }, 'read', (range, rangeId, first) =>
-      chain<RecordsData>('records', { module, explicit, state: first ? firstRange.next! : rangeChainState(state, range), rangeId, ...richOf(data) }),
+    yield* this.openRanges(data, ranges, { records: firstRange.records, next }, { records: top, range: topRange }, 'read', reader, (rangeId) =>
+      chain<RecordsData>('records', { module, explicit, state: firstRange.next!, rangeId, ...richOf(data) }),
     );
   }
 
@@ -571,7 +578,7 @@ export class ZohoSpider extends Spider {
    * A module's ranges, found by its bound pages on either read path: registered on a board and noted
    * for a resumed run before any of its records is stored, then its first outputs, the bound pages'
    * records and the range chains. The first range goes on from the ascending page when that left
-   * more (`first.next`); `chainOf(range, id, true)` makes that chain.
+   * more (`first.next`): `firstChain` makes that chain, `reader` the others.
    */
   private async *openRanges(
     data: { module: string; first?: RecordsData['first']; rich?: string[] },
@@ -579,19 +586,20 @@ export class ZohoSpider extends Spider {
     first: { records: Array<RawEntry | ZohoEntry>; next?: { at?: number; written: number } },
     top: { records: Array<RawEntry | ZohoEntry>; range: TimeRange },
     how: string,
-    chainOf: (range: TimeRange, rangeId: number, first: boolean) => SpiderChain,
+    reader: RangeReader<SpiderChain>,
+    firstChain: (rangeId: number) => SpiderChain,
   ): AsyncIterable<SpiderOutput> {
     const { module } = data;
     const board = new RangeBoard();
     const chains: SpiderChain[] = [];
     ranges.forEach((range, i) => {
       const rangeId = board.add(range);
-      if (i > 0) return chains.push(chainOf(range, rangeId, false));
+      if (i > 0) return chains.push(reader.chainOf(range, rangeId));
       if (!first.next) return board.finished(rangeId);
       board.moved(rangeId, first.next.at, first.next.written);
-      chains.push(chainOf(range, rangeId, true));
+      chains.push(firstChain(rangeId));
     });
-    this.ranged.start(module, board, { chains: chains.length, written: top.records.length + first.records.length, top: top.range });
+    this.ranged.start(module, board, reader, { chains: chains.length, written: top.records.length + first.records.length, top: top.range });
     await this.noteRanges(module);
     const from = new Date(ranges[0].start).toISOString();
     this.log.info(`${module}: ${how} in ${ranges.length} ranges of Modified_Time from ${from}, ${chains.length} chain(s)`);
@@ -655,37 +663,29 @@ export class ZohoSpider extends Spider {
     return end === state.range.end ? state : { ...state, range: { ...state.range, end } };
   }
 
-  /** A records range chain's step on its module's board; a chain for the range it stole when it is done. */
-  private rangeMoved(data: RecordsData, outcome: PageOutcome<RawEntry | ZohoEntry>): SpiderChain | undefined {
+  /** A records range chain's step on its module's board; a chain for a range it took over when it is done. */
+  private rangeMoved(data: RecordsData, outcome: PageOutcome<RawEntry | ZohoEntry>): Stolen | undefined {
     const { next } = outcome;
     const step: RangeStep = next
       ? { reading: true, at: next.boundary?.at, written: next.written }
       : { reading: false, written: data.state.written + outcome.records.length };
-    return this.rangeStep(data.module, data.rangeId, step, MIN_STEAL_PAGES * MAX_PER_PAGE, (range, rangeId) =>
-      chain<RecordsData>('records', { module: data.module, explicit: data.explicit, state: rangeChainState(data.state, range), rangeId, ...richOf(data) }),
-    );
+    return this.rangeStep(data.module, data.rangeId, step);
   }
 
   /**
-   * Tells the module's board where a range chain is; when it is done, hands half of the largest
-   * remaining range to a new chain (work stealing), counted open before this chain's end is said.
+   * Tells the module's board where a range chain is; when it is done and calls would stand idle, half
+   * of the range with the most calls left, in any module read in ranges, goes to a new chain (work
+   * stealing, zoho/module-ranges.ts), counted open before this chain's end is said.
    */
-  private rangeStep(
-    module: string,
-    rangeId: number | undefined,
-    step: RangeStep,
-    minSteal: number,
-    chainOf: (range: TimeRange, rangeId: number) => SpiderChain,
-  ): SpiderChain | undefined {
+  private rangeStep(module: string, rangeId: number | undefined, step: RangeStep): Stolen | undefined {
     if (rangeId === undefined) return undefined;
-    const stolen = this.ranged.step(module, rangeId, step, minSteal);
-    if (!stolen) return undefined;
-    this.log.debug(`${module}: a range chain finished early; ${new Date(stolen.range.start).toISOString()} on goes to a new chain`);
-    return chainOf(stolen.range, stolen.rangeId);
+    const stolen = this.ranged.step(module, rangeId, step);
+    if (stolen) this.log.debug(`${stolen.module}: a range chain finished early; ${new Date(stolen.range.start).toISOString()} on goes to a new chain`);
+    return stolen;
   }
 
   /** A records page's outputs; the rich-text completion runs while the engine fetches the next page. */
-  private async *recordsOf(data: RecordsData, outcome: PageOutcome<RawEntry | ZohoEntry>, stolen?: SpiderChain): AsyncIterable<SpiderOutput> {
+  private async *recordsOf(data: RecordsData, outcome: PageOutcome<RawEntry | ZohoEntry>, stolen?: Stolen): AsyncIterable<SpiderOutput> {
     const { module, state } = data;
     const records = await this.complete(data, outcome.records);
     if (data.first) yield* this.moduleStart(module, data.first);
@@ -700,8 +700,8 @@ export class ZohoSpider extends Spider {
     if (state.range) {
       // The module's end is the paginator's `ended` word, once this page is committed.
       if (stolen) {
-        await this.noteRanges(module);
-        yield stolen;
+        await this.noteRanges(stolen.module);
+        yield stolen.chain;
       }
       return;
     }
@@ -846,10 +846,15 @@ export class ZohoSpider extends Spider {
     const { module, explicit } = data;
     // A range chain asks 2,000 rows a call: how many its range holds is not known.
     const state: CoqlChainState = { ...data.state, expected: undefined };
-    const rangeChain = (range: TimeRange, rangeId: number, from?: CoqlChainState): SpiderChain =>
-      chain<CoqlData>('coql', { module, explicit, state: from ?? { ...state, range }, rangeId, ...richOf(data) });
+    const rangeChain = (rangeId: number, from: CoqlChainState): SpiderChain =>
+      chain<CoqlData>('coql', { module, explicit, state: from, rangeId, ...richOf(data) });
+    const reader: RangeReader<SpiderChain> = {
+      chainOf: (range, rangeId) => rangeChain(rangeId, { ...state, range }),
+      pageRows: COQL_MAX_ROWS,
+      minSteal: MIN_STEAL_PAGES * COQL_MAX_ROWS,
+    };
     if (noted) {
-      yield* this.resumeRanges(module, data.first!, noted, rangeChain);
+      yield* this.resumeRanges(module, data.first!, noted, reader);
       return;
     }
     const ascQuery = coqlQueryOf(state);
@@ -873,8 +878,8 @@ export class ZohoSpider extends Spider {
     const firstRange = this.takeCoql({ ...state, range: ranges[0] }, ascPage, repeat);
     const topRange = { start: lowest + 1000, end: Math.max(...times) + 1000 };
     const next = firstRange.next && { at: firstRange.next.after?.at, written: firstRange.next.written };
-    yield* this.openRanges(data, ranges, { records: firstRange.records, next }, { records: top, range: topRange }, 'read by COQL', (range, rangeId, first) =>
-      rangeChain(range, rangeId, first ? firstRange.next : undefined),
+    yield* this.openRanges(data, ranges, { records: firstRange.records, next }, { records: top, range: topRange }, 'read by COQL', reader, (rangeId) =>
+      rangeChain(rangeId, firstRange.next!),
     );
   }
 
@@ -938,9 +943,7 @@ export class ZohoSpider extends Spider {
     const step: RangeStep = outcome.next
       ? { reading: true, at: outcome.next.after?.at, written: outcome.next.written }
       : { reading: false, written: state.written + outcome.records.length };
-    const stolen = this.rangeStep(module, rangeId, step, MIN_STEAL_PAGES * COQL_MAX_ROWS, (range, id) =>
-      chain<CoqlData>('coql', { module, explicit: data.explicit, state: { ...state, range, after: undefined, written: 0 }, rangeId: id, ...richOf(data) }),
-    );
+    const stolen = this.rangeStep(module, rangeId, step);
     return { outputs: this.coqlOutputs(data, outcome.records, outcome.next === undefined, stolen), next };
   }
 
@@ -963,7 +966,7 @@ export class ZohoSpider extends Spider {
   }
 
   /** A COQL page's outputs; the rich-text completion runs while the engine fetches the next page. */
-  private async *coqlOutputs(data: CoqlData, found: CoqlRecord[], last: boolean, stolen?: SpiderChain): AsyncIterable<SpiderOutput> {
+  private async *coqlOutputs(data: CoqlData, found: CoqlRecord[], last: boolean, stolen?: Stolen): AsyncIterable<SpiderOutput> {
     const { module } = data;
     const records = await this.complete(data, found);
     if (data.first) yield* this.moduleStart(module, data.first);
@@ -972,8 +975,8 @@ export class ZohoSpider extends Spider {
     if (data.state.range) {
       // The module's end is the paginator's `ended` word, once this page is committed.
       if (stolen) {
-        await this.noteRanges(module);
-        yield stolen;
+        await this.noteRanges(stolen.module);
+        yield stolen.chain;
       }
       return;
     }

@@ -130,6 +130,11 @@ export class RangeBoard {
    * new half, or none when no range has about `minRecords` left (a split costs about a page).
    */
   steal(minRecords = MIN_STEAL_PAGES * MAX_PER_PAGE): TimeRange | undefined {
+    return this.stealable(minRecords)?.take();
+  }
+
+  /** The split steal would make, not made yet: the records its range has left, and the cut. */
+  stealable(minRecords = MIN_STEAL_PAGES * MAX_PER_PAGE): { left: number; take: () => TimeRange } | undefined {
     let best: { r: LiveRange; cut: number; left: number } | undefined;
     for (const r of this.live.values()) {
       // Past the second already written: the victim has written nothing at or after `from`.
@@ -139,9 +144,15 @@ export class RangeBoard {
       if (!best || left > best.left) best = { r, cut: Math.floor((from + r.end) / 2 / SECOND) * SECOND, left };
     }
     if (!best || best.left < minRecords) return undefined;
-    const stolen = { start: best.cut, end: best.r.end };
-    best.r.end = best.cut;
-    return stolen;
+    const { r, cut, left } = best;
+    return {
+      left,
+      take: () => {
+        const stolen = { start: cut, end: r.end };
+        r.end = cut;
+        return stolen;
+      },
+    };
   }
 }
 

@@ -54,7 +54,8 @@ describe('a large module by COQL, skewed: half its records in one second', () =>
     const stats = sandbox.stats();
     expect(stats.injected.concurrency429).toBe(0);
     expect(stats.maxSortedInFlight).toBeLessThanOrEqual(10);
-    expect(stats.maxSortedInFlight).toBeGreaterThan(3);
+    // Leads' three ranges read side by side (the small modules may have finished by then).
+    expect(stats.maxSortedInFlight).toBeGreaterThanOrEqual(3);
   });
 });
 
