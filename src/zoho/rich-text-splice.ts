@@ -26,6 +26,10 @@ QUOTE_OR_BACKSLASH[BACKSLASH] = 1;
 
 /** More keys than this in one object: not checked for repeats, taken for not canonical. */
 const MAX_KEYS = 256;
+/** Nested objects (a lookup's name and id, a subform row) are small: their repeats are found pairwise. */
+const MAX_NESTED_KEYS = 64;
+/** Open addressing for the outermost object's keys: 4x MAX_KEYS slots, a power of two. */
+const SLOTS = 1024;
 
 /**
  * Whether JSON.stringify(JSON.parse(text)) gives back b[start, end) byte for byte; false when unsure.
@@ -55,6 +59,13 @@ class CanonicalWalk {
   readonly valueStarts: number[] = [];
   readonly memberEnds: number[] = [];
   members = 0;
+  /**
+   * The outermost object's keys by hash (slot -> key number + 1), valid where `slotRound` is the
+   * current round: a record has ~50 keys, and finding a repeat pairwise was half of the walk.
+   */
+  private readonly slots = new Int32Array(SLOTS);
+  private readonly slotRound = new Int32Array(SLOTS);
+  private round = 0;
 
   /** One walker serves every check: set on new bytes. */
   over(b: Buffer, at: number): this {
@@ -63,6 +74,7 @@ class CanonicalWalk {
     this.keys = 0;
     this.depth = 0;
     this.members = 0;
+    this.round++;
     return this;
   }
 
@@ -152,7 +164,7 @@ class CanonicalWalk {
       const ks = this.at;
       if (b[ks] !== QUOTE || isDigit(b[ks + 1]) || !this.string()) return false;
       const ke = this.at;
-      if (this.keys - base >= MAX_KEYS || this.repeats(base, ks, ke)) return false;
+      if (outermost ? this.keys >= MAX_KEYS || this.hashedRepeat(ks, ke) : this.keys - base >= MAX_NESTED_KEYS || this.repeats(base, ks, ke)) return false;
       this.keyStarts[this.keys] = ks;
       this.keyEnds[this.keys++] = ke;
       if (b[this.at++] !== COLON || !this.value()) return false;
@@ -170,17 +182,34 @@ class CanonicalWalk {
     return true;
   }
 
-  /** Whether the key at [ks, ke) equals one of this object's keys so far (canonical keys: equal bytes). */
-  private repeats(base: number, ks: number, ke: number): boolean {
+  /** repeats() for the outermost object, by hash; the key (number `this.keys`, to be added) is entered. */
+  private hashedRepeat(ks: number, ke: number): boolean {
+    const b = this.b;
+    let h = 0x811c9dc5;
+    for (let i = ks + 1; i < ke - 1; i++) h = Math.imul(h ^ b[i], 0x01000193);
+    for (let slot = h & (SLOTS - 1); ; slot = (slot + 1) & (SLOTS - 1)) {
+      if (this.slotRound[slot] !== this.round) {
+        this.slotRound[slot] = this.round;
+        this.slots[slot] = this.keys + 1;
+        return false;
+      }
+      const k = this.slots[slot] - 1;
+      if (this.sameKey(this.keyStarts[k], this.keyEnds[k], ks, ke)) return true;
+    }
+  }
+
+  private sameKey(s: number, e: number, ks: number, ke: number): boolean {
     const b = this.b;
     const n = ke - ks;
-    for (let k = base; k < this.keys; k++) {
-      const s = this.keyStarts[k];
-      if (this.keyEnds[k] - s !== n) continue;
-      let j = 1;
-      while (j < n - 1 && b[s + j] === b[ks + j]) j++;
-      if (j >= n - 1) return true;
-    }
+    if (e - s !== n) return false;
+    let j = 1;
+    while (j < n - 1 && b[s + j] === b[ks + j]) j++;
+    return j >= n - 1;
+  }
+
+  /** Whether the key at [ks, ke) equals one of this object's keys so far (canonical keys: equal bytes). */
+  private repeats(base: number, ks: number, ke: number): boolean {
+    for (let k = base; k < this.keys; k++) if (this.sameKey(this.keyStarts[k], this.keyEnds[k], ks, ke)) return true;
     return false;
   }
 }

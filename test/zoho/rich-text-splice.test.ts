@@ -74,6 +74,18 @@ describe('spliceRichText', () => {
     ]) expect([record, spliced(record, whole, rich)]).toEqual([record, undefined]);
   });
 
+  test('wide records: a repeat among a hundred keys is found; past 256 keys it declines', () => {
+    const wide = (n: number, repeat?: number) => {
+      const fields = Array.from({ length: n }, (_, i) => `"Custom_Field_${i}":${i}`);
+      if (repeat !== undefined) fields.push(`"Custom_Field_${repeat}":0`);
+      return `{"id":"1",${fields.join(',')},"Details":"x"}`;
+    };
+    const whole = '{"id":"1","Details":"y"}';
+    expect(spliced(wide(100), whole, rich)).toBe(roundTrip(wide(100), whole, rich));
+    expect(spliced(wide(100, 57), whole, rich)).toBeUndefined();
+    expect(spliced(wide(300), whole, rich)).toBeUndefined();
+  });
+
   test('rich names the splice cannot take', () => {
     expect(spliceable(['Details', 'Product_Details'])).toBe(true);
     for (const f of ['toString', '__proto__', '1st', 'id', 'Modified_Time', 'module']) expect(spliceable([f])).toBe(false);
