@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OutputFile } from '../../src/core/context.js';
-import { BUFFER_BYTES, ChunkWriter } from '../../src/pipelines/chunk-writer.js';
+import { ChunkWriter } from '../../src/pipelines/chunk-writer.js';
 import { ndjsonLine } from '../../src/pipelines/ndjson-line.js';
 
 let dir: string;
@@ -17,11 +17,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Lines of every kind: ASCII, Latin-1, CJK and emoji (4-byte UTF-8), and lines larger than the writer's buffer. */
+/** Lines of every kind: ASCII, Latin-1, CJK and emoji (4-byte UTF-8), and lines larger than the 64 KiB buffer. */
 function linesOf(n: number): string[] {
   const parts = ['plain', 'Søren Ødegaard', '山田 太郎', 'emoji 🚀', 'हिन्दी'];
   return Array.from({ length: n }, (_, i) => {
-    const body = i % 97 === 5 ? parts[i % parts.length].repeat(BUFFER_BYTES / 4) : parts[i % parts.length].repeat(1 + (i % 40));
+    const body = i % 97 === 5 ? parts[i % parts.length].repeat(9000) : parts[i % parts.length].repeat(1 + (i % 40));
     return `${JSON.stringify({ i, body })}\n`;
   });
 }
@@ -97,10 +97,10 @@ describe('ChunkWriter', () => {
     const files: OutputFile[] = [];
     const onFile = (f: OutputFile): void => void files.push(f);
     const writer = new ChunkWriter({ runDir: dir, stem: 'Seps', module: 'Seps', kind: 'record', extension: 'json', linesPerFile: 10_000, onFile });
-    // Sizes that land lines across the buffer's end, and one line far larger than the buffer.
+    // Sizes that land lines across the 64 KiB buffer's end, and one line far larger than the buffer.
     const values = Array.from({ length: 400 }, (_, i) => ({
       i,
-      t: `\u2029a\u2028\u2028${'“x” é\u2027'.repeat(i % 50 === 7 ? BUFFER_BYTES / 4 : 1 + ((i * 37) % 2800))}\u2029b\u2028`,
+      t: `\u2029a\u2028\u2028${'“x” é\u2027'.repeat(i % 50 === 7 ? 20_000 : 1 + ((i * 37) % 700))}\u2029b\u2028`,
     }));
     for (const v of values) await writer.write(Buffer.from(JSON.stringify(v), 'utf8'), true);
     await writer.close();
@@ -120,9 +120,7 @@ describe('ChunkWriter', () => {
     // Separators side by side, at the ends, next to look-alikes (U+2027, U+202A, curly quotes: also 0xE2 0x80 …).
     const values = Array.from({ length: 600 }, (_, i) => ({
       i,
-      t: `${i % 3 ? '\u2028\u2029\u2028a' : ''}${'“x” é 🎉\u2027\u202a'.repeat(i % 50 === 7 ? BUFFER_BYTES / 8 : 1 + ((i * 37) % 3600))}${
-        i % 5 ? 'b\u2029' : ''
-      }`,
+      t: `${i % 3 ? '\u2028\u2029\u2028a' : ''}${'“x” é 🎉\u2027\u202a'.repeat(i % 50 === 7 ? 12_000 : 1 + ((i * 37) % 900))}${i % 5 ? 'b\u2029' : ''}`,
     }));
     // Two stems at once, one line each.
     for (let i = 0; i < values.length; i += 2) await Promise.all([0, 1].map((k) => writers[k].writeJsonText(JSON.stringify(values[i + k]))));
