@@ -24,6 +24,7 @@ import { NonRetryableError, request, Spider, StopCrawlError, type CallbackInput,
 import { stemDone, type Bookmarks, type CrawlContext } from '../core/context.js';
 import { JsonLineItem, type FieldInfo, type Item, type LineItem } from '../core/items.js';
 import { RawEntry } from '../zoho/entries-page.js';
+import { spliceable, spliceRichText } from '../zoho/rich-text-splice.js';
 import { ZohoClient, type ApiAnswer } from '../zoho/client.js';
 import { RetriesExhaustedError } from '../http/errors.js';
 import { CreditBudgetError, CreditsExhaustedError, refusalOf, ZohoApiError, ZohoAuthError } from '../zoho/errors.js';
@@ -718,21 +719,20 @@ export class ZohoSpider extends Spider {
     if (records.length === 0) return records;
     // One call per 200 ids, Zoho's limit: a page is at most 200 records, but the two pages that find a
     // module's time range (its oldest and newest records) are completed together.
-    const full = new Map<string, Record<string, unknown>>();
+    const full = new Map<string, RawEntry>();
     for (let from = 0; from < records.length; from += MAX_FULL_DATA_IDS) {
       for (const [id, whole] of await this.fullData(module, rich, records.slice(from, from + MAX_FULL_DATA_IDS))) full.set(id, whole);
     }
+    const bytes = spliceable(rich);
     return records.map((record) => {
       const whole = full.get(record.id);
       if (!whole) return record;
-      const out = objectOf(record);
-      for (const f of rich) if (f in whole) out[f] = whole[f];
-      return out;
+      return (bytes && record instanceof RawEntry ? spliceRichText(record, whole, rich) : undefined) ?? withWholeValues(objectOf(record), whole.object(), rich);
     });
   }
 
   /** The whole rich-text values of ≤ 200 records, by id (actions/fetch_full_data). */
-  private async fullData(module: string, rich: string[], records: Array<RawEntry | ZohoEntry>): Promise<Map<string, Record<string, unknown>>> {
+  private async fullData(module: string, rich: string[], records: Array<RawEntry | ZohoEntry>): Promise<Map<string, RawEntry>> {
     const call = fullDataCall(module, records.map((r) => r.id), rich);
     let answer: ApiAnswer;
     try {
@@ -743,7 +743,7 @@ export class ZohoSpider extends Spider {
     const spent = (this.ctx.report.apiByPurpose.rich_text ??= { requests: 0, credits: 0 });
     spent.requests++;
     spent.credits += call.credits;
-    return new Map((answer.status === 200 ? entriesPageOf(answer.body, call.endpoint).data : []).map((e) => [e.id, objectOf(e)]));
+    return new Map((answer.status === 200 ? entriesPageOf(answer.body, call.endpoint).data : []).map((e) => [e.id, e]));
   }
 
   /**
@@ -1185,6 +1185,12 @@ const richOf = (data: { rich?: string[] }): { rich?: string[] } => (data.rich ? 
 
 /** A page entry as an object. */
 const objectOf = (entry: RawEntry | ZohoEntry): ZohoEntry => (entry instanceof RawEntry ? entry.object() : entry);
+
+/** The record with `whole`'s rich-text values, as objects: where the byte splice cannot say the same line. */
+function withWholeValues(out: ZohoEntry, whole: Record<string, unknown>, rich: readonly string[]): ZohoEntry {
+  for (const f of rich) if (f in whole) out[f] = whole[f];
+  return out;
+}
 
 /** An object's JSON bytes with one more key: `suffix` is `,"key":value}` and replaces the closing brace. */
 function appendKey(json: Buffer, suffix: Buffer): Buffer {

@@ -83,40 +83,72 @@ function mergeSlot(slot: Part[], owned?: ReadonlyArray<ReadonlySet<string>>): Pa
  */
 export function mergeRawParts(parts: readonly RawEntry[], owned?: ReadonlyArray<ReadonlySet<string>>): RawEntry | undefined {
   if (parts.length === 1) return parts[0];
-  const members = parts.map((p) => p.members());
-  if (members.some((m) => m === undefined)) return undefined;
-  const chosen = new Map<string, { part: number; start: number; end: number }>();
-  const put = (part: number, m: RawMember): void => {
-    if (!chosen.has(m.key)) chosen.set(m.key, { part, start: m.start, end: m.end });
-  };
+  const lists: RawMember[][] = [];
+  for (const p of parts) {
+    const members = p.members();
+    if (!members) return undefined;
+    lists.push(members);
+  }
+  const chosen = new ChosenMembers();
   if (owned) {
-    members.forEach((list, b) => {
+    for (let b = 0; b < lists.length; b++) {
       const own = owned[b];
-      if (own) for (const m of list!) if (own.has(m.key)) put(b, m);
-    });
+      if (own) for (const m of lists[b]) if (own.has(m.key)) chosen.take(b, m);
+    }
   }
-  members.forEach((list, b) => {
-    for (const m of list!) put(b, m);
-  });
-  let size = 1 + Math.max(0, chosen.size - 1) + 1;
-  for (const c of chosen.values()) size += c.end - c.start;
-  const out = Buffer.allocUnsafe(size);
-  let n = 0;
-  out[n++] = 0x7b;
-  for (const c of chosen.values()) {
-    if (n > 1) out[n++] = 0x2c;
-    n += parts[c.part].bytes.copy(out, n, c.start, c.end);
-  }
-  out[n++] = 0x7d;
-  const modified = chosen.get('Modified_Time');
+  for (let b = 0; b < lists.length; b++) for (const m of lists[b]) chosen.take(b, m);
+  const out = chosen.copy(parts);
   return new RawEntry(
     parts[0].id,
-    modified ? parts[modified.part].Modified_Time : undefined,
+    chosen.modifiedPart >= 0 ? parts[chosen.modifiedPart].Modified_Time : undefined,
     out,
     parts.every((p) => p.compact),
     parts.some((p) => p.hasModuleKey),
     parts.some((p) => p.spaced),
   );
+}
+
+/** The members a merge takes, in order: the first one seen of each key, and the part it comes from. */
+class ChosenMembers {
+  private readonly taken = new Set<string>();
+  private readonly parts: number[] = [];
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+  private bytes = 0;
+  /** The part whose Modified_Time was taken; -1 when none has it. */
+  modifiedPart = -1;
+
+  take(part: number, m: RawMember): void {
+    if (this.taken.has(m.key)) return;
+    this.taken.add(m.key);
+    this.parts.push(part);
+    this.starts.push(m.start);
+    this.ends.push(m.end);
+    this.bytes += m.end - m.start;
+    if (m.key === 'Modified_Time') this.modifiedPart = part;
+  }
+
+  /**
+   * `{…}` of the members, comma-separated. Members of one part that lie next to each other there (one
+   * comma between) are copied as one range: a merge takes most of a part's members in its order, and
+   * a Buffer#copy per member (62 for Leads) was a third of the merge's time.
+   */
+  copy(from: readonly RawEntry[]): Buffer {
+    const count = this.parts.length;
+    const out = Buffer.allocUnsafe(this.bytes + Math.max(0, count - 1) + 2);
+    let n = 0;
+    out[n++] = 0x7b;
+    for (let i = 0; i < count; ) {
+      const part = this.parts[i];
+      let j = i;
+      while (j + 1 < count && this.parts[j + 1] === part && this.starts[j + 1] === this.ends[j] + 1) j++;
+      if (n > 1) out[n++] = 0x2c;
+      n += from[part].bytes.copy(out, n, this.starts[i], this.ends[j]);
+      i = j + 1;
+    }
+    out[n++] = 0x7d;
+    return out;
+  }
 }
 
 /**
