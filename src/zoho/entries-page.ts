@@ -12,6 +12,7 @@
 // answer: a line must not hold a newline) or U+2028/U+2029 inside a string (some line readers split
 // there) — are marked `compact: false` and are re-serialised by the caller, as before.
 import { isUtf8 } from 'node:buffer';
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, isDigit, OPEN_BRACE, OPEN_BRACKET, QUOTE, QUOTE_OR_BACKSLASH } from './json-bytes.js';
 
 /** One entry of `data`: its bytes and the top-level values the crawler needs. */
 export class RawEntry {
@@ -303,14 +304,6 @@ export function scanEntriesPage(body: Buffer): ScannedPage {
   return new Scanner(bytes).page();
 }
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
 const MAX_DEPTH = 512;
 
 /** Bytes inside a string that need a look: the quote, the backslash, control bytes, and 0xE2 (U+2028/9's lead). */
@@ -319,12 +312,8 @@ for (let c = 0; c < 0x20; c++) STRING_SPECIAL[c] = 1;
 STRING_SPECIAL[QUOTE] = 1;
 STRING_SPECIAL[BACKSLASH] = 1;
 STRING_SPECIAL[0xe2] = 1;
-const QUOTE_OR_BACKSLASH = new Uint8Array(256);
-QUOTE_OR_BACKSLASH[QUOTE] = 1;
-QUOTE_OR_BACKSLASH[BACKSLASH] = 1;
 const ESCAPABLE = new Set([QUOTE, BACKSLASH, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]); // " \ / b f n r t
 const isHex = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
-const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 
 const KEY_ID = Buffer.from('id');
 const KEY_MODIFIED = Buffer.from('Modified_Time');

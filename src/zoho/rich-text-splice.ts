@@ -6,23 +6,12 @@
 // round trip wrote: when the bytes are what JSON.stringify would write for their value (canonicalJson).
 // Otherwise the caller keeps the round trip.
 import { RawEntry } from './entries-page.js';
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, isDigit, OPEN_BRACE, OPEN_BRACKET, QUOTE, QUOTE_OR_BACKSLASH } from './json-bytes.js';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 
 /** Escapes JSON.stringify writes itself (\u00XX aside, which is never taken for canonical here). */
 const SHORT_ESCAPE = new Uint8Array(256);
 for (const c of [QUOTE, BACKSLASH, 0x62, 0x66, 0x6e, 0x72, 0x74]) SHORT_ESCAPE[c] = 1; // " \ b f n r t
-const QUOTE_OR_BACKSLASH = new Uint8Array(256);
-QUOTE_OR_BACKSLASH[QUOTE] = 1;
-QUOTE_OR_BACKSLASH[BACKSLASH] = 1;
 
 /** More keys than this in one object: not checked for repeats, taken for not canonical. */
 const MAX_KEYS = 256;

@@ -4,21 +4,11 @@ import { describe, expect, test } from '@jest/globals';
 import { ndjsonLine } from '../../src/pipelines/ndjson-line.js';
 import { mergeBatchPages, mergeParts, mergeRawParts } from '../../src/zoho/field-batches.js';
 import { JsonSyntaxError, PageShapeError, scanEntriesPage } from '../../src/zoho/entries-page.js';
+import { rng } from '../support/rng.js';
 
 const scan = (text: string | Buffer) => scanEntriesPage(typeof text === 'string' ? Buffer.from(text, 'utf8') : text);
 const parsedEntries = (text: string) => scan(text).entries.map((e) => JSON.parse(e.bytes.toString('utf8')) as unknown);
 
-/** A small deterministic PRNG (mulberry32): the fuzz cases are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TEXTS = ['', 'plain', 'quote " inside', 'back\\slash', 'new\nline', 'tab\t', 'Ünïcode', '日本語', 'emoji 🎉', 'sep \u2028 x', '\u0001', '/slash/'];
 function randomValue(r: () => number, depth: number): unknown {

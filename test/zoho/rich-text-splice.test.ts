@@ -4,6 +4,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { scanEntriesPage, type RawEntry } from '../../src/zoho/entries-page.js';
 import { canonicalJson, spliceable, spliceRichText } from '../../src/zoho/rich-text-splice.js';
+import { rng } from '../support/rng.js';
 
 const entry = (json: string): RawEntry => scanEntriesPage(Buffer.from(`{"data":[${json}]}`, 'utf8')).entries[0];
 
@@ -19,16 +20,6 @@ function roundTrip(record: string, whole: string, rich: string[]): string {
 const spliced = (record: string, whole: string, rich: string[]): string | undefined =>
   spliceRichText(entry(record), entry(whole), rich)?.bytes.toString('utf8');
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Raw JSON snippets, canonical or not, so the fuzz meets both.
 const VALUES = [
