@@ -58,7 +58,10 @@ describe('daily API credits exhausted', () => {
     expect(stats.injected.credits429).toBeLessThanOrEqual(5);
     expect(callsAfterRefusal).toBeLessThanOrEqual(3);
     expect(stats.credits).toBeGreaterThanOrEqual(DAILY_CREDITS);
-    expect(stats.total).toBeLessThanOrEqual(DAILY_CREDITS + 5);
+    // Past the limit only what was in flight around it, at most ZOHO_MAX_CONCURRENCY (5) calls at a time: those
+    // the sandbox still admitted (charged past the limit) and those it refused. How the five split depends on
+    // timing, so the bound counts both.
+    expect(stats.total).toBeLessThanOrEqual(DAILY_CREDITS + 2 * 5);
 
     // One closing line says why and what to do, with the credits the rest needs.
     const lines = first.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: string; message: string });
