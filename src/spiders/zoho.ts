@@ -36,8 +36,22 @@ import { BIG_MODULE_RECORDS, MIN_STEAL_PAGES, RangeBoard, rangeCount, rangesToRe
 import { ModuleRanges, type RangeReader, type RangeStep } from '../zoho/module-ranges.js';
 import { ChainError, perPageFor, rangeChainState, restartPastLimit, restartStale, takePage, type ChainState, type PageOutcome } from '../zoho/records-chain.js';
 import { countCall, deletedCall, fieldsCall, fullDataCall, MAX_FULL_DATA_IDS, MAX_PER_PAGE, modulesCall, recordsCall, type ApiCall } from '../zoho/requests.js';
-import { AUTO_READ_PATH_REASON, COQL_MAX_ROWS, coqlAnswerSchema, coqlCall, coqlCallCredits, coqlPlanOf, coqlQueryError, coqlRecord, keysetOf, type CoqlQuery, type CoqlRow, type Keyset } from '../zoho/coql.js';
-import { CoqlKept, coqlQueryOf, takeCoqlPage, type CoqlChainState, type CoqlPageOutcome, type CoqlRecord } from '../zoho/coql-chain.js';
+import {
+  AUTO_READ_PATH_REASON,
+  COQL_MAX_ROWS,
+  coqlAnswerSchema,
+  coqlCall,
+  coqlCallCredits,
+  coqlPlanOf,
+  coqlQueryError,
+  coqlRecord,
+  keysetOf,
+  type CoqlQuery,
+  type CoqlRecord,
+  type CoqlRow,
+  type Keyset,
+} from '../zoho/coql.js';
+import { CoqlKept, coqlQueryOf, takeCoqlPage, type CoqlChainState, type CoqlPageOutcome } from '../zoho/coql-chain.js';
 import {
   countIn,
   entriesPageOf,
@@ -797,8 +811,8 @@ export class ZohoSpider extends Spider {
 
   /**
    * Reads the module by COQL; false (logged) when it stays on the records path: COQL cannot page it
-   * (no Modified_Time), cannot name its fields in one SELECT (> 500), or is not documented to read it
-   * (subform and linking modules). The whole of a large module is read in ranges (readCoqlInRanges),
+   * (no Modified_Time), cannot name its fields in one SELECT (a name a query cannot hold, > 500), or
+   * is not documented to read it (subform and linking modules). The whole of a large module is read in ranges (readCoqlInRanges),
    * as on the records path; any other read is one chain, and a resumed one goes on after the last
    * record it stored.
    */

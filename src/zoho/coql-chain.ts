@@ -10,7 +10,7 @@
 //   its pages were committed in that order, so what was stored is exactly what precedes that place;
 // - a range chain (a large module, ranges.ts) keeps to its range: rows at or past its end, which a
 //   steal may have moved since the call went out, are the next range's and end the chain.
-import { coqlRecord, isAfter, keysetOf, nextCoqlLimit, type CoqlQuery, type CoqlRow, type Keyset } from './coql.js';
+import { coqlRecord, isAfter, keysetOf, nextCoqlLimit, type CoqlQuery, type CoqlRecord, type CoqlRow, type Keyset } from './coql.js';
 import { ChainError } from './records-chain.js';
 import type { TimeRange } from './ranges.js';
 
@@ -42,9 +42,6 @@ export function coqlQueryOf(state: CoqlChainState): CoqlQuery {
   const { module, fields, since, after, range } = state;
   return { module, fields, since, after, ...(range ? { range } : {}), limit: nextCoqlLimit(need(state)) };
 }
-
-/** A row as its line holds it (coql.ts coqlRecord). */
-export type CoqlRecord = Record<string, unknown> & { id: string };
 
 export interface CoqlPageOutcome {
   /** Records to write, in order: keys in field-metadata order, then id. */

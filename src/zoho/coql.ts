@@ -82,8 +82,8 @@ export type CoqlPlan = { fields: string[] } | { reason: string };
 /**
  * The COQL-readable fields of a module in field-metadata order (listed once, `id` left to the end of
  * the SELECT), or why the module is read by GET records instead: a field name a query cannot hold,
- * no Modified_Time (the keyset needs it) or more than 500 columns with id (one SELECT cannot name them; two would have to be merged by
- * id on pages that need not hold the same records).
+ * no Modified_Time (the keyset needs it) or more than 500 columns with id (one SELECT cannot name
+ * them; two would have to be merged by id on pages that need not hold the same records).
  */
 export function coqlPlanOf(fields: ReadonlyArray<{ api_name: string; data_type: string }>): CoqlPlan {
   const seen = new Set<string>(['id']);
@@ -226,13 +226,16 @@ export function isAfter(a: Keyset, b: Keyset): boolean {
   return a.at !== b.at ? a.at > b.at : BigInt(a.id) > BigInt(b.id);
 }
 
+/** A row as its line holds it (coqlRecord). */
+export type CoqlRecord = Record<string, unknown> & { id: string };
+
 /** A row as its line holds it: the SELECT's fields in field-metadata order, then id (then anything else Zoho added). */
-export function coqlRecord(row: CoqlRow, fields: readonly string[]): Record<string, unknown> & { id: string } {
+export function coqlRecord(row: CoqlRow, fields: readonly string[]): CoqlRecord {
   const out: Record<string, unknown> = {};
   for (const f of fields) if (f in row) out[f] = row[f];
   out.id = row.id;
   for (const [k, v] of Object.entries(row)) if (!(k in out)) out[k] = v;
-  return out as Record<string, unknown> & { id: string };
+  return out as CoqlRecord;
 }
 
 /** The 400 codes of a query Zoho could not run (crm-oas executeCOQLQuery): the query is at fault, not the org. */
